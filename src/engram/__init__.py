@@ -1,0 +1,47 @@
+"""engram: long-term memory for AI agents, offline by default, transactional, fast.
+
+``Memory()`` works with no configuration, no server and no API key: memories live in an embedded
+SQLite file and are embedded by a local ONNX model. The API follows mem0's, so moving from mem0 is
+an import change.
+"""
+
+from engram.async_memory import AsyncMemory
+from engram.base import MemoryBase
+from engram.config import MemoryConfig, ProviderConfig
+from engram.embedders.base import Embedder
+from engram.exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    EngramError,
+    MemoryNotFoundError,
+    NetworkError,
+    ProviderError,
+    RateLimitError,
+    StoreError,
+    ValidationError,
+)
+from engram.memory import Memory
+from engram.registry import get_registry
+from engram.stores.base import Store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncMemory",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Embedder",
+    "EngramError",
+    "Memory",
+    "MemoryBase",
+    "MemoryConfig",
+    "MemoryNotFoundError",
+    "NetworkError",
+    "ProviderConfig",
+    "ProviderError",
+    "RateLimitError",
+    "Store",
+    "ValidationError",
+    "__version__",
+    "get_registry",
+]

@@ -1,0 +1,58 @@
+"""``MemoryBase``: the abstract API that ``Memory`` and ``AsyncMemory`` both implement."""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from typing import Any
+
+from engram.config import MemoryConfig
+from engram.core.effects import Runtime
+from engram.core.operations import Operations
+
+_V10 = (
+    "version='v1.0' returns bare lists and is deprecated; set version='v1.1' to get "
+    "{'results': [...], 'relations': [...]}"
+)
+
+
+class MemoryBase(ABC):
+    """The memory API: add, get, get_all, search, update, delete, delete_all, history, reset."""
+
+    config: MemoryConfig
+    _runtime: Runtime
+    _ops: Operations
+
+    @abstractmethod
+    def get(self, memory_id: str) -> Any:
+        """Retrieve a memory by id."""
+
+    @abstractmethod
+    def get_all(self, **kwargs: Any) -> Any:
+        """List the memories of a scope."""
+
+    @abstractmethod
+    def update(self, memory_id: str, data: str) -> Any:
+        """Replace a memory's text."""
+
+    @abstractmethod
+    def delete(self, memory_id: str) -> Any:
+        """Delete a memory by id."""
+
+    @abstractmethod
+    def history(self, memory_id: str) -> Any:
+        """The changes of a memory."""
+
+    @property
+    def store(self) -> Any:
+        """The store provider this instance writes to."""
+        return self._runtime.store
+
+    @property
+    def embedder(self) -> Any:
+        """The embedder provider (wrapped in its cache)."""
+        return self._runtime.embedder
+
+    def _warn_if_v10(self) -> None:
+        if self.config.version == "v1.0":
+            warnings.warn(_V10, DeprecationWarning, stacklevel=3)

@@ -1,0 +1,54 @@
+"""Building a Memory's parts (store, embedder, operations) from a config or from instances."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engram.config import MemoryConfig
+from engram.core.effects import Runtime
+from engram.core.operations import Operations
+from engram.embedders.base import CachedEmbedder, Embedder
+from engram.exceptions import ConfigurationError
+from engram.registry import get_registry
+from engram.stores.base import Store
+
+logger = logging.getLogger("engram")
+
+
+def coerce_config(config: MemoryConfig | dict[str, Any] | None) -> MemoryConfig:
+    """A MemoryConfig from None, a dict in mem0's shape, or a MemoryConfig."""
+    if config is None:
+        return MemoryConfig()
+    if isinstance(config, MemoryConfig):
+        return config
+    if isinstance(config, dict):
+        return MemoryConfig.from_dict(config)
+    raise ConfigurationError(
+        f"config must be a MemoryConfig or a dict, got {type(config).__name__}",
+        config_source=type(config).__name__,
+    )
+
+
+def build(
+    config: MemoryConfig, embedder: Embedder | None, store: Store | None
+) -> tuple[Runtime, Operations]:
+    """Create (or take) the embedder and store, open the store, and wire the operations."""
+    if embedder is None:
+        embedder = get_registry("embedders").create(
+            config.embedder.provider, config.embedder.config
+        )
+    if not isinstance(embedder, Embedder):
+        raise ConfigurationError("embedder must be an engram Embedder", missing_field="embedder")
+    if not isinstance(embedder, CachedEmbedder):
+        embedder = CachedEmbedder(embedder)
+    if store is None:
+        store = get_registry("stores").create(
+            config.vector_store.provider, config.vector_store.config
+        )
+    if not isinstance(store, Store):
+        raise ConfigurationError("vector_store must be an engram Store", missing_field="vector_store")
+    if config.history_db_path:
+        logger.info("engram: history_db_path is ignored; history lives in the store itself")
+    store.open(embedder.name, embedder.dimension)
+    return Runtime(store, embedder), Operations(config.version, has_llm=config.llm is not None)

@@ -1,0 +1,92 @@
+"""``MemoryConfig``: engram's configuration, in mem0's dictionary shape.
+
+``{"vector_store": {"provider": "sqlite", "config": {...}}, "embedder": {...}, "llm": {...}, ...}``.
+Each provider block names a registered provider and its options, which are validated against
+that provider's own model, so an unknown key or provider is an error that lists what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from engram.exceptions import ConfigurationError
+from engram.registry import get_registry
+
+__all__ = ["MemoryConfig", "ProviderConfig"]
+
+
+class ProviderConfig(BaseModel):
+    """One provider block: ``{"provider": name, "config": {...}}``."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    provider: str
+    config: Any = None
+
+
+def _default_store() -> ProviderConfig:
+    return ProviderConfig(provider="sqlite")
+
+
+def _default_embedder() -> ProviderConfig:
+    return ProviderConfig(provider="onnx")
+
+
+class MemoryConfig(BaseModel):
+    """Everything ``Memory`` needs; every field has an offline default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vector_store: ProviderConfig = Field(default_factory=_default_store)
+    embedder: ProviderConfig = Field(default_factory=_default_embedder)
+    llm: ProviderConfig | None = None
+    graph_store: ProviderConfig | None = None
+    reranker: ProviderConfig | None = None
+    history_db_path: str | None = Field(
+        default=None,
+        description="Accepted for mem0 compatibility. History lives in the store itself, so "
+        "that a memory and its history row commit in one transaction.",
+    )
+    version: Literal["v1.0", "v1.1"] = "v1.1"
+    custom_fact_extraction_prompt: str | None = None
+    custom_update_memory_prompt: str | None = None
+
+    @model_validator(mode="after")
+    def _validate_providers(self) -> MemoryConfig:
+        """Check each provider block against its provider's own config model."""
+        blocks = {
+            "stores": self.vector_store,
+            "embedders": self.embedder,
+            "llms": self.llm,
+            "graphs": self.graph_store,
+            "rerankers": self.reranker,
+        }
+        for category, block in blocks.items():
+            if block is not None:
+                registry = get_registry(category)
+                block.config = registry.validate_config(block.provider, block.config)
+        return self
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MemoryConfig:
+        """Validate a mem0-shaped dict, raising ConfigurationError that lists allowed keys."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(
+                f"config must be a dict, got {type(data).__name__}", config_source="dict"
+            )
+        try:
+            return cls.model_validate(data)
+        except PydanticValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+                for err in e.errors()
+            )
+            raise ConfigurationError(
+                f"invalid config: {problems}",
+                config_source="dict",
+                suggestion=f"allowed top-level keys: {', '.join(sorted(cls.model_fields))}",
+                details={"allowed": sorted(cls.model_fields)},
+            ) from e

@@ -1,0 +1,122 @@
+"""Normalising what callers pass to ``add``: a str, a message dict, or a list of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engram.exceptions import ValidationError
+
+_EXPECTED = "a string, a message dict {'role', 'content'} or a list of them"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message: its role, its text, and the speaker's name if given."""
+
+    role: str
+    content: str
+    name: str | None = None
+    images: tuple[str, ...] = ()
+
+
+def parse_messages(messages: object) -> list[Message]:
+    """Turn ``messages`` into a list of Message, rejecting anything malformed."""
+    if isinstance(messages, str):
+        if not messages.strip():
+            raise ValidationError(
+                "messages must not be empty", field="messages", value=messages, expected=_EXPECTED
+            )
+        return [Message(role="user", content=messages)]
+    if isinstance(messages, Mapping):
+        return [_parse_one(messages, "messages")]
+    if isinstance(messages, Sequence) and not isinstance(messages, bytes | bytearray):
+        if not messages:
+            raise ValidationError(
+                "messages must not be an empty list",
+                field="messages",
+                value=messages,
+                expected=_EXPECTED,
+            )
+        return [_parse_one(item, f"messages[{i}]") for i, item in enumerate(messages)]
+    raise ValidationError(
+        f"messages must be {_EXPECTED}, got {type(messages).__name__}",
+        field="messages",
+        value=messages,
+        expected=_EXPECTED,
+    )
+
+
+def _parse_one(item: object, field: str) -> Message:
+    if not isinstance(item, Mapping):
+        raise ValidationError(
+            f"{field} must be a dict with 'role' and 'content', got {type(item).__name__}",
+            field=field,
+            value=item,
+            expected="{'role': str, 'content': str}",
+        )
+    role = item.get("role", "user")
+    if not isinstance(role, str) or not role:
+        raise ValidationError(
+            f"{field}.role must be a non-empty string", field=f"{field}.role", value=role,
+            expected="'user', 'assistant', 'system' or another role name",
+        )
+    name = item.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValidationError(
+            f"{field}.name must be a non-empty string", field=f"{field}.name", value=name,
+            expected="the speaker's name",
+        )
+    if "content" not in item:
+        raise ValidationError(
+            f"{field} has no 'content'", field=f"{field}.content", expected="a string"
+        )
+    text, images = _content(item["content"], f"{field}.content")
+    if not text.strip() and not images:
+        raise ValidationError(
+            f"{field}.content must not be empty", field=f"{field}.content",
+            value=item["content"], expected="a non-empty string",
+        )
+    return Message(role=role, content=text, name=name, images=images)
+
+
+def _content(content: Any, field: str) -> tuple[str, tuple[str, ...]]:
+    """Text and image URLs of a content value: a str, one part, or a list of parts."""
+    if isinstance(content, str):
+        return content, ()
+    parts = [content] if isinstance(content, Mapping) else content
+    if not isinstance(parts, Sequence) or isinstance(parts, bytes | bytearray):
+        raise ValidationError(
+            f"{field} must be a string or a list of content parts, got {type(content).__name__}",
+            field=field, value=content, expected="a string or [{'type': 'text', 'text': ...}]",
+        )
+    texts: list[str] = []
+    images: list[str] = []
+    for i, part in enumerate(parts):
+        where = f"{field}[{i}]"
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text" and isinstance(part.get("text"), str):  # type: ignore[union-attr]
+            texts.append(part["text"])  # type: ignore[index]
+        elif kind == "image_url":
+            images.append(_image_url(part, where))
+        else:
+            raise ValidationError(
+                f"{where} must be a text or image_url part", field=where, value=part,
+                expected="{'type': 'text', 'text': str} or {'type': 'image_url', 'image_url': ...}",
+            )
+    return "\n".join(t for t in texts if t.strip()), tuple(images)
+
+
+def _image_url(part: Any, field: str) -> str:
+    value = part.get("image_url")
+    url = value.get("url") if isinstance(value, Mapping) else value
+    if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:")):
+        raise ValidationError(
+            f"{field}.image_url must be an http(s) URL or a data URI", field=f"{field}.image_url",
+            value=url, expected="'https://...' or 'data:image/...;base64,...'",
+        )
+    return url

@@ -1,0 +1,231 @@
+"""Every public operation as an I/O-free generator of effects (see ``engram.core.effects``).
+
+Validation, planning and result shaping happen here, once, for both ``Memory`` and
+``AsyncMemory``. The shells only choose how effects are performed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engram.core.effects import Embed, Flow, StoreCall
+from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
+from engram.core.messages import Message, parse_messages
+from engram.core.records import (
+    Change,
+    Delete,
+    DeleteWhere,
+    HistoryRecord,
+    Insert,
+    MemoryRecord,
+    Update,
+    new_id,
+    text_hash,
+)
+from engram.core.results import change_dict, history_dict, listing, memory_dict
+from engram.core.timeutil import now_iso, parse_timestamp
+from engram.core.validation import (
+    check_bool,
+    check_limit,
+    check_metadata,
+    check_memory_type,
+    check_threshold,
+    require_str,
+    scope_of,
+)
+from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
+
+logger = logging.getLogger("engram")
+
+Result = dict[str, Any] | list[dict[str, Any]]
+_NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
+
+
+class Operations:
+    """The behaviour of the Memory API, independent of how I/O is done."""
+
+    def __init__(self, version: str = "v1.1", has_llm: bool = False) -> None:
+        self.version = version
+        self.has_llm = has_llm
+        self._said_no_llm = False
+
+    def add(
+        self,
+        messages: object,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        metadata: object = None,
+        infer: object = True,
+        memory_type: object = None,
+        prompt: object = None,
+        timestamp: object = None,
+    ) -> Flow[Result]:
+        """Store messages as memories (inference needs an LLM; see ``_texts_to_store``)."""
+        scope = scope_of(user_id, agent_id, run_id)
+        infer = check_bool(infer, "infer")
+        kind = check_memory_type(memory_type)
+        require_str(prompt, "prompt", allow_none=True)
+        meta = check_metadata(metadata)
+        parsed = parse_messages(messages)
+        when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
+        if kind == "procedural_memory":
+            if scope.agent_id is None:
+                raise ValidationError(
+                    "procedural memory belongs to an agent: pass agent_id",
+                    field="agent_id",
+                    expected="a non-empty string",
+                )
+            raise ConfigurationError(
+                "procedural memory summarises a conversation with an LLM, and none is configured",
+                missing_field="llm",
+                suggestion='configure one: Memory.from_config({"llm": {...}})',
+            )
+        kept = self._messages_to_store(parsed, infer)
+        if not kept:
+            return listing([], self.version)
+        vectors = yield Embed(tuple(m.content for m in kept))
+        ops = [
+            Insert(
+                MemoryRecord(
+                    id=new_id(),
+                    text=m.content,
+                    hash=text_hash(m.content),
+                    created_at=when,
+                    updated_at=when,
+                    user_id=scope.user_id,
+                    agent_id=scope.agent_id,
+                    run_id=scope.run_id,
+                    actor_id=m.name,
+                    role=m.role,
+                    memory_type=kind,
+                    metadata=meta,
+                    valid_at=when,
+                ),
+                vector,
+            )
+            for m, vector in zip(kept, vectors, strict=True)
+        ]
+        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
+        return listing([change_dict(c) for c in changes], self.version)
+
+    def _messages_to_store(self, parsed: list[Message], infer: bool) -> list[Message]:
+        """System messages are never stored; without an LLM, infer=True keeps user messages."""
+        kept = [m for m in parsed if m.role != "system" and m.content.strip()]
+        if infer and not self.has_llm:
+            if not self._said_no_llm:
+                logger.info(
+                    "engram: no LLM configured, so add(infer=True) stores the user's messages "
+                    "as given, without fact extraction"
+                )
+                self._said_no_llm = True
+            kept = [m for m in kept if m.role == "user"]
+        return kept
+
+    def get(self, memory_id: object) -> Flow[dict[str, Any]]:
+        """One memory by id."""
+        memory_id = require_str(memory_id, "memory_id")
+        record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
+        if record is None:
+            raise _not_found(memory_id)
+        return memory_dict(record)
+
+    def get_all(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        limit: object = 100,
+        include_invalidated: object = False,
+    ) -> Flow[Result]:
+        """Memories of a scope, newest first."""
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        records: list[MemoryRecord] = yield StoreCall("list", (where, check_limit(limit)))
+        return listing([memory_dict(r) for r in records], self.version)
+
+    def search(
+        self,
+        query: object,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        limit: object = 100,
+        filters: object = None,
+        threshold: object = None,
+        include_invalidated: object = False,
+    ) -> Flow[Result]:
+        """Memories of a scope most similar to ``query``, best first."""
+        text = require_str(query, "query")
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        count, minimum = check_limit(limit), check_threshold(threshold)
+        vectors = yield Embed((text,))  # type: ignore[arg-type]
+        hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
+            "search", (vectors[0], where, count, minimum)
+        )
+        return listing([memory_dict(r, score) for r, score in hits], self.version)
+
+    def update(
+        self, memory_id: object, data: object, metadata: object = None
+    ) -> Flow[dict[str, Any]]:
+        """Replace a memory's text (and metadata when given), recording history."""
+        memory_id = require_str(memory_id, "memory_id")
+        text = require_str(data, "data")
+        meta = None if metadata is None else check_metadata(metadata)
+        vectors = yield Embed((text,))  # type: ignore[arg-type]
+        op = Update(memory_id, text, vectors[0], meta)  # type: ignore[arg-type]
+        yield StoreCall("apply", ([op], now_iso()))
+        return {"message": "Memory updated successfully!", "id": memory_id}
+
+    def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
+        """Erase one memory; its history remains."""
+        memory_id = require_str(memory_id, "memory_id")
+        yield StoreCall("apply", ([Delete(memory_id)], now_iso()))  # type: ignore[arg-type]
+        return {"message": "Memory deleted successfully!", "id": memory_id}
+
+    def delete_all(
+        self, *, user_id: object = None, agent_id: object = None, run_id: object = None
+    ) -> Flow[dict[str, Any]]:
+        """Erase every memory of a scope."""
+        scope = scope_of(user_id, agent_id, run_id)
+        where = scope.as_filter()
+        assert where is not None
+        changes: list[Change] = yield StoreCall("apply", ([DeleteWhere(where)], now_iso()))
+        return {"message": "Memories deleted successfully!", "deleted": len(changes)}
+
+    def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
+        """The memory's changes, oldest first."""
+        memory_id = require_str(memory_id, "memory_id")
+        rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
+        if not rows:
+            raise _not_found(memory_id)
+        return [history_dict(row) for row in rows]
+
+    def reset(self) -> Flow[None]:
+        """Erase every memory and history row in the store."""
+        yield StoreCall("reset")
+
+    def _where(
+        self,
+        user_id: object,
+        agent_id: object,
+        run_id: object,
+        filters: object,
+        include_invalidated: object,
+    ) -> FilterNode | None:
+        parsed = parse_filters(filters)  # type: ignore[arg-type]
+        scope = scope_of(user_id, agent_id, run_id, parsed)
+        live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
+        return conjoin(scope.as_filter(), parsed, live)
+
+
+def _not_found(memory_id: str) -> MemoryNotFoundError:
+    return MemoryNotFoundError(
+        f"no memory with id {memory_id!r}",
+        memory_id=memory_id,
+        suggestion="check the id; get_all() lists the memories of a scope",
+    )

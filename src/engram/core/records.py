@@ -1,0 +1,123 @@
+"""The records a store keeps and the write operations it applies, shared by every store."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from engram.core.filters import FilterNode
+from engram.embedders.base import Vectors
+
+Event = Literal["ADD", "UPDATE", "DELETE", "NONE"]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRecord:
+    """One memory as a store keeps it (the vector is kept apart)."""
+
+    id: str
+    text: str
+    hash: str
+    created_at: str
+    updated_at: str
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    actor_id: str | None = None
+    role: str | None = None
+    memory_type: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    valid_at: str | None = None
+    invalid_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """One audit row: what a memory was before and after one change."""
+
+    id: str
+    memory_id: str
+    old_memory: str | None
+    new_memory: str | None
+    event: Event
+    created_at: str
+    updated_at: str
+    is_deleted: bool = False
+    actor_id: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Insert:
+    """Add a new memory with its vector."""
+
+    record: MemoryRecord
+    vector: Vectors
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Replace a memory's text (and vector); metadata is replaced only when given."""
+
+    memory_id: str
+    text: str
+    vector: Vectors
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Erase one memory; its history stays."""
+
+    memory_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteWhere:
+    """Erase every memory matching a filter (a scope, at least)."""
+
+    where: FilterNode
+
+
+WriteOp = Insert | Update | Delete | DeleteWhere
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one write did to one memory."""
+
+    event: Event
+    memory_id: str
+    old: MemoryRecord | None
+    new: MemoryRecord | None
+
+
+def text_hash(text: str) -> str:
+    """The md5 hex digest mem0 stores as a memory's ``hash``."""
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def new_id() -> str:
+    """A fresh uuid4 string."""
+    return str(uuid.uuid4())
+
+
+def history_for(change: Change, now: str) -> HistoryRecord:
+    """The audit row a store writes, in the same transaction, for ``change``."""
+    subject = change.new or change.old
+    assert subject is not None, "a change has an old or a new record"
+    is_add = change.event == "ADD"
+    return HistoryRecord(
+        id=new_id(),
+        memory_id=change.memory_id,
+        old_memory=change.old.text if change.old else None,
+        new_memory=change.new.text if change.new else None,
+        event=change.event,
+        created_at=subject.created_at,
+        updated_at=subject.updated_at if is_add else now,
+        is_deleted=change.event == "DELETE",
+        actor_id=subject.actor_id,
+        role=subject.role,
+    )

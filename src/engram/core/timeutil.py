@@ -1,0 +1,62 @@
+"""Timestamps: one ISO-8601 UTC format everywhere, and parsing of what callers pass."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+from engram.exceptions import ValidationError
+
+_EXPECTED = "a datetime, an ISO 8601 string or a Unix epoch number"
+
+
+def to_iso(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def now_iso() -> str:
+    """The current time in the stored format."""
+    return to_iso(datetime.now(timezone.utc))
+
+
+def parse_timestamp(value: object, field: str = "timestamp") -> str:
+    """Normalise a caller-supplied time to the stored format."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, bool):
+        raise ValidationError(
+            f"{field} must be {_EXPECTED}, got a bool", field=field, value=value, expected=_EXPECTED
+        )
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValidationError(
+                f"{field} must be a finite epoch", field=field, value=value, expected=_EXPECTED
+            )
+        try:
+            return to_iso(datetime.fromtimestamp(value, tz=timezone.utc))
+        except (OverflowError, OSError, ValueError) as e:
+            raise ValidationError(
+                f"{field} is out of range: {value}", field=field, value=value, expected=_EXPECTED
+            ) from e
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            return to_iso(datetime.fromisoformat(text))
+        except ValueError as e:
+            raise ValidationError(
+                f"{field} is not an ISO 8601 time: {value!r}",
+                field=field,
+                value=value,
+                expected=_EXPECTED,
+            ) from e
+    raise ValidationError(
+        f"{field} must be {_EXPECTED}, got {type(value).__name__}",
+        field=field,
+        value=value,
+        expected=_EXPECTED,
+    )

@@ -1,0 +1,239 @@
+"""``Memory``: the synchronous shell over engram's core operations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engram.base import MemoryBase
+from engram.components import build, coerce_config
+from engram.config import MemoryConfig
+from engram.core.effects import run_sync
+from engram.embedders.base import Embedder
+from engram.stores.base import Store
+
+Timestamp = datetime | str | int | float
+
+
+class Memory(MemoryBase):
+    """Long-term memory for an agent; works offline with no configuration.
+
+    ``Memory()`` stores memories in an embedded SQLite file under ``$ENGRAM_HOME`` (or the
+    platform's user data directory) and embeds them with a local ONNX model. Instances are
+    safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        config: MemoryConfig | dict[str, Any] | None = None,
+        *,
+        embedder: Embedder | None = None,
+        vector_store: Store | None = None,
+    ) -> None:
+        """Build the memory from a config, or from provider instances.
+
+        Args:
+            config: a MemoryConfig or a mem0-shaped dict; None means the offline defaults.
+            embedder: an Embedder instance to use instead of the configured one.
+            vector_store: a Store instance to use instead of the configured one.
+
+        Raises:
+            ConfigurationError: the config is invalid, or the store was made by another embedder.
+        """
+        self.config = coerce_config(config)
+        self._runtime, self._ops = build(self.config, embedder, vector_store)
+
+    @classmethod
+    def from_config(cls, config_dict: dict[str, Any]) -> Memory:
+        """Create a Memory from a mem0-shaped config dict."""
+        return cls(coerce_config(config_dict))
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._runtime.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(
+        self,
+        messages: str | dict[str, Any] | list[dict[str, Any]],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        infer: bool = True,
+        memory_type: str | None = None,
+        prompt: str | None = None,
+        timestamp: Timestamp | None = None,
+    ) -> Any:
+        """Store messages as memories.
+
+        Args:
+            messages: a string, a message dict ``{"role", "content", "name"?}`` or a list of them.
+            user_id: the user the memories belong to (one of the three ids is required).
+            agent_id: the agent the memories belong to.
+            run_id: the run (session) the memories belong to.
+            metadata: JSON values stored with every memory of this call.
+            infer: extract facts with the LLM; without one, the user's messages are stored.
+            memory_type: None, or ``"procedural_memory"`` (needs an LLM and agent_id).
+            prompt: the prompt for procedural memory.
+            timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
+
+        Returns:
+            ``{"results": [{"id", "memory", "event"}], "relations": []}``.
+
+        Raises:
+            ValidationError: bad messages, ids, metadata or timestamp.
+        """
+        result = run_sync(
+            self._ops.add(
+                messages,
+                user_id=user_id,
+                agent_id=agent_id,
+                run_id=run_id,
+                metadata=metadata,
+                infer=infer,
+                memory_type=memory_type,
+                prompt=prompt,
+                timestamp=timestamp,
+            ),
+            self._runtime,
+        )
+        self._warn_if_v10()
+        return result
+
+    def get(self, memory_id: str) -> dict[str, Any]:
+        """Return one memory by id.
+
+        Raises:
+            MemoryNotFoundError: no memory has this id.
+        """
+        return run_sync(self._ops.get(memory_id), self._runtime)
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        limit: int = 100,
+        include_invalidated: bool = False,
+    ) -> Any:
+        """List a scope's memories, newest first.
+
+        Args:
+            user_id: scope (one of the three ids, here or in ``filters``, is required).
+            agent_id: scope.
+            run_id: scope.
+            filters: the filter language of the README (operators, AND / OR / NOT).
+            limit: at most this many memories.
+            include_invalidated: also list memories whose fact was contradicted.
+
+        Returns:
+            ``{"results": [memory, ...], "relations": []}``.
+        """
+        result = run_sync(
+            self._ops.get_all(
+                user_id=user_id,
+                agent_id=agent_id,
+                run_id=run_id,
+                filters=filters,
+                limit=limit,
+                include_invalidated=include_invalidated,
+            ),
+            self._runtime,
+        )
+        self._warn_if_v10()
+        return result
+
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+        filters: dict[str, Any] | None = None,
+        threshold: float | None = None,
+        include_invalidated: bool = False,
+    ) -> Any:
+        """Find a scope's memories most relevant to ``query``, best first.
+
+        Args:
+            query: what to look for.
+            user_id: scope (one of the three ids, here or in ``filters``, is required).
+            agent_id: scope.
+            run_id: scope.
+            limit: at most this many results.
+            filters: the filter language of the README.
+            threshold: drop results scoring below this (scores are 0..1).
+            include_invalidated: also search memories whose fact was contradicted.
+
+        Returns:
+            ``{"results": [memory + "score", ...], "relations": []}``.
+        """
+        result = run_sync(
+            self._ops.search(
+                query,
+                user_id=user_id,
+                agent_id=agent_id,
+                run_id=run_id,
+                limit=limit,
+                filters=filters,
+                threshold=threshold,
+                include_invalidated=include_invalidated,
+            ),
+            self._runtime,
+        )
+        self._warn_if_v10()
+        return result
+
+    def update(
+        self, memory_id: str, data: str, metadata: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Replace a memory's text (and its metadata, when given); history keeps the old text.
+
+        Raises:
+            MemoryNotFoundError: no memory has this id.
+        """
+        return run_sync(self._ops.update(memory_id, data, metadata), self._runtime)
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        """Delete one memory; its history remains readable.
+
+        Raises:
+            MemoryNotFoundError: no memory has this id.
+        """
+        return run_sync(self._ops.delete(memory_id), self._runtime)
+
+    def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete every memory of a scope (one of the three ids is required)."""
+        return run_sync(
+            self._ops.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id),
+            self._runtime,
+        )
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        """The changes of a memory, oldest first.
+
+        Raises:
+            MemoryNotFoundError: the id never existed.
+        """
+        return run_sync(self._ops.history(memory_id), self._runtime)
+
+    def reset(self) -> None:
+        """Erase every memory and every history row of the store."""
+        run_sync(self._ops.reset(), self._runtime)

@@ -1,0 +1,142 @@
+"""One registry of providers per category, filled from built-ins and entry points.
+
+A provider is a class with a pydantic ``Config`` model (``extra="forbid"``) whose constructor
+takes an instance of it. Built-in providers are named here by import path, so nothing heavy is
+imported until it is used; third-party packages add providers through the entry-point groups
+``engram.embedders``, ``engram.stores``, ``engram.llms``, ``engram.graphs`` and ``engram.rerankers``,
+or at run time with ``registry.register(name, cls)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from engram.exceptions import ConfigurationError
+
+__all__ = ["CATEGORIES", "Registry", "get_registry"]
+
+
+class Registry:
+    """Name -> provider class for one category (``stores``, ``embedders``, ...)."""
+
+    def __init__(self, category: str, builtins: dict[str, str]) -> None:
+        self.category = category
+        self._targets: dict[str, type[Any] | str] = dict(builtins)
+        self._entry_points_loaded = False
+        self._lock = threading.Lock()
+
+    def register(self, name: str, provider: type[Any] | str) -> None:
+        """Register ``provider`` (a class or a ``"module:Class"`` path) under ``name``."""
+        with self._lock:
+            self._targets[name] = provider
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name``; a no-op when it is not registered."""
+        with self._lock:
+            self._targets.pop(name, None)
+
+    def names(self) -> list[str]:
+        """Every registered name, sorted."""
+        self._load_entry_points()
+        return sorted(self._targets)
+
+    def get(self, name: str) -> type[Any]:
+        """The provider class registered as ``name``."""
+        self._load_entry_points()
+        target = self._targets.get(name)
+        if target is None:
+            raise ConfigurationError(
+                f"unknown {self.singular} provider {name!r}",
+                missing_field=f"{self.singular}.provider",
+                suggestion=f"use one of: {', '.join(self.names())}",
+                details={"allowed": self.names()},
+            )
+        if isinstance(target, str):
+            module_name, _, attr = target.partition(":")
+            target = getattr(importlib.import_module(module_name), attr)
+            with self._lock:
+                self._targets[name] = target
+        return target
+
+    def validate_config(self, name: str, config: Any) -> BaseModel:
+        """Validate ``config`` (a dict or the provider's model) against the provider's model."""
+        cls = self.get(name)
+        model: type[BaseModel] = cls.Config
+        if isinstance(config, model):
+            return config
+        if config is None:
+            config = {}
+        if isinstance(config, BaseModel):
+            config = config.model_dump(exclude_unset=True)
+        if not isinstance(config, dict):
+            raise ConfigurationError(
+                f"{self.singular} {name!r}: config must be a dict, got {type(config).__name__}",
+                missing_field=f"{self.singular}.config",
+            )
+        try:
+            return model.model_validate(config)
+        except PydanticValidationError as e:
+            allowed = sorted(model.model_fields)
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+                for err in e.errors()
+            )
+            raise ConfigurationError(
+                f"{self.singular} {name!r}: invalid config: {problems}",
+                missing_field=f"{self.singular}.config",
+                suggestion=f"allowed keys: {', '.join(allowed)}",
+                details={"allowed": allowed},
+            ) from e
+
+    def create(self, name: str, config: Any = None) -> Any:
+        """Build the provider ``name`` from its (validated) config."""
+        return self.get(name)(self.validate_config(name, config))
+
+    @property
+    def singular(self) -> str:
+        """``vector_store``-style name of one provider of this category, for messages."""
+        return _SINGULAR[self.category]
+
+    def _load_entry_points(self) -> None:
+        if self._entry_points_loaded:
+            return
+        with self._lock:
+            if self._entry_points_loaded:
+                return
+            for point in entry_points(group=f"engram.{self.category}"):
+                self._targets.setdefault(point.name, point.value)
+            self._entry_points_loaded = True
+
+
+_SINGULAR = {
+    "embedders": "embedder",
+    "stores": "vector_store",
+    "llms": "llm",
+    "graphs": "graph_store",
+    "rerankers": "reranker",
+}
+
+_BUILTINS: dict[str, dict[str, str]] = {
+    "embedders": {"onnx": "engram.embedders.onnx:OnnxEmbedder"},
+    "stores": {"sqlite": "engram.stores.sqlite.store:SQLiteStore"},
+    "llms": {},
+    "graphs": {},
+    "rerankers": {},
+}
+
+CATEGORIES = tuple(_BUILTINS)
+_registries = {category: Registry(category, builtins) for category, builtins in _BUILTINS.items()}
+
+
+def get_registry(category: str) -> Registry:
+    """The registry of ``category``: one of ``CATEGORIES``."""
+    try:
+        return _registries[category]
+    except KeyError:
+        raise ValueError(f"unknown provider category {category!r}") from None

@@ -1,0 +1,64 @@
+"""The store interface: the source of truth for memories, their vectors and their history.
+
+A store applies a batch of write operations in ONE transaction (all or nothing), answers
+filtered reads, and does exact or approximate vector search within a filter. Filters arrive
+as the core's AST (``engram.core.filters``); a store that cannot evaluate an operator raises
+ValidationError rather than returning a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from engram.core.filters import FilterNode
+from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
+from engram.embedders.base import Vectors
+
+
+class Store(ABC):
+    """Where memories live. Implementations must be safe to call from many threads."""
+
+    #: Filter operators this store evaluates.
+    supported_operators: frozenset[str]
+
+    @abstractmethod
+    def open(self, embedder_name: str, dimension: int) -> None:
+        """Create or migrate the schema and check the store was made with this embedder."""
+
+    @abstractmethod
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
+        """Apply ``ops`` and their history rows in one transaction; all or nothing."""
+
+    @abstractmethod
+    def get(self, memory_id: str) -> MemoryRecord | None:
+        """The memory with this id, or None."""
+
+    @abstractmethod
+    def list(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first."""
+
+    @abstractmethod
+    def search(
+        self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
+    ) -> list[tuple[MemoryRecord, float]]:
+        """The ``limit`` memories matching ``where`` most similar to ``vector``, best first.
+
+        Scores are cosine similarities clipped to [0, 1]; ``threshold`` drops lower ones.
+        """
+
+    @abstractmethod
+    def history(self, memory_id: str) -> list[HistoryRecord]:
+        """Every history row of the memory, oldest first."""
+
+    @abstractmethod
+    def count(self, where: FilterNode | None = None) -> int:
+        """How many memories match ``where``."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Erase every memory and history row (the schema stays)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""

@@ -1,0 +1,86 @@
+"""The embedded store's schema, as named migrations applied in order, each in a transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from engram.core.timeutil import now_iso
+
+#: (name, statements). Append new migrations; never edit one that has shipped.
+MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "0001_initial",
+        (
+            """CREATE TABLE engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+            """CREATE TABLE memories (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                text TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                user_id TEXT,
+                agent_id TEXT,
+                run_id TEXT,
+                actor_id TEXT,
+                role TEXT,
+                memory_type TEXT,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                valid_at TEXT,
+                invalid_at TEXT,
+                embedding BLOB NOT NULL
+            )""",
+            "CREATE INDEX memories_user ON memories (user_id, created_at)",
+            "CREATE INDEX memories_agent ON memories (agent_id, created_at)",
+            "CREATE INDEX memories_run ON memories (run_id, created_at)",
+            "CREATE INDEX memories_hash ON memories (hash)",
+            """CREATE VIRTUAL TABLE memories_fts USING fts5(
+                text, content='memories', content_rowid='seq', tokenize='porter unicode61'
+            )""",
+            """CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+            END""",
+            """CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text)
+                VALUES ('delete', old.seq, old.text);
+            END""",
+            """CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text)
+                VALUES ('delete', old.seq, old.text);
+                INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+            END""",
+            """CREATE TABLE history (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                memory_id TEXT NOT NULL,
+                old_memory TEXT,
+                new_memory TEXT,
+                event TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                is_deleted INTEGER NOT NULL DEFAULT 0,
+                actor_id TEXT,
+                role TEXT
+            )""",
+            "CREATE INDEX history_memory ON history (memory_id, seq)",
+        ),
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration inside the caller's write transaction; names applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS engram_migrations "
+        "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM engram_migrations")}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO engram_migrations VALUES (?, ?)", (name, now_iso()))
+        applied.append(name)
+    return applied

@@ -1,0 +1,407 @@
+"""The embedded default store: one SQLite file holding memories, vectors, FTS5 index and history.
+
+Concurrency: WAL journal, one writer connection behind a lock (``BEGIN IMMEDIATE``, so a writer
+in another process waits on the busy timeout instead of failing mid-transaction), and one reader
+connection per thread. Every ``apply`` is one transaction: memory rows, their FTS rows (kept in
+step by triggers) and their history rows commit together or not at all.
+
+Vector search is exact: the scope's float32 vectors are read and scored with numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from engram.core.filters import FilterNode
+from engram.core.records import (
+    Change,
+    Delete,
+    DeleteWhere,
+    HistoryRecord,
+    Insert,
+    MemoryRecord,
+    Update,
+    WriteOp,
+    history_for,
+    text_hash,
+)
+from engram.embedders.base import Vectors
+from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
+from engram.paths import default_store_path
+from engram.stores.base import Store
+from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.schema import migrate
+
+_COLUMNS = (
+    "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
+    "memory_type, metadata, valid_at, invalid_at"
+)
+_HISTORY_COLUMNS = (
+    "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
+    "actor_id, role"
+)
+
+
+class SQLiteStoreConfig(BaseModel):
+    """Options of the ``sqlite`` store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(
+        default=None, description="The database file; default $ENGRAM_HOME/engram.db."
+    )
+    busy_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for another process's write lock."
+    )
+
+
+class SQLiteStore(Store):
+    """Memories in one SQLite file; safe across threads and processes."""
+
+    Config = SQLiteStoreConfig
+    supported_operators = SUPPORTED_OPERATORS
+
+    def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
+        self.config = config or SQLiteStoreConfig()
+        self.path = Path(self.config.path).expanduser() if self.config.path else None
+        self.dimension = 0
+        self._write_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.config.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self.config.busy_timeout * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as e:
+            raise StoreError(
+                f"cannot open the SQLite store at {self.path}: {e}",
+                suggestion="check that the directory exists and is writable",
+            ) from e
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        self._check_open()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = 1")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the single writer connection; rolled back on any error."""
+        self._check_open()
+        with self._write_lock:
+            conn = self._writer
+            assert conn is not None
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot start a write transaction: {e}") from e
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as e:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(e, sqlite3.Error):
+                    raise StoreError(
+                        f"the write was rolled back: {e}", suggestion="nothing was written"
+                    ) from e
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction, so multi-statement reads see one snapshot."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        except sqlite3.Error as e:
+            raise StoreError(f"the read failed: {e}") from e
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed", suggestion="create a new Memory")
+        if self._writer is None:
+            raise StoreError("the store is not open", suggestion="call open() first")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def open(self, embedder_name: str, dimension: int) -> None:
+        """Create or migrate the file and check it was made with this embedder."""
+        if self.path is None:
+            self.path = default_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = self._connect()
+        try:
+            writer.execute("PRAGMA journal_mode = WAL")
+            writer.execute("BEGIN IMMEDIATE")
+            try:
+                migrate(writer)
+                stored = dict(writer.execute("SELECT key, value FROM engram_meta").fetchall())
+                if not stored:
+                    writer.executemany(
+                        "INSERT INTO engram_meta VALUES (?, ?)",
+                        [("embedder", embedder_name), ("dimension", str(dimension))],
+                    )
+                writer.execute("COMMIT")
+            except BaseException:
+                writer.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            writer.close()
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {e}") from e
+        except BaseException:
+            writer.close()
+            raise
+        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
+            writer.close()
+            raise ConfigurationError(
+                f"the store at {self.path} was created with embedder {stored['embedder']!r} "
+                f"({stored['dimension']} dimensions), not {embedder_name!r} ({dimension})",
+                missing_field="embedder",
+                config_source=str(self.path),
+                suggestion=(
+                    f"configure the embedder {stored['embedder']!r} again, or use a new store "
+                    "path for the new embedder and add your memories there (get_all() lists "
+                    "them with their metadata)"
+                ),
+                details={"stored": stored, "configured": [embedder_name, dimension]},
+            )
+        self._writer = writer
+        self.dimension = dimension
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
+        """Apply ``ops`` and their history rows in one transaction."""
+        with self._write() as conn:
+            changes: list[Change] = []
+            for op in ops:
+                if isinstance(op, Insert):
+                    changes.append(self._insert(conn, op))
+                elif isinstance(op, Update):
+                    changes.append(self._update(conn, op, now))
+                elif isinstance(op, Delete):
+                    changes.append(self._delete(conn, op.memory_id))
+                elif isinstance(op, DeleteWhere):
+                    changes.extend(self._delete_where(conn, op.where))
+                else:  # pragma: no cover - exhaustive
+                    raise TypeError(f"unknown write operation {op!r}")
+            conn.executemany(
+                f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_history_row(history_for(change, now)) for change in changes],
+            )
+            return changes
+
+    def _insert(self, conn: sqlite3.Connection, op: Insert) -> Change:
+        r = op.record
+        conn.execute(
+            f"INSERT INTO memories ({_COLUMNS}, embedding) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*_record_row(r), self._blob(op.vector)),
+        )
+        return Change("ADD", r.id, None, r)
+
+    def _update(self, conn: sqlite3.Connection, op: Update, now: str) -> Change:
+        old = self._fetch_one(conn, op.memory_id)
+        new = replace(
+            old,
+            text=op.text,
+            hash=text_hash(op.text),
+            metadata=old.metadata if op.metadata is None else op.metadata,
+            updated_at=now,
+        )
+        conn.execute(
+            "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, embedding = ? "
+            "WHERE id = ?",
+            (new.text, new.hash, _json(new.metadata), now, self._blob(op.vector), new.id),
+        )
+        return Change("UPDATE", new.id, old, new)
+
+    def _delete(self, conn: sqlite3.Connection, memory_id: str) -> Change:
+        old = self._fetch_one(conn, memory_id)
+        conn.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
+        return Change("DELETE", memory_id, old, None)
+
+    def _delete_where(self, conn: sqlite3.Connection, where: FilterNode) -> list[Change]:
+        sql, params = compile_filter(where, alias="m")
+        rows = conn.execute(f"SELECT {_COLUMNS}, seq FROM memories m WHERE {sql}", params)
+        olds = [(_record(row), row[-1]) for row in rows.fetchall()]
+        conn.executemany("DELETE FROM memories WHERE seq = ?", [(seq,) for _, seq in olds])
+        return [Change("DELETE", old.id, old, None) for old, _ in olds]
+
+    def _fetch_one(self, conn: sqlite3.Connection, memory_id: str) -> MemoryRecord:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
+        if row is None:
+            raise MemoryNotFoundError(
+                f"no memory with id {memory_id!r}",
+                memory_id=memory_id,
+                suggestion="check the id; get_all() lists the memories of a scope",
+            )
+        return _record(row)
+
+    def _blob(self, vector: Vectors) -> bytes:
+        vector = np.ascontiguousarray(vector, dtype=np.float32)
+        if vector.shape != (self.dimension,):
+            raise StoreError(
+                f"vector has shape {vector.shape}, the store holds {self.dimension}-d vectors"
+            )
+        return vector.tobytes()
+
+    def reset(self) -> None:
+        """Erase every memory and history row."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM memories")
+            conn.execute("DELETE FROM history")
+            conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> MemoryRecord | None:
+        """The memory with this id, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM memories WHERE id = ?", (memory_id,)
+            ).fetchone()
+        return None if row is None else _record(row)
+
+    def list(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first."""
+        sql, params = compile_filter(where, alias="m")
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM memories m WHERE {sql} "
+                "ORDER BY created_at DESC, seq DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def count(self, where: FilterNode | None = None) -> int:
+        """How many memories match ``where``."""
+        sql, params = compile_filter(where, alias="m")
+        with self._read() as conn:
+            row = conn.execute(f"SELECT count(*) FROM memories m WHERE {sql}", params).fetchone()
+        return int(row[0])
+
+    def search(
+        self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
+    ) -> list[tuple[MemoryRecord, float]]:
+        """Exact cosine search over the memories matching ``where``."""
+        sql, params = compile_filter(where, alias="m")
+        query = np.ascontiguousarray(vector, dtype=np.float32)
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT seq, embedding FROM memories m WHERE {sql}", params
+            ).fetchall()
+            if not rows:
+                return []
+            seqs = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+            scores = matrix.reshape(len(rows), self.dimension) @ query
+            np.clip(scores, 0.0, 1.0, out=scores)
+            top = _top_k(scores, limit, threshold)
+            if top.size == 0:
+                return []
+            wanted = [int(s) for s in seqs[top]]
+            marks = ", ".join("?" * len(wanted))
+            found = {
+                row[-1]: _record(row)
+                for row in conn.execute(
+                    f"SELECT {_COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
+                )
+            }
+        return [(found[seq], float(scores[i])) for seq, i in zip(wanted, top, strict=True)]
+
+    def history(self, memory_id: str) -> list[HistoryRecord]:
+        """The memory's history rows, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
+                (memory_id,),
+            ).fetchall()
+        return [
+            HistoryRecord(*row[:7], is_deleted=bool(row[7]), actor_id=row[8], role=row[9])
+            for row in rows
+        ]
+
+
+def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:
+    """Indices of the best ``limit`` scores (at or above ``threshold``), best first."""
+    candidates = np.arange(scores.size)
+    if threshold is not None:
+        candidates = np.flatnonzero(scores >= threshold)
+    if candidates.size > limit:
+        part = np.argpartition(-scores[candidates], limit - 1)[:limit]
+        candidates = candidates[part]
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order]
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record_row(r: MemoryRecord) -> tuple[Any, ...]:
+    return (
+        r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
+        r.actor_id, r.role, r.memory_type, _json(r.metadata), r.valid_at, r.invalid_at,
+    )  # fmt: skip
+
+
+def _record(row: Sequence[Any]) -> MemoryRecord:
+    return MemoryRecord(
+        id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
+        user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
+        memory_type=row[10], metadata=json.loads(row[11]), valid_at=row[12], invalid_at=row[13],
+    )  # fmt: skip
+
+
+def _history_row(h: HistoryRecord) -> tuple[Any, ...]:
+    return (
+        h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
+        int(h.is_deleted), h.actor_id, h.role,
+    )  # fmt: skip
