@@ -15,7 +15,9 @@ from engram import Memory
 def main() -> None:
     """Walk through the Memory API on a fresh embedded store."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(Path(tmp) / "q.db")}}}
+        config = {
+            "vector_store": {"provider": "sqlite", "config": {"path": str(Path(tmp) / "q.db")}}
+        }
         with Memory.from_config(config) as m:
             added = m.add(
                 "I like coffee in the morning.",

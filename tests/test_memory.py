@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +87,14 @@ def test_infer_true_without_llm_stores_user_messages_and_says_so_once(
 
 
 def test_caller_supplied_timestamp_sets_created_and_valid_at(memory: Memory) -> None:
-    moments: list[object] = [
-        datetime(2023, 5, 8, 13, 56, tzinfo=timezone.utc),
+    moments: list[datetime | str | int] = [
+        datetime(2023, 5, 8, 13, 56, tzinfo=UTC),
         "2023-05-08T13:56:00Z",
         1683554160,
     ]
     for moment in moments:
-        got = memory.get(ids(memory.add("Went hiking.", user_id="u", infer=False,
-                                        timestamp=moment))[0])  # type: ignore[arg-type]
+        added = memory.add("Went hiking.", user_id="u", infer=False, timestamp=moment)
+        got = memory.get(ids(added)[0])
         assert got["created_at"] == got["valid_at"] == "2023-05-08T13:56:00.000000+00:00"
 
 

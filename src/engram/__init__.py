@@ -41,6 +41,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "Store",
+    "StoreError",
     "ValidationError",
     "__version__",
     "get_registry",

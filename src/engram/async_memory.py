@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
 from typing import Any
+
+import anyio.to_thread
 
 from engram.base import MemoryBase
 from engram.components import build, coerce_config
@@ -17,7 +18,8 @@ from engram.stores.base import Store
 class AsyncMemory(MemoryBase):
     """``Memory`` for async code: the same behaviour, and the event loop never blocks.
 
-    Embedding and store I/O run in anyio's worker threads. ``AsyncMemory()`` stores memories in an embedded SQLite file under ``$ENGRAM_HOME`` (or the
+    Embedding and store I/O run in anyio's worker threads. ``AsyncMemory()`` stores
+    memories in an embedded SQLite file under ``$ENGRAM_HOME`` (or the
     platform's user data directory) and embeds them with a local ONNX model. Instances are
     safe to share between threads.
     """

@@ -28,11 +28,20 @@ class MemoryBase(ABC):
         """Retrieve a memory by id."""
 
     @abstractmethod
-    def get_all(self, **kwargs: Any) -> Any:
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        limit: int = 100,
+        include_invalidated: bool = False,
+    ) -> Any:
         """List the memories of a scope."""
 
     @abstractmethod
-    def update(self, memory_id: str, data: str) -> Any:
+    def update(self, memory_id: str, data: str, metadata: dict[str, Any] | None = None) -> Any:
         """Replace a memory's text."""
 
     @abstractmethod

@@ -47,7 +47,9 @@ def build(
             config.vector_store.provider, config.vector_store.config
         )
     if not isinstance(store, Store):
-        raise ConfigurationError("vector_store must be an engram Store", missing_field="vector_store")
+        raise ConfigurationError(
+            "vector_store must be an engram Store", missing_field="vector_store"
+        )
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
     store.open(embedder.name, embedder.dimension)

@@ -211,4 +211,4 @@ class ProviderError(EngramError):
 
 #: mem0's name for the base class, for code that catches it. Shadows the builtin: import it
 #: explicitly (``from engram.exceptions import MemoryError``), never with a star.
-MemoryError = EngramError  # noqa: A001
+MemoryError = EngramError

@@ -2,9 +2,9 @@
 
 A provider is a class with a pydantic ``Config`` model (``extra="forbid"``) whose constructor
 takes an instance of it. Built-in providers are named here by import path, so nothing heavy is
-imported until it is used; third-party packages add providers through the entry-point groups
-``engram.embedders``, ``engram.stores``, ``engram.llms``, ``engram.graphs`` and ``engram.rerankers``,
-or at run time with ``registry.register(name, cls)``.
+imported until it is used; third-party packages add providers through the entry-point
+groups ``engram.embedders``, ``engram.stores``, ``engram.llms``, ``engram.graphs`` and
+``engram.rerankers``, or at run time with ``registry.register(name, cls)``.
 """
 
 from __future__ import annotations

@@ -59,13 +59,17 @@ def _parse_one(item: object, field: str) -> Message:
     role = item.get("role", "user")
     if not isinstance(role, str) or not role:
         raise ValidationError(
-            f"{field}.role must be a non-empty string", field=f"{field}.role", value=role,
+            f"{field}.role must be a non-empty string",
+            field=f"{field}.role",
+            value=role,
             expected="'user', 'assistant', 'system' or another role name",
         )
     name = item.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ValidationError(
-            f"{field}.name must be a non-empty string", field=f"{field}.name", value=name,
+            f"{field}.name must be a non-empty string",
+            field=f"{field}.name",
+            value=name,
             expected="the speaker's name",
         )
     if "content" not in item:
@@ -75,8 +79,10 @@ def _parse_one(item: object, field: str) -> Message:
     text, images = _content(item["content"], f"{field}.content")
     if not text.strip() and not images:
         raise ValidationError(
-            f"{field}.content must not be empty", field=f"{field}.content",
-            value=item["content"], expected="a non-empty string",
+            f"{field}.content must not be empty",
+            field=f"{field}.content",
+            value=item["content"],
+            expected="a non-empty string",
         )
     return Message(role=role, content=text, name=name, images=images)
 
@@ -89,7 +95,9 @@ def _content(content: Any, field: str) -> tuple[str, tuple[str, ...]]:
     if not isinstance(parts, Sequence) or isinstance(parts, bytes | bytearray):
         raise ValidationError(
             f"{field} must be a string or a list of content parts, got {type(content).__name__}",
-            field=field, value=content, expected="a string or [{'type': 'text', 'text': ...}]",
+            field=field,
+            value=content,
+            expected="a string or [{'type': 'text', 'text': ...}]",
         )
     texts: list[str] = []
     images: list[str] = []
@@ -99,13 +107,15 @@ def _content(content: Any, field: str) -> tuple[str, tuple[str, ...]]:
             texts.append(part)
             continue
         kind = part.get("type") if isinstance(part, Mapping) else None
-        if kind == "text" and isinstance(part.get("text"), str):  # type: ignore[union-attr]
-            texts.append(part["text"])  # type: ignore[index]
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
         elif kind == "image_url":
             images.append(_image_url(part, where))
         else:
             raise ValidationError(
-                f"{where} must be a text or image_url part", field=where, value=part,
+                f"{where} must be a text or image_url part",
+                field=where,
+                value=part,
                 expected="{'type': 'text', 'text': str} or {'type': 'image_url', 'image_url': ...}",
             )
     return "\n".join(t for t in texts if t.strip()), tuple(images)
@@ -116,7 +126,9 @@ def _image_url(part: Any, field: str) -> str:
     url = value.get("url") if isinstance(value, Mapping) else value
     if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:")):
         raise ValidationError(
-            f"{field}.image_url must be an http(s) URL or a data URI", field=f"{field}.image_url",
-            value=url, expected="'https://...' or 'data:image/...;base64,...'",
+            f"{field}.image_url must be an http(s) URL or a data URI",
+            field=f"{field}.image_url",
+            value=url,
+            expected="'https://...' or 'data:image/...;base64,...'",
         )
     return url

@@ -28,9 +28,10 @@ from engram.core.timeutil import now_iso, parse_timestamp
 from engram.core.validation import (
     check_bool,
     check_limit,
-    check_metadata,
     check_memory_type,
+    check_metadata,
     check_threshold,
+    optional_str,
     require_str,
     scope_of,
 )
@@ -67,7 +68,7 @@ class Operations:
         scope = scope_of(user_id, agent_id, run_id)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
-        require_str(prompt, "prompt", allow_none=True)
+        optional_str(prompt, "prompt")
         meta = check_metadata(metadata)
         parsed = parse_messages(messages)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
@@ -144,7 +145,7 @@ class Operations:
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        records: list[MemoryRecord] = yield StoreCall("list", (where, check_limit(limit)))
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, check_limit(limit)))
         return listing([memory_dict(r) for r in records], self.version)
 
     def search(
@@ -163,7 +164,7 @@ class Operations:
         text = require_str(query, "query")
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
         count, minimum = check_limit(limit), check_threshold(threshold)
-        vectors = yield Embed((text,))  # type: ignore[arg-type]
+        vectors = yield Embed((text,))
         hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
             "search", (vectors[0], where, count, minimum)
         )
@@ -176,15 +177,15 @@ class Operations:
         memory_id = require_str(memory_id, "memory_id")
         text = require_str(data, "data")
         meta = None if metadata is None else check_metadata(metadata)
-        vectors = yield Embed((text,))  # type: ignore[arg-type]
-        op = Update(memory_id, text, vectors[0], meta)  # type: ignore[arg-type]
+        vectors = yield Embed((text,))
+        op = Update(memory_id, text, vectors[0], meta)
         yield StoreCall("apply", ([op], now_iso()))
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
         memory_id = require_str(memory_id, "memory_id")
-        yield StoreCall("apply", ([Delete(memory_id)], now_iso()))  # type: ignore[arg-type]
+        yield StoreCall("apply", ([Delete(memory_id)], now_iso()))
         return {"message": "Memory deleted successfully!", "id": memory_id}
 
     def delete_all(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from engram.exceptions import ValidationError
 
@@ -13,13 +13,13 @@ _EXPECTED = "a datetime, an ISO 8601 string or a Unix epoch number"
 def to_iso(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``; a naive datetime is taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def now_iso() -> str:
     """The current time in the stored format."""
-    return to_iso(datetime.now(timezone.utc))
+    return to_iso(datetime.now(UTC))
 
 
 def parse_timestamp(value: object, field: str = "timestamp") -> str:
@@ -36,7 +36,7 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
                 f"{field} must be a finite epoch", field=field, value=value, expected=_EXPECTED
             )
         try:
-            return to_iso(datetime.fromtimestamp(value, tz=timezone.utc))
+            return to_iso(datetime.fromtimestamp(value, tz=UTC))
         except (OverflowError, OSError, ValueError) as e:
             raise ValidationError(
                 f"{field} is out of range: {value}", field=field, value=value, expected=_EXPECTED

@@ -38,10 +38,13 @@ class Scope:
         )
 
 
-def require_str(value: object, field: str, *, allow_none: bool = False) -> str | None:
-    """A non-blank string (or None when allowed)."""
-    if value is None and allow_none:
-        return None
+def optional_str(value: object, field: str) -> str | None:
+    """None, or a non-blank string."""
+    return None if value is None else require_str(value, field)
+
+
+def require_str(value: object, field: str) -> str:
+    """A non-blank string."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             f"{field} must be a non-empty string, got {_describe(value)}",
@@ -57,7 +60,7 @@ def scope_of(
 ) -> Scope:
     """The scope of a call; ids may also come as top-level equalities in ``filters``."""
     ids = {
-        name: require_str(value, name, allow_none=True)
+        name: optional_str(value, name)
         for name, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id))
     }
     if not any(ids.values()) and not scope_values(filters):
@@ -133,8 +136,8 @@ def check_metadata(value: object, field: str = "metadata") -> dict[str, Any]:
 
 def check_memory_type(value: object) -> str | None:
     """None or one of MEMORY_TYPES."""
-    if value is None or value in MEMORY_TYPES:
-        return value  # type: ignore[return-value]
+    if value is None or (isinstance(value, str) and value in MEMORY_TYPES):
+        return value
     raise ValidationError(
         f"memory_type must be one of {', '.join(MEMORY_TYPES)} or None, got {value!r}",
         field="memory_type",

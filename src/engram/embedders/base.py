@@ -32,7 +32,8 @@ class Embedder(ABC):
 
     def embed(self, text: str) -> Vectors:
         """Embed one text into a ``(dimension,)`` vector."""
-        return self.embed_batch([text])[0]
+        vector: Vectors = self.embed_batch([text])[0]
+        return vector
 
 
 class CachedEmbedder(Embedder):

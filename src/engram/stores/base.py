@@ -35,7 +35,7 @@ class Store(ABC):
         """The memory with this id, or None."""
 
     @abstractmethod
-    def list(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
 
     @abstractmethod

@@ -309,7 +309,7 @@ class SQLiteStore(Store):
             ).fetchone()
         return None if row is None else _record(row)
 
-    def list(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
@@ -363,10 +363,7 @@ class SQLiteStore(Store):
                 f"SELECT {_HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
                 (memory_id,),
             ).fetchall()
-        return [
-            HistoryRecord(*row[:7], is_deleted=bool(row[7]), actor_id=row[8], role=row[9])
-            for row in rows
-        ]
+        return [_history(row) for row in rows]
 
 
 def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:
@@ -397,6 +394,14 @@ def _record(row: Sequence[Any]) -> MemoryRecord:
         id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
         user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
         memory_type=row[10], metadata=json.loads(row[11]), valid_at=row[12], invalid_at=row[13],
+    )  # fmt: skip
+
+
+def _history(row: Sequence[Any]) -> HistoryRecord:
+    return HistoryRecord(
+        id=row[0], memory_id=row[1], old_memory=row[2], new_memory=row[3], event=row[4],
+        created_at=row[5], updated_at=row[6], is_deleted=bool(row[7]), actor_id=row[8],
+        role=row[9],
     )  # fmt: skip
 
 
