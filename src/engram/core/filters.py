@@ -1,0 +1,311 @@
+"""The filter language every store understands, parsed once into an immutable tree.
+
+A filter is a dict. Several keys in one dict are ANDed::
+
+    {"category": "food"}                          equality
+    {"age": {"gte": 18, "lt": 65}}                operators; several in one dict are ANDed
+    {"AND": [f1, f2]}  {"OR": [f1, f2]}           logical keys (upper case), mixable with fields
+    {"NOT": f}  {"NOT": [f1, f2]}                 a list means NOT(AND(list))
+
+Operators: ``eq ne gt gte lt lte in nin contains icontains``. ``None`` or ``{}`` as the whole
+filter means no filter; an empty dict anywhere inside it is an error.
+
+Keys. A key naming one of the memory's own fields (``MEMORY_FIELDS``: ``user_id``,
+``created_at``, ...) refers to that field. ``"metadata.a.b"`` is a path into the metadata
+object, split on dots. Any other key is taken whole as one metadata key, so ``"category"``
+is ``metadata["category"]`` and ``"a.b"`` is ``metadata["a.b"]``. Write ``"metadata.role"``
+for a metadata key spelled like a field, and ``"metadata.AND"`` for one spelled like a
+logical key.
+
+Semantics every store must follow:
+
+- Values are typed. A string never equals a number, a number never equals a boolean
+  (``{"n": 1}`` does not match ``true``), booleans equal booleans, ``1 == 1.0``. Ordering
+  operators compare numbers with numbers and strings with strings (code point order);
+  across types they are false. Memory fields hold strings (the date fields ISO-8601 UTC
+  strings ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, so they order lexicographically).
+- A missing field and a null value are the same. ``eq None`` matches them, ``ne None``
+  matches a present non-null value; ``in`` may list ``None`` in the same sense.
+- A missing field never satisfies ``eq`` (but for ``None``), ``gt gte lt lte``, ``in``,
+  ``contains`` or ``icontains``. ``ne`` and ``nin`` are exactly NOT ``eq`` and NOT ``in``,
+  so a missing field satisfies them. ``NOT x`` is true exactly when ``x`` is false: a
+  missing field satisfies ``{"NOT": {"k": "v"}}``.
+- ``contains`` on a string value is a case-sensitive substring test; on a list value it
+  asks for a string element equal to the operand. ``icontains`` is the same ignoring case.
+  On any other value both are false. ``eq`` on a list value is never true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeAlias, cast
+
+from engram.core.timeutil import to_iso
+from engram.exceptions import ValidationError
+
+__all__ = [
+    "MEMORY_FIELDS",
+    "OPERATORS",
+    "And",
+    "Condition",
+    "Field",
+    "FilterNode",
+    "Not",
+    "Operator",
+    "Or",
+    "conjoin",
+    "operators_in",
+    "parse_filters",
+    "scope_values",
+]
+
+Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"]
+OPERATORS: frozenset[str] = frozenset(
+    ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains")
+)
+DATE_FIELDS: frozenset[str] = frozenset(("created_at", "updated_at", "valid_at", "invalid_at"))
+SCOPE_FIELDS: tuple[str, ...] = ("user_id", "agent_id", "run_id")
+MEMORY_FIELDS: frozenset[str] = frozenset(
+    ("id", "memory", "hash", "actor_id", "role", "memory_type", *SCOPE_FIELDS, *DATE_FIELDS)
+)
+LOGICAL_KEYS: frozenset[str] = frozenset(("AND", "OR", "NOT"))
+
+_METADATA_PREFIX = "metadata."
+_SCALAR = "a str, int, float, bool or None"
+_ORDERABLE = "an int, float or str"
+_ALLOWED = ", ".join(sorted(OPERATORS))
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """What a condition tests: a memory field, or a path into metadata when metadata_path is set."""
+
+    name: str
+    metadata_path: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``field op value``; ``in``/``nin`` values are tuples, date operands ISO strings."""
+
+    field: Field
+    op: Operator
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """True when every child is."""
+
+    children: tuple[FilterNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """True when any child is."""
+
+    children: tuple[FilterNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """True exactly when the child is false."""
+
+    child: FilterNode
+
+
+FilterNode: TypeAlias = Condition | And | Or | Not
+
+
+def parse_filters(filters: Mapping[str, Any] | None) -> FilterNode | None:
+    """Parse a user's filter dict into a tree.
+
+    Args:
+        filters: the filter dict; ``None`` or ``{}`` mean no filter.
+
+    Returns:
+        The root node, or ``None`` when there is nothing to filter on.
+
+    Raises:
+        ValidationError: the filter is malformed; ``field`` names the offending key.
+    """
+    if filters is None:
+        return None
+    if not isinstance(filters, Mapping):
+        raise _error("filters", filters, "a dict", "filters must be a dict")
+    if not filters:
+        return None
+    return _parse_dict(filters)
+
+
+def conjoin(*nodes: FilterNode | None) -> FilterNode | None:
+    """AND of the given nodes, skipping ``None``: ``None`` if none remain, the node if one."""
+    present = [node for node in nodes if node is not None]
+    return _and(present) if present else None
+
+
+def operators_in(node: FilterNode) -> set[str]:
+    """Every operator used in the tree, for a store to check what it supports."""
+    if isinstance(node, Condition):
+        return {node.op}
+    if isinstance(node, Not):
+        return operators_in(node.child)
+    return set().union(*(operators_in(child) for child in node.children))
+
+
+def scope_values(node: FilterNode | None) -> dict[str, str]:
+    """String equalities on user_id/agent_id/run_id reachable from the root through AND only.
+
+    Lets ``filters={"user_id": "x"}`` count as a scope; the first value of a key wins.
+    """
+    found: dict[str, str] = {}
+    for condition in _conjuncts(node):
+        if (
+            condition.op == "eq"
+            and condition.field.metadata_path is None
+            and condition.field.name in SCOPE_FIELDS
+            and isinstance(condition.value, str)
+        ):
+            found.setdefault(condition.field.name, condition.value)
+    return found
+
+
+def _conjuncts(node: FilterNode | None) -> Iterator[Condition]:
+    if isinstance(node, And):
+        for child in node.children:
+            yield from _conjuncts(child)
+    elif isinstance(node, Condition):
+        yield node
+
+
+def _parse_dict(filters: Mapping[Any, Any]) -> FilterNode:
+    nodes: list[FilterNode] = []
+    for key, value in filters.items():
+        if not isinstance(key, str) or not key:
+            raise _error(str(key), key, "a non-empty str key", f"invalid filter key {key!r}")
+        if key in LOGICAL_KEYS:
+            nodes.append(_parse_logical(key, value))
+        else:
+            nodes.extend(_parse_field(key, value))
+    return _and(nodes)
+
+
+def _parse_logical(key: str, value: Any) -> FilterNode:
+    if key == "NOT" and isinstance(value, Mapping):
+        return Not(_parse_child(key, value))
+    if not isinstance(value, list | tuple) or not value:
+        expected = "a non-empty list of filter dicts"
+        if key == "NOT":
+            expected = f"a filter dict or {expected}"
+        raise _error(key, value, expected, f"{key} takes {expected}")
+    children = [_parse_child(key, child) for child in value]
+    if key == "OR":
+        return Or(tuple(children)) if len(children) > 1 else children[0]
+    return Not(_and(children)) if key == "NOT" else _and(children)
+
+
+def _parse_child(key: str, child: Any) -> FilterNode:
+    if not isinstance(child, Mapping) or not child:
+        raise _error(key, child, "a non-empty filter dict", f"each {key} item must be a filter")
+    return _parse_dict(child)
+
+
+def _parse_field(key: str, value: Any) -> list[FilterNode]:
+    field = _field(key)
+    if not isinstance(value, Mapping):
+        return [_condition(field, "eq", value)]
+    if not value:
+        raise _error(key, value, f"one or more of {_ALLOWED}", f"{key}: empty operator dict")
+    return [_condition(field, op, operand) for op, operand in value.items()]
+
+
+def _field(key: str) -> Field:
+    if key.startswith(_METADATA_PREFIX):
+        path = tuple(key[len(_METADATA_PREFIX) :].split("."))
+        if not all(path):
+            raise _error(key, key, "metadata.<key>[.<key>...]", f"empty part in key {key!r}")
+        return Field(key, path)
+    if key in MEMORY_FIELDS:
+        return Field(key)
+    return Field(key, (key,))
+
+
+def _condition(field: Field, op: Any, operand: Any) -> Condition:
+    key = field.name
+    if op not in OPERATORS:
+        raise _error(key, op, f"one of {_ALLOWED}", f"{key}: unknown operator {op!r}")
+    column = field.metadata_path is None
+    if column and field.name in DATE_FIELDS:
+        operand = _normalise_dates(operand)
+    accepts, expected = _ACCEPTS[_KIND[op]][column]
+    if column and field.name in DATE_FIELDS and expected != _SCALAR:
+        expected += " (ISO-8601) or a datetime"
+    items = (operand,)
+    if op in ("in", "nin"):
+        if not isinstance(operand, list | tuple) or not operand:
+            listed = f"a non-empty list of {expected}"
+            raise _error(key, operand, listed, f"{key}: {op} takes {listed}")
+        items = operand = tuple(operand)
+    for item in items:
+        if not accepts(item):
+            hint = None
+            if op in ("eq", "ne") and isinstance(item, list | tuple):
+                hint = f'use {{"{"in" if op == "eq" else "nin"}": [...]}} to test several values'
+            raise _error(key, item, expected, f"{key}: {op} takes {expected}", hint)
+    return Condition(field, cast(Operator, op), operand)
+
+
+def _normalise_dates(operand: Any) -> Any:
+    if isinstance(operand, datetime):
+        return to_iso(operand)
+    if isinstance(operand, list | tuple):
+        return [to_iso(item) if isinstance(item, datetime) else item for item in operand]
+    return operand
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float)
+
+
+def _is_orderable(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_str_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_KIND = {"eq": 0, "ne": 0, "in": 0, "nin": 0, "gt": 1, "gte": 1, "lt": 1, "lte": 1}
+_KIND |= {"contains": 2, "icontains": 2}
+# By kind (equality, ordering, text), then by whether the field is a memory field: those
+# hold strings, so a number or a bool operand could never match and is refused.
+_ACCEPTS: tuple[dict[bool, tuple[Callable[[Any], bool], str]], ...] = (
+    {False: (_is_scalar, _SCALAR), True: (_is_str_or_none, "a str or None")},
+    {False: (_is_orderable, _ORDERABLE), True: (_is_str, "a str")},
+    {False: (_is_str, "a str"), True: (_is_str, "a str")},
+)
+
+
+def _and(nodes: list[FilterNode]) -> FilterNode:
+    flat: list[FilterNode] = []
+    for node in nodes:
+        flat.extend(node.children if isinstance(node, And) else (node,))
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
+
+
+def _error(
+    field: str, value: Any, expected: str, message: str, suggestion: str | None = None
+) -> ValidationError:
+    return ValidationError(
+        f"invalid filter: {message}",
+        field=field,
+        value=value,
+        expected=expected,
+        suggestion=suggestion,
+    )
