@@ -13,7 +13,7 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         (
             """CREATE TABLE engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
             """CREATE TABLE memories (
-                seq INTEGER PRIMARY KEY,
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 id TEXT NOT NULL UNIQUE,
                 text TEXT NOT NULL,
                 hash TEXT NOT NULL,
@@ -63,6 +63,26 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 role TEXT
             )""",
             "CREATE INDEX history_memory ON history (memory_id, seq)",
+        ),
+    ),
+    (
+        "0002_vector_log",
+        (
+            # Which memories' vectors changed, in commit order, so every process can bring its
+            # in-memory vector cache up to date incrementally. Trimmed by the writer.
+            """CREATE TABLE vector_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                memory_seq INTEGER NOT NULL
+            )""",
+            """CREATE TRIGGER vector_log_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (new.seq);
+            END""",
+            """CREATE TRIGGER vector_log_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (old.seq);
+            END""",
+            """CREATE TRIGGER vector_log_update AFTER UPDATE OF embedding ON memories BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (new.seq);
+            END""",
         ),
     ),
 ]

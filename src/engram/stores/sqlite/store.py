@@ -5,7 +5,9 @@ in another process waits on the busy timeout instead of failing mid-transaction)
 connection per thread. Every ``apply`` is one transaction: memory rows, their FTS rows (kept in
 step by triggers) and their history rows commit together or not at all.
 
-Vector search is exact: the scope's float32 vectors are read and scored with numpy.
+Vector search is exact: SQL selects the rows matching the scope and filters, and their vectors,
+held in memory by a derived ``VectorCache`` that follows every committed change, are scored with
+numpy.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from engram.core.filters import FilterNode
@@ -41,11 +44,14 @@ from engram.paths import default_store_path
 from engram.stores.base import Store
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.schema import migrate
+from engram.stores.sqlite.vectors import VectorCache
 
 _COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
     "memory_type, metadata, valid_at, invalid_at"
 )
+#: vector_log rows kept for other processes' caches to catch up from; older ones are trimmed.
+VECTOR_LOG_KEPT = 100_000
 _HISTORY_COLUMNS = (
     "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
     "actor_id, role"
@@ -75,6 +81,7 @@ class SQLiteStore(Store):
         self.config = config or SQLiteStoreConfig()
         self.path = Path(self.config.path).expanduser() if self.config.path else None
         self.dimension = 0
+        self._vectors = VectorCache(0)
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._local = threading.local()
@@ -200,6 +207,7 @@ class SQLiteStore(Store):
             )
         self._writer = writer
         self.dimension = dimension
+        self._vectors = VectorCache(dimension)
 
     def close(self) -> None:
         """Close every connection this store opened."""
@@ -234,6 +242,10 @@ class SQLiteStore(Store):
             conn.executemany(
                 f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_history_row(history_for(change, now)) for change in changes],
+            )
+            conn.execute(
+                "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
+                (VECTOR_LOG_KEPT,),
             )
             return changes
 
@@ -334,14 +346,11 @@ class SQLiteStore(Store):
         sql, params = compile_filter(where, alias="m")
         query = np.ascontiguousarray(vector, dtype=np.float32)
         with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT seq, embedding FROM memories m WHERE {sql}", params
-            ).fetchall()
-            if not rows:
+            cursor = conn.execute(f"SELECT seq FROM memories m WHERE {sql}", params)
+            seqs = np.fromiter((row[0] for row in cursor), dtype=np.int64)
+            if seqs.size == 0:
                 return []
-            seqs = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
-            scores = matrix.reshape(len(rows), self.dimension) @ query
+            scores = self._score(conn, query, seqs)
             np.clip(scores, 0.0, 1.0, out=scores)
             top = _top_k(scores, limit, threshold)
             if top.size == 0:
@@ -355,6 +364,29 @@ class SQLiteStore(Store):
                 )
             }
         return [(found[seq], float(scores[i])) for seq, i in zip(wanted, top, strict=True)]
+
+    def _score(
+        self, conn: sqlite3.Connection, query: Vectors, seqs: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """Scores of ``seqs`` from the vector cache, brought up to this read's snapshot."""
+        cache = self._vectors
+        with cache.lock:
+            cache.refresh(conn)
+            rows = cache.positions(seqs)
+            scores = np.empty(seqs.size, dtype=np.float32)
+            held = rows >= 0
+            scores[held] = cache.scores(query, rows[held])
+        if not held.all():  # rows of an older snapshot that a compaction already dropped
+            lost = [int(s) for s in seqs[~held]]
+            marks = ", ".join("?" * len(lost))
+            blobs = dict(
+                conn.execute(
+                    f"SELECT seq, embedding FROM memories WHERE seq IN ({marks})", lost
+                ).fetchall()
+            )
+            matrix = np.frombuffer(b"".join(blobs[s] for s in lost), dtype=np.float32)
+            scores[~held] = matrix.reshape(len(lost), self.dimension) @ query
+        return scores
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""

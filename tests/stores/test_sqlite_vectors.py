@@ -1,0 +1,113 @@
+"""The in-memory vector cache always agrees with the file, whoever wrote to it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engram.core.filters import Condition, Field
+from engram.core.records import Delete, Insert, MemoryRecord, Update, text_hash
+from engram.embedders.base import Vectors
+from engram.stores.sqlite import store as store_module
+from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
+
+DIM = 8
+THRESHOLD = 1e-3  # random vectors: ties are only possible among clipped negatives
+
+
+def unit(rng: np.random.Generator) -> Vectors:
+    """A random unit vector."""
+    v = rng.standard_normal(DIM).astype(np.float32)
+    result: Vectors = v / np.linalg.norm(v)
+    return result
+
+
+def open_store(path: Path) -> SQLiteStore:
+    """A store on ``path`` with DIM-dimensional vectors."""
+    store = SQLiteStore(SQLiteStoreConfig(path=str(path)))
+    store.open("test:random", DIM)
+    return store
+
+
+def record(memory_id: str, user: str) -> MemoryRecord:
+    """A minimal record."""
+    return MemoryRecord(
+        id=memory_id, text=memory_id, hash=text_hash(memory_id), created_at="2024-01-01",
+        updated_at="2024-01-01", user_id=user,
+    )  # fmt: skip
+
+
+def expected(model: dict[str, tuple[str, Vectors]], query: Vectors, user: str) -> list[str]:
+    """Brute-force ranking of the model's memories of ``user`` above THRESHOLD."""
+    scored = [
+        (float(vec @ query), mid)
+        for mid, (u, vec) in model.items()
+        if u == user and float(vec @ query) >= THRESHOLD
+    ]
+    return [mid for _, mid in sorted(scored, key=lambda t: (-t[0], t[1]))[:5]]
+
+
+@pytest.mark.parametrize("kept", [100_000, 1])
+def test_cache_matches_brute_force_under_writes_from_another_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    # kept=1 trims the change log so hard that the reader must often reload from scratch.
+    monkeypatch.setattr(store_module, "VECTOR_LOG_KEPT", kept)
+    rng = np.random.default_rng(7)
+    pick = random.Random(7)
+    writer, reader = open_store(tmp_path / "v.db"), open_store(tmp_path / "v.db")
+    model: dict[str, tuple[str, Vectors]] = {}
+    try:
+        for step in range(400):
+            action = pick.random()
+            if action < 0.5 or not model:
+                mid, user = f"m{step}", pick.choice("ab")
+                vec = unit(rng)
+                writer.apply([Insert(record(mid, user), vec)], "now")
+                model[mid] = (user, vec)
+            elif action < 0.7:
+                mid = pick.choice(sorted(model))
+                vec = unit(rng)
+                writer.apply([Update(mid, f"{mid}'", vec)], "now")
+                model[mid] = (model[mid][0], vec)
+            elif action < 0.85:
+                mid = pick.choice(sorted(model))
+                writer.apply([Delete(mid)], "now")
+                del model[mid]
+            if step % 5 == 0:
+                query, user = unit(rng), pick.choice("ab")
+                where = Condition(Field("user_id"), "eq", user)
+                for store in (reader, writer):
+                    hits = store.search(query, where, 5, THRESHOLD)
+                    got = [r.id for r, _ in hits]
+                    want = expected(model, query, user)
+                    assert [round(s, 5) for _, s in hits] == [
+                        round(float(np.clip(model[m][1] @ query, 0, 1)), 5) for m in want
+                    ]
+                    assert got == want
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_cache_survives_heavy_deletion_and_compaction(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    store = open_store(tmp_path / "c.db")
+    try:
+        vectors = {f"m{i}": unit(rng) for i in range(300)}
+        store.apply([Insert(record(mid, "u"), vec) for mid, vec in vectors.items()], "now")
+        query = unit(rng)
+        store.search(query, None, 3, None)  # warm the cache
+        doomed = sorted(vectors)[:250]
+        store.apply([Delete(mid) for mid in doomed], "now")
+        for mid in doomed:
+            del vectors[mid]
+        hits = store.search(query, None, 100, None)
+        assert {r.id for r, _ in hits} == set(vectors)
+        best = max(vectors, key=lambda m: float(vectors[m] @ query))
+        assert hits[0][0].id == best
+    finally:
+        store.close()
