@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engram.core.filters import Condition, Field
+from engram.core.filters import Condition, Field, conjoin
 from engram.core.records import Delete, Insert, MemoryRecord, Update, text_hash
 from engram.embedders.base import Vectors
 from engram.stores.sqlite import store as store_module
@@ -51,9 +51,12 @@ def expected(model: dict[str, tuple[str, Vectors]], query: Vectors, user: str) -
 
 
 @pytest.mark.parametrize("kept", [100_000, 1])
+@pytest.mark.parametrize("path", ["scope", "sql"])
 def test_cache_matches_brute_force_under_writes_from_another_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int, path: str
 ) -> None:
+    # "scope" selects rows in the cache itself; "sql" adds a (always true) text filter, so
+    # SQL selects the rows and the cache only scores them.
     # kept=1 trims the change log so hard that the reader must often reload from scratch.
     monkeypatch.setattr(store_module, "VECTOR_LOG_KEPT", kept)
     rng = np.random.default_rng(7)
@@ -79,7 +82,10 @@ def test_cache_matches_brute_force_under_writes_from_another_store(
                 del model[mid]
             if step % 5 == 0:
                 query, user = unit(rng), pick.choice("ab")
-                where = Condition(Field("user_id"), "eq", user)
+                where = conjoin(
+                    Condition(Field("user_id"), "eq", user),
+                    Condition(Field("memory"), "contains", "m") if path == "sql" else None,
+                )
                 for store in (reader, writer):
                     hits = store.search(query, where, 5, THRESHOLD)
                     got = [r.id for r, _ in hits]

@@ -27,9 +27,16 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 created_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 valid_at TEXT,
-                invalid_at TEXT,
+                invalid_at TEXT
+            )""",
+            # Vectors apart, so that scans of memories stay small; seq is the memory's seq.
+            """CREATE TABLE vectors (
+                seq INTEGER PRIMARY KEY,
                 embedding BLOB NOT NULL
             )""",
+            """CREATE TRIGGER memories_vector_delete AFTER DELETE ON memories BEGIN
+                DELETE FROM vectors WHERE seq = old.seq;
+            END""",
             "CREATE INDEX memories_user ON memories (user_id, created_at)",
             "CREATE INDEX memories_agent ON memories (agent_id, created_at)",
             "CREATE INDEX memories_run ON memories (run_id, created_at)",
@@ -68,19 +75,23 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
     (
         "0002_vector_log",
         (
-            # Which memories' vectors changed, in commit order, so every process can bring its
-            # in-memory vector cache up to date incrementally. Trimmed by the writer.
+            # Which memories' vectors or scope changed, in commit order, so every process can
+            # bring its in-memory vector cache up to date incrementally. Trimmed by the writer.
             """CREATE TABLE vector_log (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 memory_seq INTEGER NOT NULL
             )""",
-            """CREATE TRIGGER vector_log_insert AFTER INSERT ON memories BEGIN
+            """CREATE TRIGGER vector_log_insert AFTER INSERT ON vectors BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (new.seq);
+            END""",
+            """CREATE TRIGGER vector_log_update AFTER UPDATE ON vectors BEGIN
                 INSERT INTO vector_log (memory_seq) VALUES (new.seq);
             END""",
             """CREATE TRIGGER vector_log_delete AFTER DELETE ON memories BEGIN
                 INSERT INTO vector_log (memory_seq) VALUES (old.seq);
             END""",
-            """CREATE TRIGGER vector_log_update AFTER UPDATE OF embedding ON memories BEGIN
+            """CREATE TRIGGER vector_log_scope AFTER UPDATE OF user_id, agent_id, run_id, invalid_at
+                ON memories BEGIN
                 INSERT INTO vector_log (memory_seq) VALUES (new.seq);
             END""",
         ),

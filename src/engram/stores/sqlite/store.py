@@ -5,9 +5,9 @@ in another process waits on the busy timeout instead of failing mid-transaction)
 connection per thread. Every ``apply`` is one transaction: memory rows, their FTS rows (kept in
 step by triggers) and their history rows commit together or not at all.
 
-Vector search is exact: SQL selects the rows matching the scope and filters, and their vectors,
-held in memory by a derived ``VectorCache`` that follows every committed change, are scored with
-numpy.
+Vector search is exact. Vectors and scope ids are held in memory by a derived ``VectorCache``
+that follows every committed change; a search scoped only by user / agent / run selects its rows
+there, any other filter is evaluated by SQL, and the selected vectors are scored with numpy.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import FilterNode
+from engram.core.filters import And, Condition, FilterNode
 from engram.core.records import (
     Change,
     Delete,
@@ -44,7 +44,7 @@ from engram.paths import default_store_path
 from engram.stores.base import Store
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.schema import migrate
-from engram.stores.sqlite.vectors import VectorCache
+from engram.stores.sqlite.vectors import SCOPE_COLUMNS, VectorCache
 
 _COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
@@ -251,15 +251,17 @@ class SQLiteStore(Store):
 
     def _insert(self, conn: sqlite3.Connection, op: Insert) -> Change:
         r = op.record
-        conn.execute(
-            f"INSERT INTO memories ({_COLUMNS}, embedding) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*_record_row(r), self._blob(op.vector)),
+        blob = self._blob(op.vector)
+        cursor = conn.execute(
+            f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _record_row(r),
         )
+        conn.execute("INSERT INTO vectors (seq, embedding) VALUES (?, ?)", (cursor.lastrowid, blob))
         return Change("ADD", r.id, None, r)
 
     def _update(self, conn: sqlite3.Connection, op: Update, now: str) -> Change:
-        old = self._fetch_one(conn, op.memory_id)
+        old, seq = self._fetch_one(conn, op.memory_id)
+        blob = self._blob(op.vector)
         new = replace(
             old,
             text=op.text,
@@ -268,15 +270,15 @@ class SQLiteStore(Store):
             updated_at=now,
         )
         conn.execute(
-            "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, embedding = ? "
-            "WHERE id = ?",
-            (new.text, new.hash, _json(new.metadata), now, self._blob(op.vector), new.id),
+            "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ? WHERE seq = ?",
+            (new.text, new.hash, _json(new.metadata), now, seq),
         )
+        conn.execute("UPDATE vectors SET embedding = ? WHERE seq = ?", (blob, seq))
         return Change("UPDATE", new.id, old, new)
 
     def _delete(self, conn: sqlite3.Connection, memory_id: str) -> Change:
-        old = self._fetch_one(conn, memory_id)
-        conn.execute("DELETE FROM memories WHERE id = ?", (memory_id,))
+        old, seq = self._fetch_one(conn, memory_id)
+        conn.execute("DELETE FROM memories WHERE seq = ?", (seq,))
         return Change("DELETE", memory_id, old, None)
 
     def _delete_where(self, conn: sqlite3.Connection, where: FilterNode) -> list[Change]:
@@ -286,15 +288,17 @@ class SQLiteStore(Store):
         conn.executemany("DELETE FROM memories WHERE seq = ?", [(seq,) for _, seq in olds])
         return [Change("DELETE", old.id, old, None) for old, _ in olds]
 
-    def _fetch_one(self, conn: sqlite3.Connection, memory_id: str) -> MemoryRecord:
-        row = conn.execute(f"SELECT {_COLUMNS} FROM memories WHERE id = ?", (memory_id,)).fetchone()
+    def _fetch_one(self, conn: sqlite3.Connection, memory_id: str) -> tuple[MemoryRecord, int]:
+        row = conn.execute(
+            f"SELECT {_COLUMNS}, seq FROM memories WHERE id = ?", (memory_id,)
+        ).fetchone()
         if row is None:
             raise MemoryNotFoundError(
                 f"no memory with id {memory_id!r}",
                 memory_id=memory_id,
                 suggestion="check the id; get_all() lists the memories of a scope",
             )
-        return _record(row)
+        return _record(row), row[-1]
 
     def _blob(self, vector: Vectors) -> bytes:
         vector = np.ascontiguousarray(vector, dtype=np.float32)
@@ -308,6 +312,7 @@ class SQLiteStore(Store):
         """Erase every memory and history row."""
         with self._write() as conn:
             conn.execute("DELETE FROM memories")
+            conn.execute("DELETE FROM vectors")
             conn.execute("DELETE FROM history")
             conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
@@ -343,14 +348,20 @@ class SQLiteStore(Store):
         self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
     ) -> list[tuple[MemoryRecord, float]]:
         """Exact cosine search over the memories matching ``where``."""
-        sql, params = compile_filter(where, alias="m")
         query = np.ascontiguousarray(vector, dtype=np.float32)
+        scope = _scope_only(where)
         with self._read() as conn:
-            cursor = conn.execute(f"SELECT seq FROM memories m WHERE {sql}", params)
-            seqs = np.fromiter((row[0] for row in cursor), dtype=np.int64)
-            if seqs.size == 0:
-                return []
-            scores = self._score(conn, query, seqs)
+            if scope is None:
+                sql, params = compile_filter(where, alias="m")
+                cursor = conn.execute(f"SELECT seq FROM memories m WHERE {sql}", params)
+                seqs = np.fromiter((row[0] for row in cursor), dtype=np.int64)
+                scores = self._score(conn, query, seqs)
+            else:
+                with self._vectors.lock:
+                    self._vectors.refresh(conn)
+                    rows = self._vectors.select(*scope)
+                    seqs = self._vectors.seqs[rows]
+                    scores = self._vectors.scores(query, rows)
             np.clip(scores, 0.0, 1.0, out=scores)
             top = _top_k(scores, limit, threshold)
             if top.size == 0:
@@ -363,7 +374,12 @@ class SQLiteStore(Store):
                     f"SELECT {_COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
                 )
             }
-        return [(found[seq], float(scores[i])) for seq, i in zip(wanted, top, strict=True)]
+        # A row another thread's newer snapshot put in the cache is not in ours: leave it out.
+        return [
+            (found[seq], float(scores[i]))
+            for seq, i in zip(wanted, top, strict=True)
+            if seq in found
+        ]
 
     def _score(
         self, conn: sqlite3.Connection, query: Vectors, seqs: npt.NDArray[np.int64]
@@ -381,7 +397,7 @@ class SQLiteStore(Store):
             marks = ", ".join("?" * len(lost))
             blobs = dict(
                 conn.execute(
-                    f"SELECT seq, embedding FROM memories WHERE seq IN ({marks})", lost
+                    f"SELECT seq, embedding FROM vectors WHERE seq IN ({marks})", lost
                 ).fetchall()
             )
             matrix = np.frombuffer(b"".join(blobs[s] for s in lost), dtype=np.float32)
@@ -396,6 +412,24 @@ class SQLiteStore(Store):
                 (memory_id,),
             ).fetchall()
         return [_history(row) for row in rows]
+
+
+def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
+    """``(scope ids, valid only)`` when ``where`` is only scope equalities (and validity)."""
+    parts = where.children if isinstance(where, And) else (where,) if where else ()
+    scope: dict[str, str] = {}
+    valid_only = False
+    for part in parts:
+        if not isinstance(part, Condition) or part.field.metadata_path or part.op != "eq":
+            return None
+        name, value = part.field.name, part.value
+        if name == "invalid_at" and value is None:
+            valid_only = True
+        elif name in SCOPE_COLUMNS and isinstance(value, str) and name not in scope:
+            scope[name] = value
+        else:
+            return None
+    return scope, valid_only
 
 
 def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:

@@ -1,20 +1,22 @@
-"""An in-memory copy of the store's vectors: a derived cache, never a source of truth.
+"""An in-memory copy of the store's vectors and scopes: a derived cache, never a source of truth.
 
-Reading every vector BLOB out of SQLite for each search costs far more than scoring them.
-This cache keeps the vectors in one float32 matrix, ordered by the memories' ``seq`` (which
-AUTOINCREMENT makes strictly increasing, so new rows are appends). It is brought up to date
-from the ``vector_log`` table, which triggers fill in the same transaction as every change, so
-the cache follows writes from any thread or process. When the log no longer reaches back to the
-cache's version (it was trimmed), the cache reloads everything.
+Reading vectors out of SQLite for each search costs far more than scoring them, and so does
+asking SQLite which rows belong to a scope. This cache keeps, per memory, its float32 vector,
+its user / agent / run ids (as integer codes) and whether it is still valid, in arrays ordered
+by the memory's ``seq`` (AUTOINCREMENT makes seqs strictly increasing, so new rows are appends).
 
-Deleted rows stay in the matrix, marked dead, until they are a third of it; then it is compacted.
+It is brought up to date from the ``vector_log`` table, which triggers fill in the same
+transaction as every change, so the cache follows writes from any thread or process. When the
+log no longer reaches back to the cache's version (it was trimmed), the cache reloads.
+Deleted rows stay, marked dead, until they are a third of the arrays; then they are compacted.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,34 +24,56 @@ import numpy.typing as npt
 from engram.embedders.base import Vectors
 
 Seqs = npt.NDArray[np.int64]
+Rows = npt.NDArray[np.intp]
+SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's parameter limit
+_SELECT = (
+    "SELECT m.seq, v.embedding, m.user_id, m.agent_id, m.run_id, m.invalid_at IS NULL "
+    "FROM memories m JOIN vectors v ON v.seq = m.seq"
+)
 
 
 class VectorCache:
-    """The vectors of one SQLite store, kept in step through ``vector_log``."""
+    """The vectors and scopes of one SQLite store, kept in step through ``vector_log``.
+
+    Callers hold ``lock`` around ``refresh`` and the reads that depend on it.
+    """
 
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
         self.version = -1  # the last vector_log seq applied; -1 = nothing loaded
-        self._seqs: Seqs = np.empty(0, dtype=np.int64)
-        self._matrix: Vectors = np.empty((0, dimension), dtype=np.float32)
-        self._live = np.empty(0, dtype=bool)
+        self.lock = threading.Lock()
+        self._codes: dict[str, int] = {}
+        self._reset_arrays(0)
+
+    def _reset_arrays(self, capacity: int) -> None:
+        self._seqs: Seqs = np.zeros(capacity, dtype=np.int64)
+        self._matrix: Vectors = np.zeros((capacity, self.dimension), dtype=np.float32)
+        self._scopes = np.full((capacity, len(SCOPE_COLUMNS)), -1, dtype=np.int64)
+        self._valid = np.zeros(capacity, dtype=bool)
+        self._live = np.zeros(capacity, dtype=bool)
         self._size = 0
         self._dead = 0
-        self.lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._size - self._dead
 
+    @property
+    def seqs(self) -> Seqs:
+        """The seq of every row (dead ones included)."""
+        return self._seqs[: self._size]
+
+    # -- keeping in step ---------------------------------------------------------------------
+
     def refresh(self, conn: sqlite3.Connection) -> None:
-        """Apply what ``conn``'s snapshot logged since our version. Call with ``lock`` held."""
-        head, oldest = conn.execute("SELECT max(seq), min(seq) FROM vector_log").fetchone()
-        if head is None or head <= self.version:
-            if self.version < 0:
-                self._reload(conn, head or 0)
+        """Apply what ``conn``'s snapshot logged since our version."""
+        head, oldest = conn.execute(
+            "SELECT (SELECT max(seq) FROM vector_log), (SELECT min(seq) FROM vector_log)"
+        ).fetchone()
+        if self.version >= 0 and (head is None or head <= self.version):
             return
         if self.version < 0 or oldest > self.version + 1:
-            self._reload(conn, head)
+            self._reload(conn, head or 0)
             return
         changed = [
             row[0]
@@ -58,100 +82,130 @@ class VectorCache:
                 (self.version, head),
             )
         ]
-        present: dict[int, bytes] = {}
+        present: dict[int, Sequence[Any]] = {}
         for start in range(0, len(changed), _CHUNK):
             chunk = changed[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            present.update(
-                conn.execute(
-                    f"SELECT seq, embedding FROM memories WHERE seq IN ({marks})", chunk
-                ).fetchall()
-            )
+            for row in conn.execute(f"{_SELECT} WHERE m.seq IN ({marks})", chunk):
+                present[row[0]] = row
         self._apply(changed, present)
         self.version = head
         if self._dead * 3 > self._size:
             self._compact()
 
-    def positions(self, seqs: Seqs) -> npt.NDArray[np.intp]:
-        """Row of each seq in the matrix, or -1 where the cache does not hold it."""
+    def _reload(self, conn: sqlite3.Connection, head: int) -> None:
+        rows = conn.execute(f"{_SELECT} ORDER BY m.seq").fetchall()
+        self._reset_arrays(len(rows))
+        self._append(rows)
+        self.version = head
+
+    def _apply(self, changed: list[int], present: Mapping[int, Sequence[Any]]) -> None:
+        """Upsert the rows still present, mark the others dead."""
+        known = self.positions(np.asarray(changed, dtype=np.int64))
+        appends = []
+        for seq, at in zip(changed, known.tolist(), strict=True):
+            row = present.get(seq)
+            if at < 0:
+                if row is not None:
+                    appends.append(row)
+            elif row is None:
+                if self._live[at]:
+                    self._live[at] = False
+                    self._dead += 1
+            else:
+                self._write(at, row)
+                if not self._live[at]:
+                    self._live[at] = True
+                    self._dead -= 1
+        if appends:
+            appends.sort(key=lambda row: int(row[0]))
+            self._append(appends)
+
+    def _write(self, at: int, row: Sequence[Any]) -> None:
+        self._matrix[at] = np.frombuffer(row[1], dtype=np.float32)
+        self._scopes[at] = [self._code(value) for value in row[2:5]]
+        self._valid[at] = bool(row[5])
+
+    def _append(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        needed = self._size + len(rows)
+        if needed > len(self._seqs):
+            self._grow(max(needed, 2 * len(self._seqs), 1024))
+        start, end = self._size, self._size + len(rows)
+        self._seqs[start:end] = [row[0] for row in rows]
+        self._matrix[start:end] = np.frombuffer(
+            b"".join(row[1] for row in rows), dtype=np.float32
+        ).reshape(len(rows), self.dimension)
+        self._scopes[start:end] = [[self._code(v) for v in row[2:5]] for row in rows]
+        self._valid[start:end] = [bool(row[5]) for row in rows]
+        self._live[start:end] = True
+        self._size = end
+
+    def _grow(self, capacity: int) -> None:
+        size = self._size
+        old: list[npt.NDArray[Any]] = [
+            self._seqs,
+            self._matrix,
+            self._scopes,
+            self._valid,
+            self._live,
+        ]
+        self._reset_arrays(capacity)
+        new: list[npt.NDArray[Any]] = [
+            self._seqs,
+            self._matrix,
+            self._scopes,
+            self._valid,
+            self._live,
+        ]
+        for target, source in zip(new, old, strict=True):
+            target[:size] = source[:size]
+        self._size = size
+        self._dead = int(size - np.count_nonzero(self._live[:size]))
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._live[: self._size])
+        self._seqs = self._seqs[keep]
+        self._matrix = self._matrix[keep]
+        self._scopes = self._scopes[keep]
+        self._valid = self._valid[keep]
+        self._live = np.ones(keep.size, dtype=bool)
+        self._size, self._dead = keep.size, 0
+
+    def _code(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self._codes)
+        return code
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def positions(self, seqs: Seqs) -> Rows:
+        """Row of each seq, or -1 where the cache does not hold it."""
         if self._size == 0:
             return np.full(seqs.shape, -1, dtype=np.intp)
-        at = np.searchsorted(self._seqs[: self._size], seqs)
-        at = np.minimum(at, self._size - 1)
-        found = self._seqs[at] == seqs
-        return np.where(found, at, -1).astype(np.intp)
+        at = np.minimum(np.searchsorted(self.seqs, seqs), self._size - 1)
+        return np.where(self._seqs[at] == seqs, at, -1).astype(np.intp)
 
-    def scores(self, query: Vectors, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
-        """Cosine scores of ``query`` against the given matrix rows."""
+    def select(self, scope: Mapping[str, str], valid_only: bool) -> Rows:
+        """Rows of live memories whose scope ids equal ``scope`` (and still valid if asked)."""
+        mask = self._live[: self._size].copy()
+        if valid_only:
+            mask &= self._valid[: self._size]
+        for column, value in scope.items():
+            code = self._codes.get(value)
+            if code is None:
+                return np.empty(0, dtype=np.intp)
+            mask &= self._scopes[: self._size, SCOPE_COLUMNS.index(column)] == code
+        return np.flatnonzero(mask)
+
+    def scores(self, query: Vectors, rows: Rows) -> npt.NDArray[np.float32]:
+        """Cosine scores of ``query`` against the given rows."""
         if rows.size * 4 > self._size:  # most rows: one pass over the matrix beats a gather
             result: npt.NDArray[np.float32] = (self._matrix[: self._size] @ query)[rows]
         else:
             result = self._matrix[rows] @ query
         return result
-
-    def _reload(self, conn: sqlite3.Connection, head: int) -> None:
-        rows = conn.execute("SELECT seq, embedding FROM memories ORDER BY seq").fetchall()
-        n = len(rows)
-        self._seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-        self._matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(
-            n, self.dimension
-        )
-        self._matrix = self._matrix.copy()  # writable, not a view of the joined bytes
-        self._live = np.ones(n, dtype=bool)
-        self._size, self._dead = n, 0
-        self.version = head
-
-    def _apply(self, changed: list[int], present: dict[int, bytes]) -> None:
-        """Upsert the rows still present, mark the others dead."""
-        known = self.positions(np.asarray(changed, dtype=np.int64))
-        appends: list[tuple[int, bytes]] = []
-        for seq, row in zip(changed, known.tolist(), strict=True):
-            blob = present.get(seq)
-            if row >= 0:
-                if blob is None:
-                    if self._live[row]:
-                        self._live[row] = False
-                        self._dead += 1
-                else:
-                    self._matrix[row] = np.frombuffer(blob, dtype=np.float32)
-                    if not self._live[row]:
-                        self._live[row] = True
-                        self._dead -= 1
-            elif blob is not None:
-                appends.append((seq, blob))
-        if appends:
-            appends.sort()
-            self._append(appends)
-
-    def _append(self, rows: list[tuple[int, bytes]]) -> None:
-        needed = self._size + len(rows)
-        if needed > len(self._seqs):
-            capacity = max(needed, 2 * len(self._seqs), 1024)
-            self._seqs = _grow(self._seqs, capacity)
-            self._live = _grow(self._live, capacity)
-            matrix = np.empty((capacity, self.dimension), dtype=np.float32)
-            matrix[: self._size] = self._matrix[: self._size]
-            self._matrix = matrix
-        end = self._size + len(rows)
-        self._seqs[self._size : end] = [seq for seq, _ in rows]
-        self._matrix[self._size : end] = np.frombuffer(
-            b"".join(blob for _, blob in rows), dtype=np.float32
-        ).reshape(len(rows), self.dimension)
-        self._live[self._size : end] = True
-        self._size = end
-
-    def _compact(self) -> None:
-        keep = np.flatnonzero(self._live[: self._size])
-        self._seqs = self._seqs[keep].copy()
-        self._matrix = self._matrix[keep].copy()
-        self._live = np.ones(keep.size, dtype=bool)
-        self._size, self._dead = keep.size, 0
-
-
-_Array = TypeVar("_Array", bound=npt.NDArray[Any])
-
-
-def _grow(array: _Array, capacity: int) -> _Array:
-    grown: _Array = np.zeros(capacity, dtype=array.dtype)  # type: ignore[assignment]
-    grown[: array.size] = array
-    return grown
