@@ -24,6 +24,18 @@ def now_iso() -> str:
 
 def parse_timestamp(value: object, field: str = "timestamp") -> str:
     """Normalise a caller-supplied time to the stored format."""
+    try:
+        return _parse(value, field)
+    except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
+        raise ValidationError(
+            f"{field} is out of range once converted to UTC: {value!r}",
+            field=field,
+            value=value,
+            expected=_EXPECTED,
+        ) from e
+
+
+def _parse(value: object, field: str) -> str:
     if isinstance(value, datetime):
         return to_iso(value)
     if isinstance(value, bool):
@@ -46,7 +58,7 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
-            return to_iso(datetime.fromisoformat(text))
+            moment = datetime.fromisoformat(text)
         except ValueError as e:
             raise ValidationError(
                 f"{field} is not an ISO 8601 time: {value!r}",
@@ -54,6 +66,7 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
                 value=value,
                 expected=_EXPECTED,
             ) from e
+        return to_iso(moment)
     raise ValidationError(
         f"{field} must be {_EXPECTED}, got {type(value).__name__}",
         field=field,

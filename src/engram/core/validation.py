@@ -115,23 +115,40 @@ def check_metadata(value: object, field: str = "metadata") -> dict[str, Any]:
             value=value,
             expected="a dict of JSON values",
         )
-    try:
-        copied: dict[str, Any] = json.loads(json.dumps(dict(value), allow_nan=False))
-    except (TypeError, ValueError) as e:
+    problem = _json_problem(value, field)
+    if problem:
         raise ValidationError(
-            f"{field} must hold only JSON values (str, number, bool, None, list, dict): {e}",
-            field=field,
-            value=value,
-            expected="a dict of JSON values with string keys",
-        ) from e
-    if any(not isinstance(key, str) for key in value):
-        raise ValidationError(
-            f"{field} keys must be strings",
+            f"{problem}; metadata holds JSON values only (str, finite number, bool, None, "
+            "list, dict with string keys)",
             field=field,
             value=value,
             expected="a dict of JSON values with string keys",
         )
+    copied: dict[str, Any] = json.loads(json.dumps(dict(value)))
     return copied
+
+
+def _json_problem(value: object, where: str) -> str | None:
+    """What makes ``value`` not plain JSON (named by its path), or None."""
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} is {value}"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has a non-string key {key!r}"
+            problem = _json_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            problem = _json_problem(item, f"{where}[{i}]")
+            if problem:
+                return problem
+        return None
+    return f"{where} is a {type(value).__name__}"
 
 
 def check_memory_type(value: object) -> str | None:
