@@ -148,7 +148,10 @@ class AuthenticationError(EngramError):
         debug_info: dict[str, Any] | None = None,
     ) -> None:
         # Never keep a whole secret on an exception that may be logged.
-        self.api_key = f"{api_key[:4]}..." if api_key else None
+        if api_key is None:
+            self.api_key = None
+        else:
+            self.api_key = f"...{api_key[-4:]}" if len(api_key) >= 12 else "***"
         self.service = service
         super().__init__(message, error_code, details, suggestion, debug_info)
 

@@ -51,11 +51,18 @@ class Registry:
         self._load_entry_points()
         target = self._targets.get(name)
         if target is None:
+            names = self.names()
+            suggestion = (
+                f"use one of: {', '.join(names)}"
+                if names
+                else f"no {self.singular} provider is installed yet; remove the "
+                f"{self.singular!r} block, or install a package that provides one"
+            )
             raise ConfigurationError(
                 f"unknown {self.singular} provider {name!r}",
                 missing_field=f"{self.singular}.provider",
-                suggestion=f"use one of: {', '.join(self.names())}",
-                details={"allowed": self.names()},
+                suggestion=suggestion,
+                details={"allowed": names},
             )
         if isinstance(target, str):
             module_name, _, attr = target.partition(":")

@@ -124,7 +124,7 @@ def _content(content: Any, field: str) -> tuple[str, tuple[str, ...]]:
 def _image_url(part: Any, field: str) -> str:
     value = part.get("image_url")
     url = value.get("url") if isinstance(value, Mapping) else value
-    if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:")):
+    if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:image/")):
         raise ValidationError(
             f"{field}.image_url must be an http(s) URL or a data URI",
             field=f"{field}.image_url",

@@ -40,6 +40,8 @@ class CachedEmbedder(Embedder):
     """Wraps an embedder with a thread-safe LRU cache keyed by the exact text."""
 
     def __init__(self, inner: Embedder, max_entries: int = 4096) -> None:
+        if max_entries < 0:
+            raise ValueError(f"max_entries must be >= 0, got {max_entries}")
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension

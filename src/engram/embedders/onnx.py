@@ -58,6 +58,7 @@ class OnnxEmbedder(Embedder):
                 suggestion="remove embedding_dims; the dimension comes from the model",
             )
         self.name = f"onnx:{MODEL_NAME}"
+        self._path = self._model_path()  # fail at construction, not on the first add
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
@@ -70,7 +71,7 @@ class OnnxEmbedder(Embedder):
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model_path = self._model_path()
+            model_path = self._path
             tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
             tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
             tokenizer.enable_truncation(self.config.max_length)
