@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engram import Memory, MemoryNotFoundError, ValidationError
+from engram import ConfigurationError, Memory, MemoryNotFoundError, ValidationError
 from engram.embedders.onnx import OnnxEmbedder
 from tests.conftest import store_config
 
@@ -273,3 +273,21 @@ def test_default_store_lives_under_engram_home(engram_home: Path, embedder: Onnx
     with Memory(embedder=embedder) as m:
         m.add("where am I stored?", user_id="u", infer=False)
     assert (engram_home / "engram.db").is_file()
+
+
+def test_procedural_memory_needs_an_agent_and_an_llm(memory: Memory) -> None:
+    with pytest.raises(ValidationError) as missing_agent:
+        memory.add("step 1, step 2", user_id="u", memory_type="procedural_memory")
+    assert missing_agent.value.field == "agent_id"
+    with pytest.raises(ConfigurationError) as no_llm:
+        memory.add("step 1, step 2", agent_id="a", memory_type="procedural_memory")
+    assert no_llm.value.missing_field == "llm"
+    with pytest.raises(ValidationError) as bad_type:
+        memory.add("x", user_id="u", memory_type="semantic")
+    assert bad_type.value.field == "memory_type"
+    assert memory.get_all(user_id="u")["results"] == []
+
+
+def test_only_system_messages_store_nothing(memory: Memory) -> None:
+    result = memory.add({"role": "system", "content": "You are terse."}, user_id="u", infer=False)
+    assert result == {"results": [], "relations": []}

@@ -117,3 +117,25 @@ def test_cache_survives_heavy_deletion_and_compaction(tmp_path: Path) -> None:
         assert hits[0][0].id == best
     finally:
         store.close()
+
+
+def test_rows_missing_from_the_cache_are_scored_from_the_file(tmp_path: Path) -> None:
+    # A search whose snapshot predates a compaction asks for rows the cache no longer holds;
+    # they must be scored from the vectors table, with the same scores.
+    rng = np.random.default_rng(5)
+    store = open_store(tmp_path / "f.db")
+    try:
+        vectors = {f"m{i}": unit(rng) for i in range(20)}
+        store.apply([Insert(record(mid, "u"), vec) for mid, vec in vectors.items()], "now")
+        query = unit(rng)
+        where = Condition(Field("memory"), "contains", "m")  # the SQL path
+        before = [(r.id, round(s, 5)) for r, s in store.search(query, where, 20, None)]
+        cache = store._vectors
+        with cache.lock:  # forget every row, but claim to be up to date
+            version = cache.version
+            cache._reset_arrays(0)
+            cache.version = version
+        after = [(r.id, round(s, 5)) for r, s in store.search(query, where, 20, None)]
+        assert after == before and len(after) == 20
+    finally:
+        store.close()
