@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from engram import ConfigurationError, Memory, StoreError
-from engram.core.records import Insert, MemoryRecord
+from engram.core.filters import Condition, Field
+from engram.core.records import Insert, Invalidate, MemoryRecord
 from engram.embedders.onnx import OnnxEmbedder
 from engram.stores.sqlite import schema
 from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
@@ -247,3 +248,39 @@ def test_store_rejects_vectors_of_the_wrong_dimension(db_path: Path) -> None:
         assert store.count() == 1
     finally:
         store.close()
+
+
+def test_invalidate_keeps_the_memory_but_hides_it_by_default(memory: Memory) -> None:
+    kept = memory.add("Alice lives in Paris.", user_id="u", infer=False)["results"][0]["id"]
+    old = memory.add("Alice lives in Rome.", user_id="u", infer=False)["results"][0]["id"]
+    memory.search("where does alice live", user_id="u")  # warm the vector cache first
+    changes = memory.store.apply([Invalidate(old, "2025-06-01T00:00:00.000000+00:00")], "now")
+    assert [(c.event, c.new is not None) for c in changes] == [("DELETE", True)]
+    assert memory.get(old)["invalid_at"] == "2025-06-01T00:00:00.000000+00:00"
+    live = memory.search("where does alice live", user_id="u")["results"]
+    assert [r["id"] for r in live] == [kept]
+    assert [r["id"] for r in memory.get_all(user_id="u")["results"]] == [kept]
+    everything = memory.search("where does alice live", user_id="u", include_invalidated=True)
+    assert {r["id"] for r in everything["results"]} == {kept, old}
+    assert len(memory.get_all(user_id="u", include_invalidated=True)["results"]) == 2
+    last = memory.history(old)[-1]
+    assert (last["event"], last["old_memory"], last["new_memory"], last["is_deleted"]) == (
+        "DELETE", "Alice lives in Rome.", None, False,
+    )  # fmt: skip
+
+
+def test_keyword_search_is_stemmed_bm25_within_the_filter(memory: Memory) -> None:
+    memory.add("Caroline went climbing with friends.", user_id="a", infer=False)
+    memory.add("Caroline climbs every weekend; climbing is her passion.", user_id="a",
+               infer=False)  # fmt: skip
+    memory.add("Mel painted a sunset.", user_id="a", infer=False)
+    memory.add("Caroline climbed too.", user_id="b", infer=False)
+    where = Condition(Field("user_id"), "eq", "a")
+    hits = memory.store.keyword_search("Who climbed?", where, 10)
+    assert [r.text for r, _ in hits] == [
+        "Caroline climbs every weekend; climbing is her passion.",
+        "Caroline went climbing with friends.",
+    ]
+    assert hits[0][1] > hits[1][1] > 0
+    assert memory.store.keyword_search('"); DROP TABLE memories; --', where, 5) == []
+    assert memory.store.keyword_search("?!", where, 5) == []

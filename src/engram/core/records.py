@@ -75,13 +75,21 @@ class Delete:
 
 
 @dataclass(frozen=True, slots=True)
+class Invalidate:
+    """Mark a contradicted memory as no longer valid (``invalid_at``); it is not erased."""
+
+    memory_id: str
+    invalid_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteWhere:
     """Erase every memory matching a filter (a scope, at least)."""
 
     where: FilterNode
 
 
-WriteOp = Insert | Update | Delete | DeleteWhere
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,19 +113,24 @@ def new_id() -> str:
 
 
 def history_for(change: Change, now: str) -> HistoryRecord:
-    """The audit row a store writes, in the same transaction, for ``change``."""
+    """The audit row a store writes, in the same transaction, for ``change``.
+
+    An invalidation is a DELETE event whose memory is kept: ``new`` is the record with its
+    ``invalid_at`` set, the history row has no ``new_memory`` and ``is_deleted`` stays false.
+    """
     subject = change.new or change.old
     assert subject is not None, "a change has an old or a new record"
     is_add = change.event == "ADD"
+    invalidated = change.event == "DELETE" and change.new is not None
     return HistoryRecord(
         id=new_id(),
         memory_id=change.memory_id,
         old_memory=change.old.text if change.old else None,
-        new_memory=change.new.text if change.new else None,
+        new_memory=change.new.text if change.new and not invalidated else None,
         event=change.event,
         created_at=subject.created_at,
         updated_at=subject.updated_at if is_add else now,
-        is_deleted=change.event == "DELETE",
+        is_deleted=change.event == "DELETE" and not invalidated,
         actor_id=subject.actor_id,
         role=subject.role,
     )

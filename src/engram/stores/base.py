@@ -48,6 +48,16 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def keyword_search(
+        self, text: str, where: FilterNode | None, limit: int
+    ) -> list[tuple[MemoryRecord, float]]:
+        """The ``limit`` memories matching ``where`` that best match ``text`` lexically.
+
+        Real BM25 (or the store's full-text ranking) with stemming; scores are positive,
+        higher is better, and only comparable within one call.
+        """
+
+    @abstractmethod
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """Every history row of the memory, oldest first."""
 

@@ -13,6 +13,7 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -32,6 +33,7 @@ from engram.core.records import (
     DeleteWhere,
     HistoryRecord,
     Insert,
+    Invalidate,
     MemoryRecord,
     Update,
     WriteOp,
@@ -50,6 +52,7 @@ _COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
     "memory_type, metadata, valid_at, invalid_at"
 )
+_M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in _COLUMNS.split(","))
 #: vector_log rows kept for other processes' caches to catch up from; older ones are trimmed.
 VECTOR_LOG_KEPT = 100_000
 _HISTORY_COLUMNS = (
@@ -235,6 +238,8 @@ class SQLiteStore(Store):
                     changes.append(self._update(conn, op, now))
                 elif isinstance(op, Delete):
                     changes.append(self._delete(conn, op.memory_id))
+                elif isinstance(op, Invalidate):
+                    changes.append(self._invalidate(conn, op, now))
                 elif isinstance(op, DeleteWhere):
                     changes.extend(self._delete_where(conn, op.where))
                 else:  # pragma: no cover - exhaustive
@@ -280,6 +285,15 @@ class SQLiteStore(Store):
         old, seq = self._fetch_one(conn, memory_id)
         conn.execute("DELETE FROM memories WHERE seq = ?", (seq,))
         return Change("DELETE", memory_id, old, None)
+
+    def _invalidate(self, conn: sqlite3.Connection, op: Invalidate, now: str) -> Change:
+        old, seq = self._fetch_one(conn, op.memory_id)
+        new = replace(old, invalid_at=op.invalid_at, updated_at=now)
+        conn.execute(
+            "UPDATE memories SET invalid_at = ?, updated_at = ? WHERE seq = ?",
+            (op.invalid_at, now, seq),
+        )
+        return Change("DELETE", old.id, old, new)
 
     def _delete_where(self, conn: sqlite3.Connection, where: FilterNode) -> list[Change]:
         sql, params = compile_filter(where, alias="m")
@@ -404,6 +418,23 @@ class SQLiteStore(Store):
             scores[~held] = matrix.reshape(len(lost), self.dimension) @ query
         return scores
 
+    def keyword_search(
+        self, text: str, where: FilterNode | None, limit: int
+    ) -> list[tuple[MemoryRecord, float]]:
+        """BM25 over the FTS5 index (Porter stemming), best first, scores made positive."""
+        match = fts_query(text)
+        if not match:
+            return []
+        sql, params = compile_filter(where, alias="m")
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_M_COLUMNS}, -bm25(memories_fts) AS score FROM memories_fts "
+                "JOIN memories m ON m.seq = memories_fts.rowid "
+                f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
+                (match, *params, limit),
+            ).fetchall()
+        return [(_record(row), float(row[-1])) for row in rows]
+
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         with self._read() as conn:
@@ -412,6 +443,12 @@ class SQLiteStore(Store):
                 (memory_id,),
             ).fetchall()
         return [_history(row) for row in rows]
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query matching any word of ``text``: each word quoted, so none is syntax."""
+    words = dict.fromkeys(w.lower() for w in re.findall(r"\w+", text))
+    return " OR ".join(f'"{w}"' for w in words)
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
