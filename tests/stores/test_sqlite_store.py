@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 from engram import ConfigurationError, Memory, StoreError
 from engram.core.filters import Condition, Field
-from engram.core.records import Insert, Invalidate, MemoryRecord
+from engram.core.records import Insert, Invalidate, MemoryRecord, text_hash
 from engram.embedders.onnx import OnnxEmbedder
 from engram.stores.sqlite import schema
 from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
@@ -284,3 +285,27 @@ def test_keyword_search_is_stemmed_bm25_within_the_filter(memory: Memory) -> Non
     assert hits[0][1] > hits[1][1] > 0
     assert memory.store.keyword_search('"); DROP TABLE memories; --', where, 5) == []
     assert memory.store.keyword_search("?!", where, 5) == []
+
+
+def test_unique_inserts_of_one_fact_from_many_threads_make_one_memory(memory: Memory) -> None:
+    store, vector = memory.store, memory.embedder.embed("Alice is vegetarian.")
+
+    def insert(worker: int) -> str:
+        record = MemoryRecord(
+            id=f"id-{worker}", text="Alice is vegetarian.", hash=text_hash("Alice is vegetarian."),
+            created_at="2024-01-01", updated_at="2024-01-01", user_id="alice",
+        )  # fmt: skip
+        [change] = store.apply([Insert(record, vector, unique=True)], "now")
+        return str(change.event)
+
+    with ThreadPoolExecutor(8) as pool:
+        events = list(pool.map(insert, range(16)))
+    assert sorted(events) == ["ADD"] + ["NONE"] * 15
+    assert store.count(None) == 1
+    [survivor] = memory.get_all(user_id="alice")["results"]
+    assert [h["event"] for h in memory.history(survivor["id"])] == ["ADD"]
+    other_scope = MemoryRecord(
+        id="bob-1", text="Alice is vegetarian.", hash=text_hash("Alice is vegetarian."),
+        created_at="2024-01-01", updated_at="2024-01-01", user_id="bob",
+    )  # fmt: skip
+    assert store.apply([Insert(other_scope, vector, unique=True)], "now")[0].event == "ADD"

@@ -51,10 +51,16 @@ class HistoryRecord:
 
 @dataclass(frozen=True, slots=True)
 class Insert:
-    """Add a new memory with its vector."""
+    """Add a new memory with its vector.
+
+    With ``unique``, the store first looks, inside the same transaction, for a valid memory of
+    the same scope (user, agent, run) with the same hash; if there is one, nothing is written
+    and the change is a NONE event on that memory. Concurrent adds of one fact make one memory.
+    """
 
     record: MemoryRecord
     vector: Vectors
+    unique: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,7 +246,11 @@ class SQLiteStore(Store):
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
                 f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_history_row(history_for(change, now)) for change in changes],
+                [
+                    _history_row(history_for(change, now))
+                    for change in changes
+                    if change.event != "NONE"
+                ],
             )
             conn.execute(
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
@@ -257,6 +261,15 @@ class SQLiteStore(Store):
     def _insert(self, conn: sqlite3.Connection, op: Insert) -> Change:
         r = op.record
         blob = self._blob(op.vector)
+        if op.unique:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM memories WHERE hash = ? AND user_id IS ? "
+                "AND agent_id IS ? AND run_id IS ? AND invalid_at IS NULL LIMIT 1",
+                (r.hash, r.user_id, r.agent_id, r.run_id),
+            ).fetchone()
+            if row is not None:
+                existing = _record(row)
+                return Change("NONE", existing.id, existing, existing)
         cursor = conn.execute(
             f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _record_row(r),
