@@ -163,6 +163,8 @@ class Memory(MemoryBase):
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         include_invalidated: bool = False,
+        rerank: bool = False,
+        explain: bool = False,
     ) -> Any:
         """Find a scope's memories most relevant to ``query``, best first.
 
@@ -175,9 +177,14 @@ class Memory(MemoryBase):
             filters: the filter language of the README.
             threshold: drop results scoring below this (scores are 0..1).
             include_invalidated: also search memories whose fact was contradicted.
+            rerank: reorder the best results with the configured reranker.
+            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour) to each.
 
         Returns:
-            ``{"results": [memory + "score", ...], "relations": []}``.
+            ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
+            and BM25 candidates fused by rank, then the people and times the query names and
+            the conversation around each memory); ``score`` is in [0, 1], 1 meaning first in
+            both lists with every boost that applied.
         """
         result = run_sync(
             self._ops.search(
@@ -189,6 +196,8 @@ class Memory(MemoryBase):
                 filters=filters,
                 threshold=threshold,
                 include_invalidated=include_invalidated,
+                rerank=rerank,
+                explain=explain,
             ),
             self._runtime,
         )

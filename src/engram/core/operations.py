@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from engram.core import ranking
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
 from engram.core.messages import Message, parse_messages
@@ -24,6 +25,7 @@ from engram.core.records import (
     text_hash,
 )
 from engram.core.results import change_dict, history_dict, listing, memory_dict
+from engram.core.temporal import find_time_ranges
 from engram.core.timeutil import now_iso, parse_timestamp
 from engram.core.validation import (
     check_bool,
@@ -41,6 +43,8 @@ logger = logging.getLogger("engram")
 
 Result = dict[str, Any] | list[dict[str, Any]]
 _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
+#: Candidates taken from each of the semantic and lexical lists before fusion.
+CANDIDATES = 50
 
 
 class Operations:
@@ -87,7 +91,7 @@ class Operations:
         kept = self._messages_to_store(parsed, infer)
         if not kept:
             return listing([], self.version)
-        vectors = yield Embed(tuple(m.content for m in kept))
+        vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
         ops = [
             Insert(
                 MemoryRecord(
@@ -159,16 +163,40 @@ class Operations:
         filters: object = None,
         threshold: object = None,
         include_invalidated: object = False,
+        rerank: object = False,
+        explain: object = False,
     ) -> Flow[Result]:
-        """Memories of a scope most similar to ``query``, best first."""
+        """A scope's memories most relevant to ``query``: hybrid search, best first."""
         text = require_str(query, "query")
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
         count, minimum = check_limit(limit), check_threshold(threshold)
+        show_parts = check_bool(explain, "explain")
+        if check_bool(rerank, "rerank"):
+            raise ConfigurationError(
+                "rerank=True needs a reranker, and none is configured",
+                missing_field="reranker",
+                suggestion="configure a reranker provider, or search without rerank",
+            )
+        depth = max(count, CANDIDATES)
         vectors = yield Embed((text,))
-        hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
-            "search", (vectors[0], where, count, minimum)
-        )
-        return listing([memory_dict(r, score) for r, score in hits], self.version)
+        semantic = yield StoreCall("search", (vectors[0], where, depth, None))
+        lexical = yield StoreCall("keyword_search", (text, where, depth))
+        pool = ranking.fuse(semantic, lexical)
+        speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
+        entities = ranking.query_entities(text, speakers)
+        ranges = find_time_ranges(text)
+        ranking.weigh(pool, entities, ranges)
+        near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
+        ranked = ranking.spread(pool, near, entities, ranges)
+        results: list[dict[str, Any]] = []
+        for c in ranked:
+            if len(results) == count or (minimum is not None and c.score < minimum):
+                break
+            item = memory_dict(c.record, c.score)
+            if show_parts:
+                item["score_parts"] = c.parts()
+            results.append(item)
+        return listing(results, self.version)
 
     def update(
         self, memory_id: object, data: object, metadata: object = None
@@ -177,7 +205,10 @@ class Operations:
         memory_id = require_str(memory_id, "memory_id")
         text = require_str(data, "data")
         meta = None if metadata is None else check_metadata(metadata)
-        vectors = yield Embed((text,))
+        current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
+        if current is None:
+            raise _not_found(memory_id)
+        vectors = yield Embed((embedding_text(text, current.actor_id),))
         op = Update(memory_id, text, vectors[0], meta)
         yield StoreCall("apply", ([op], now_iso()))
         return {"message": "Memory updated successfully!", "id": memory_id}
@@ -222,6 +253,15 @@ class Operations:
         scope = scope_of(user_id, agent_id, run_id, parsed)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         return conjoin(scope.as_filter(), parsed, live)
+
+
+def embedding_text(text: str, actor: str | None) -> str:
+    """What is embedded for a memory: its text, prefixed by who said it.
+
+    "Maya: I moved to Lisbon" places the memory near questions about Maya even when the text
+    never names her; the memory's own text stays as given.
+    """
+    return f"{actor}: {text}" if actor else text
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:

@@ -441,12 +441,38 @@ class SQLiteStore(Store):
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_M_COLUMNS}, -bm25(memories_fts) AS score FROM memories_fts "
+                f"SELECT {_M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0) AS score FROM memories_fts "
                 "JOIN memories m ON m.seq = memories_fts.rowid "
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
         return [(_record(row), float(row[-1])) for row in rows]
+
+    def neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """The previous and next memory of each id within its scope, among those matching."""
+        sql, params = compile_filter(where, alias="m")
+        scope = "m.user_id IS ? AND m.agent_id IS ? AND m.run_id IS ?"
+        before = f"SELECT {_M_COLUMNS} FROM memories m WHERE {scope} AND m.seq < ? AND {sql} "
+        after = before.replace("m.seq < ?", "m.seq > ?")
+        found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
+        with self._read() as conn:
+            for memory_id in dict.fromkeys(memory_ids):
+                row = conn.execute(
+                    "SELECT seq, user_id, agent_id, run_id FROM memories WHERE id = ?",
+                    (memory_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                key = (row[1], row[2], row[3], row[0], *params)
+                prev = conn.execute(f"{before} ORDER BY m.seq DESC LIMIT 1", key).fetchone()
+                nxt = conn.execute(f"{after} ORDER BY m.seq LIMIT 1", key).fetchone()
+                found[memory_id] = (
+                    _record(prev) if prev else None,
+                    _record(nxt) if nxt else None,
+                )
+        return found
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
