@@ -59,7 +59,8 @@ def load(path: Path, workdir: Path) -> list[Conversation]:
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
         conv = sample["conversation"]
-        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(workdir / f"{sample['sample_id']}.db")}}}  # noqa: E501
+        path = workdir / f"{sample['sample_id']}.db"
+        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
         memory = Memory.from_config(config)
         known: set[str] = set()
         session = 1
@@ -145,9 +146,10 @@ def evaluate(conversations: list[Conversation], ranker: Ranker) -> dict[str, Any
 
 def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -> None:
     """Print one ranker's table."""
-    print(f"\n{name}   (median {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms per search)")
-    print(f"  {'':<16}{'n':>5}" + "".join(f"{'R@' + str(k):>8}" for k in KS) + f"{'MRR':>8}"
-          + ("   R@10 vs fused" if baseline else ""))  # fmt: skip
+    latency = f"median {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms per search"
+    print(f"\n{name}   ({latency})")
+    header = "".join(f"{'R@' + str(k):>8}" for k in KS) + f"{'MRR':>8}"
+    print(f"  {'':<16}{'n':>5}{header}" + ("   R@10 vs fused" if baseline else ""))
     lines = [("overall", sum(result["counts"].values()), result["overall"], "overall")]
     lines += [
         (f"{c} {CATEGORIES[c]}", result["counts"][c], result["categories"][c], c)
@@ -172,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start
-        print(f"{len(conversations)} conversations, {turns} turns added in {elapsed:.1f} s "
-              f"({elapsed / turns * 1000:.1f} ms per add), {questions} questions (categories 1-4)")  # fmt: skip
-        baselines = {name: evaluate(conversations, ranker) for name, ranker in
-                     (("BM25", bm25), ("dense", dense), ("RRF(BM25, dense)", rrf))}  # fmt: skip
+        print(
+            f"{len(conversations)} conversations, {turns} turns added in {elapsed:.1f} s "
+            f"({elapsed / turns * 1000:.1f} ms per add), {questions} questions (categories 1-4)"
+        )
+        baselines = {
+            name: evaluate(conversations, ranker)
+            for name, ranker in (("BM25", bm25), ("dense", dense), ("RRF(BM25, dense)", rrf))
+        }
         ours = evaluate(conversations, engram_search)
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
