@@ -150,7 +150,9 @@ def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -
     print(f"\n{name}   ({latency})")
     header = "".join(f"{'R@' + str(k):>8}" for k in KS) + f"{'MRR':>8}"
     print(f"  {'':<16}{'n':>5}{header}" + ("   R@10 vs fused" if baseline else ""))
-    lines = [("overall", sum(result["counts"].values()), result["overall"], "overall")]
+    lines: list[tuple[str, int, list[float], str | int]] = [
+        ("overall", sum(result["counts"].values()), result["overall"], "overall")
+    ]
     lines += [
         (f"{c} {CATEGORIES[c]}", result["counts"][c], result["categories"][c], c)
         for c in CATEGORIES
