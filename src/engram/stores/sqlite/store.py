@@ -12,6 +12,7 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -26,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import And, Condition, FilterNode
+from engram.core.filters import And, Condition, FilterNode, scope_values
 from engram.core.records import (
     Change,
     Delete,
@@ -271,8 +272,9 @@ class SQLiteStore(Store):
                 existing = _record(row)
                 return Change("NONE", existing.id, existing, existing)
         cursor = conn.execute(
-            f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _record_row(r),
+            f"INSERT INTO memories ({_COLUMNS}, scope_tokens) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*_record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id)),
         )
         conn.execute("INSERT INTO vectors (seq, embedding) VALUES (?, ?)", (cursor.lastrowid, blob))
         return Change("ADD", r.id, None, r)
@@ -435,13 +437,14 @@ class SQLiteStore(Store):
         self, text: str, where: FilterNode | None, limit: int
     ) -> list[tuple[MemoryRecord, float]]:
         """BM25 over the FTS5 index (Porter stemming), best first, scores made positive."""
-        match = fts_query(text)
+        match = fts_query(text, scope_values(where))
         if not match:
             return []
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0) AS score FROM memories_fts "
+                f"SELECT {_M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0, 0.0) AS score "
+                "FROM memories_fts "
                 "JOIN memories m ON m.seq = memories_fts.rowid "
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
@@ -484,10 +487,37 @@ class SQLiteStore(Store):
         return [_history(row) for row in rows]
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 query matching any word of ``text``: each word quoted, so none is syntax."""
-    words = dict.fromkeys(w.lower() for w in re.findall(r"\w+", text))
-    return " OR ".join(f'"{w}"' for w in words)
+def fts_query(text: str, scope: dict[str, str] | None = None) -> str:
+    """An FTS5 query: any word of ``text`` (quoted, so none is syntax; stop-words dropped
+    unless nothing else is left) in the text or speaker, within the scope's tokens if known."""
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text)))
+    words = [w for w in words if w not in STOP_WORDS] or words
+    if not words:
+        return ""
+    match = "{text actor_id} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
+    if scope:
+        tokens = scope_tokens(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"))
+        match = f"scope_tokens : ({' AND '.join(tokens.split())}) AND {match}"
+    return match
+
+
+def scope_tokens(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    """One opaque FTS token per id that is set: a letter per field and a hash (digits only, so
+    no tokenizer or stemmer can split or alter it)."""
+    tokens = []
+    for letter, value in (("u", user_id), ("a", agent_id), ("r", run_id)):
+        if value is not None:
+            digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
+            tokens.append(f"s{letter}{int.from_bytes(digest, 'big')}")
+    return " ".join(tokens)
+
+
+#: Words too common to be worth a doclist read; BM25 would give them almost no weight anyway.
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have how i in is it its
+    me my of on or our she he so that the their them they this to was we were what when where
+    which who why will with you your""".split()
+)
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
