@@ -179,7 +179,7 @@ class Operations:
             return listing([], self.version)
         vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
-        unchanged: list[Change] = []
+        unchanged: dict[str, Change] = {}
         kept: list[int] = []
         for i, (statement, vector) in enumerate(zip(statements, vectors, strict=True)):
             if any(float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY for j in kept):
@@ -188,7 +188,8 @@ class Operations:
                 "search", (vector, live_scope, 1, DUPLICATE_SIMILARITY)
             )
             if hits:
-                unchanged.append(Change("NONE", hits[0][0].id, hits[0][0], hits[0][0]))
+                old = hits[0][0]
+                unchanged.setdefault(old.id, Change("NONE", old.id, old, old))
                 continue
             kept.append(i)
             new = record(statement.text, statement.message.name, statement.message.role)
@@ -196,7 +197,8 @@ class Operations:
         changes: list[Change] = []
         if ops:
             changes = yield StoreCall("apply", (ops, now_iso()))
-        return listing([change_dict(c) for c in changes + unchanged], self.version)
+        changes += unchanged.values()
+        return listing([change_dict(c) for c in changes], self.version)
 
     def _add_procedural(
         self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
