@@ -1,8 +1,9 @@
 """LoCoMo (dev split): evidence recall of the offline extractor's memories vs raw turns.
 
 Follows ``shared/data/locomo/README.md``: one user per conversation; every turn is added with its
-dia_id, speaker and session date in metadata (and the session date as ``timestamp``), once with
-``infer=False`` (raw turns) and once with ``infer=True`` and no LLM (the offline extractor, whose
+dia_id, speaker and session date in metadata (and the session date as ``timestamp``): with
+``infer=False`` as the raw text, with ``infer=False`` as ``speaker: text`` (a fairer baseline:
+questions name people), and with ``infer=True`` and no LLM (the offline extractor, whose
 memories keep the metadata of the turn they came from). Each question of categories 1-4
 (1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop, the file's own numbering) is searched in
 its conversation; a hit is a memory whose dia_id is in the question's evidence. Prints
@@ -33,7 +34,7 @@ K = 10
 def session_turns(sample: dict[str, Any]) -> list[tuple[dict[str, Any], datetime]]:
     """Every turn of a conversation with its session's date, in order."""
     conversation = sample["conversation"]
-    out = []
+    out: list[tuple[dict[str, Any], datetime]] = []
     n = 1
     while f"session_{n}" in conversation:
         raw = conversation[f"session_{n}_date_time"]
@@ -56,9 +57,11 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
     samples = json.loads(data.read_text())[:limit]
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for mode, infer in (("raw turns", False), ("offline extractor", True)):
-            m = Memory({"vector_store": {"provider": "sqlite",
-                                          "config": {"path": f"{tmp}/{infer}.db"}}})  # fmt: skip
+        modes = (("raw turns", False, False), ("raw turns, 'speaker: text'", False, True),
+                 ("offline extractor", True, False))  # fmt: skip
+        for mode, infer, prefixed in modes:
+            path = f"{tmp}/{len(figures)}.db"
+            m = Memory({"vector_store": {"provider": "sqlite", "config": {"path": path}}})
             latencies: list[float] = []
             recalls: dict[int, list[float]] = defaultdict(list)
             reciprocal: list[float] = []
@@ -67,7 +70,8 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
                 turns = session_turns(sample)
                 known = {turn["dia_id"] for turn, _ in turns}
                 for turn, when in turns:
-                    message = {"role": "user", "content": turn["text"], "name": turn["speaker"]}
+                    text = f"{turn['speaker']}: {turn['text']}" if prefixed else turn["text"]
+                    message = {"role": "user", "content": text, "name": turn["speaker"]}
                     meta = {"dia_id": turn["dia_id"], "speaker": turn["speaker"],
                             "session_date": when.date().isoformat()}  # fmt: skip
                     start = time.perf_counter()

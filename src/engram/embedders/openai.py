@@ -28,11 +28,13 @@ class OpenAIEmbedderConfig(BaseModel):
 
     model: str = "text-embedding-3-small"
     api_key: str | None = None
-    base_url: str | None = Field(None, validation_alias=AliasChoices("base_url", "openai_base_url"))
-    embedding_dims: int | None = Field(None, gt=0)
-    batch_size: int = Field(128, gt=0)
-    timeout: float = Field(60.0, gt=0)
-    max_retries: int = Field(2, ge=0)
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "openai_base_url")
+    )
+    embedding_dims: int | None = Field(default=None, gt=0)
+    batch_size: int = Field(default=128, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
 
 
 class OllamaEmbedderConfig(BaseModel):
@@ -41,11 +43,13 @@ class OllamaEmbedderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     model: str = "nomic-embed-text"
-    base_url: str | None = Field(None, validation_alias=AliasChoices("base_url", "ollama_base_url"))
-    embedding_dims: int | None = Field(None, gt=0)
-    batch_size: int = Field(64, gt=0)
-    timeout: float = Field(60.0, gt=0)
-    max_retries: int = Field(2, ge=0)
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "ollama_base_url")
+    )
+    embedding_dims: int | None = Field(default=None, gt=0)
+    batch_size: int = Field(default=64, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
 
 
 class RemoteEmbedder(Embedder):

@@ -24,8 +24,8 @@ class SentenceTransformersConfig(BaseModel):
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     device: str | None = None
-    batch_size: int = Field(64, gt=0)
-    embedding_dims: int | None = Field(None, gt=0, description="checked against the model")
+    batch_size: int = Field(default=64, gt=0)
+    embedding_dims: int | None = Field(default=None, gt=0, description="checked against the model")
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -28,7 +28,7 @@ class AnthropicConfig(ChatOptions):
 
     model: str = "claude-3-5-haiku-latest"
     api_key: str | None = None
-    base_url: str = Field(ANTHROPIC_URL, description="for proxies and gateways")
+    base_url: str = Field(default=ANTHROPIC_URL, description="for proxies and gateways")
 
 
 def _block(part: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ class LiteLLMConfig(ChatOptions):
 
     model: str = "gpt-4.1-nano"
     api_key: str | None = None
-    base_url: str | None = Field(None, description="passed to LiteLLM as api_base")
+    base_url: str | None = Field(default=None, description="passed to LiteLLM as api_base")
 
 
 class LiteLLM(LLM):

@@ -25,7 +25,9 @@ class OllamaConfig(ChatOptions):
     """``ollama`` provider options."""
 
     model: str = "llama3.1:8b"
-    base_url: str | None = Field(None, validation_alias=AliasChoices("base_url", "ollama_base_url"))
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "ollama_base_url")
+    )
 
 
 def ollama_base_url(configured: str | None) -> str:

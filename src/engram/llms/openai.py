@@ -29,11 +29,13 @@ class ChatOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    temperature: float = Field(0.1, ge=0, le=2)
-    max_tokens: int = Field(2000, gt=0)
-    top_p: float | None = Field(None, gt=0, le=1)
-    timeout: float = Field(60.0, gt=0, description="seconds per request")
-    max_retries: int = Field(2, ge=0, description="retries after a 429, 5xx or network error")
+    temperature: float = Field(default=0.1, ge=0, le=2)
+    max_tokens: int = Field(default=2000, gt=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    max_retries: int = Field(
+        default=2, ge=0, description="retries after a 429, 5xx or network error"
+    )
     enable_vision: bool = False
     vision_details: Literal["auto", "low", "high"] = "auto"
 
@@ -43,7 +45,9 @@ class OpenAIConfig(ChatOptions):
 
     model: str = "gpt-4.1-nano"
     api_key: str | None = None
-    base_url: str | None = Field(None, validation_alias=AliasChoices("base_url", "openai_base_url"))
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "openai_base_url")
+    )
     response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
 
 
