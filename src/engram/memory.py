@@ -52,8 +52,10 @@ class Memory(MemoryBase):
         return cls(coerce_config(config_dict))
 
     def close(self) -> None:
-        """Close the store's connections."""
+        """Close the store's connections (and the LLM's)."""
         self._runtime.store.close()
+        if self._runtime.llm is not None:
+            self._runtime.llm.close()
 
     def __enter__(self) -> Memory:
         return self

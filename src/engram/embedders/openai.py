@@ -57,6 +57,7 @@ class RemoteEmbedder(Embedder):
 
     _declared: int | None
     _batch_size: int
+    _client: JsonClient
 
     def _request(self, texts: list[str]) -> list[list[float]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -81,6 +82,10 @@ class RemoteEmbedder(Embedder):
                 suggestion="set embedding_dims to the model's real dimension",
             )
         return vectors
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
 
     def _embed(self, texts: list[str]) -> Vectors:
         rows: list[list[float]] = []

@@ -104,6 +104,10 @@ class AnthropicLLM(LLM):
             transport=transport,
         )
 
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
+
     def complete(self, request: CompletionRequest) -> Completion:
         """One message; a forced tool call when the request has a schema."""
         answer = self._client.post("messages", messages_body(request, self.config))

@@ -84,3 +84,6 @@ class LLM(ABC):
             NetworkError: the provider could not be reached or timed out.
             ProviderError: any other failure of the provider.
         """
+
+    def close(self) -> None:
+        """Release connections (``Memory.close`` calls it); a no-op by default."""

@@ -77,6 +77,10 @@ class OllamaLLM(LLM):
             transport=transport,
         )
 
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
+
     def complete(self, request: CompletionRequest) -> Completion:
         """One non-streamed chat call."""
         options: dict[str, Any] = {

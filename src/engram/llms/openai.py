@@ -142,6 +142,10 @@ class OpenAILLM(LLM):
             transport=transport,
         )
 
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
+
     def complete(self, request: CompletionRequest) -> Completion:
         """One chat completion."""
         body = chat_body(request, self.config, self.config.model, self.config.response_format)
@@ -184,6 +188,10 @@ class AzureOpenAILLM(LLM):
             max_retries=config.max_retries,
             transport=transport,
         )
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
 
     def complete(self, request: CompletionRequest) -> Completion:
         """One chat completion on the deployment."""
