@@ -46,6 +46,10 @@ def build(
         raise ConfigurationError("embedder must be an engram Embedder", missing_field="embedder")
     if not isinstance(embedder, CachedEmbedder):
         embedder = CachedEmbedder(embedder)
+    if llm is None and config.llm is not None:
+        llm = get_registry("llms").create(config.llm.provider, config.llm.config)
+    if llm is not None and not isinstance(llm, LLM):
+        raise ConfigurationError("llm must be an engram LLM", missing_field="llm")
     if store is None:
         store = get_registry("stores").create(
             config.vector_store.provider, config.vector_store.config
@@ -56,10 +60,6 @@ def build(
         )
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
-    if llm is None and config.llm is not None:
-        llm = get_registry("llms").create(config.llm.provider, config.llm.config)
-    if llm is not None and not isinstance(llm, LLM):
-        raise ConfigurationError("llm must be an engram LLM", missing_field="llm")
     store.open(embedder.name, embedder.dimension)
     operations = Operations(
         config.version,

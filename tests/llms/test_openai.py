@@ -182,3 +182,12 @@ def test_memory_from_config_builds_the_llm(tmp_path: Path, embedder: OnnxEmbedde
         assert isinstance(m._runtime.llm, OpenAILLM)
     with pytest.raises(ConfigurationError, match="engram LLM"):
         Memory(store_config(tmp_path / "n.db"), embedder=embedder, llm="gpt")  # type: ignore[arg-type]
+
+
+def test_memory_without_a_key_says_which_variable_to_set(tmp_path: Path) -> None:
+    config = store_config(tmp_path / "m.db")
+    config["llm"] = {"provider": "openai", "config": {"model": "gpt-4.1-mini"}}
+    with pytest.raises(AuthenticationError, match="OPENAI_API_KEY") as raised:
+        Memory.from_config(config)
+    assert raised.value.details["env_var"] == "OPENAI_API_KEY"
+    assert not (tmp_path / "m.db").exists()  # the LLM is checked before the store is made

@@ -85,5 +85,5 @@ class LLM(ABC):
             ProviderError: any other failure of the provider.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Release connections (``Memory.close`` calls it); a no-op by default."""
