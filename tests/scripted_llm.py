@@ -21,6 +21,7 @@ class ScriptedConfig(BaseModel):
     completion_tokens: int = 5
     enable_vision: bool = False
     vision_details: str = "auto"
+    truncated: bool = False
 
 
 class ScriptedLLM(LLM):
@@ -47,7 +48,7 @@ class ScriptedLLM(LLM):
                 raise AssertionError(f"unscripted LLM call: {request.messages}")
             text = self.answers.pop(0)
         usage = Usage(self.config.prompt_tokens, self.config.completion_tokens, 1)
-        return Completion(text, usage)
+        return Completion(text, usage, truncated=self.config.truncated)
 
 
 def llm_config(path: Any, *answers: str, **options: Any) -> dict[str, Any]:

@@ -16,6 +16,15 @@ from engram.core.answers import AnswerError, Decisions, Facts, json_schema, pars
         ("<think>never closed", None),
         ('Here: {"facts": ["a", "b",],}', {"facts": ["a", "b"]}),
         ('["a"]', ["a"]),
+        ('{"facts": ["a", "b c", "d e', {"facts": ["a", "b c"]}),
+        ('{"facts": ["a \\" b", "c', {"facts": ['a " b']}),
+        (
+            '{"memory": [{"id": 0, "event": "NONE"}, {"id": 1, "te',
+            {"memory": [{"id": 0, "event": "NONE"}]},
+        ),
+        ('{"facts": [', None),
+        ('{"a": 1} and then {', {"a": 1}),
+        ("[1, 2]]", None),
     ],
 )
 def test_parse_json_tolerates_common_wrappings(text: str, value: object) -> None:

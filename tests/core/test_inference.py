@@ -370,3 +370,10 @@ async def test_async_memory_runs_the_same_pipeline(tmp_path: Path, embedder: Onn
         }
     ]
     assert second["usage"]["llm_calls"] == 2
+
+
+def test_a_cut_off_answer_says_to_raise_max_tokens(db_path: Path, embedder: OnnxEmbedder) -> None:
+    m = make(db_path, embedder, '{"facts": [', '{"facts": [', '{"facts": [', truncated=True)
+    with pytest.raises(ProviderError, match="raise the LLM's max_tokens"):
+        m.add("I have three cats", user_id="u")
+    m.close()

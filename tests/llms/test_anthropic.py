@@ -52,7 +52,15 @@ def test_schema_requests_force_a_tool_call() -> None:
 
 
 def test_plain_requests_read_text_blocks_and_convert_images() -> None:
-    wire = Wire(ok({"content": [{"type": "text", "text": "A cat."}], "usage": {}}))
+    wire = Wire(
+        ok(
+            {
+                "content": [{"type": "text", "text": "A cat."}],
+                "usage": {},
+                "stop_reason": "max_tokens",
+            }
+        )
+    )
     parts = [
         {"type": "text", "text": "Describe"},
         {"type": "image_url", "image_url": {"url": "https://x.test/cat.png", "detail": "low"}},
@@ -60,7 +68,8 @@ def test_plain_requests_read_text_blocks_and_convert_images() -> None:
         "and this",
     ]
     request = CompletionRequest(messages=({"role": "user", "content": parts},))
-    assert llm(wire).complete(request).text == "A cat."
+    completion = llm(wire).complete(request)
+    assert completion.text == "A cat." and completion.truncated
     content = wire.body()["messages"][0]["content"]
     assert content == [
         {"type": "text", "text": "Describe"},

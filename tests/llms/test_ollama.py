@@ -29,7 +29,7 @@ def test_schema_goes_in_format_and_usage_is_read(monkeypatch: pytest.MonkeyPatch
     completion = llm(wire, model="qwen2.5:3b", temperature=0.0, max_tokens=99, top_p=0.8).complete(
         REQUEST
     )
-    assert completion.text == '{"facts": []}'
+    assert completion.text == '{"facts": []}' and not completion.truncated
     assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (20, 4)
     assert str(wire.requests[0].url) == "http://localhost:11434/api/chat"
     assert "authorization" not in wire.requests[0].headers
@@ -52,13 +52,14 @@ def test_server_from_config_alias_or_environment(monkeypatch: pytest.MonkeyPatch
 
 
 def test_images_go_inline_and_urls_are_refused() -> None:
-    wire = Wire(ok({"message": {"content": "A cat."}}))
+    wire = Wire(ok({"message": {"content": "A cat."}, "done_reason": "length"}))
     parts = [
         {"type": "text", "text": "Describe"},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}},
     ]
     request = CompletionRequest(messages=({"role": "user", "content": parts},))
-    assert llm(wire).complete(request).text == "A cat."
+    completion = llm(wire).complete(request)
+    assert completion.text == "A cat." and completion.truncated
     assert wire.body()["messages"] == [{"role": "user", "content": "Describe", "images": ["QUJD"]}]
     url = [{"type": "image_url", "image_url": "https://x.test/cat.png"}]
     with pytest.raises(ValidationError, match="data URIs"):

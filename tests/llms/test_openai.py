@@ -106,11 +106,15 @@ def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_answers_without_a_message_are_provider_errors() -> None:
-    wire = Wire(ok({"choices": []}), ok({"choices": [{"message": {"content": None}}]}))
+    wire = Wire(
+        ok({"choices": []}),
+        ok({"choices": [{"message": {"content": None}, "finish_reason": "length"}]}),
+    )
     llm = openai(wire, api_key="k")
     with pytest.raises(ProviderError, match="without a message"):
         llm.complete(SCHEMA_REQUEST)
-    assert llm.complete(SCHEMA_REQUEST).text == ""
+    cut = llm.complete(SCHEMA_REQUEST)
+    assert cut.text == "" and cut.truncated
 
 
 def test_unknown_options_are_configuration_errors() -> None:

@@ -33,7 +33,8 @@ class AnswerError(ValueError):
 
 
 def parse_json(text: str) -> Any:
-    """The JSON value in ``text``, tolerating fences, think blocks, prose and trailing commas."""
+    """The JSON value in ``text``, tolerating fences, think blocks, prose, trailing commas and
+    an answer cut off mid-way (its last, incomplete element is dropped)."""
     body = _THINK.sub("", text).strip()
     fenced = _FENCE.search(body)
     if fenced:
@@ -44,12 +45,49 @@ def parse_json(text: str) -> Any:
     start = min(starts)
     end = max(body.rfind("}"), body.rfind("]"))
     candidate = body[start : end + 1]
-    for attempt in (candidate, _TRAILING_COMMA.sub(r"\1", candidate)):
+    attempts = [candidate, _TRAILING_COMMA.sub(r"\1", candidate)]
+    closed = _close_truncated(body[start:])
+    if closed is not None:
+        attempts.append(_TRAILING_COMMA.sub(r"\1", closed))
+    for attempt in attempts:
         try:
             return json.loads(attempt)
         except json.JSONDecodeError:
             continue
     raise AnswerError("the answer is not valid JSON")
+
+
+def _close_truncated(text: str) -> str | None:
+    """``text`` cut back to its last complete value and closed, or None if it is complete."""
+    stack: list[str] = []
+    safe_stack: list[str]
+    in_string = escaped = False
+    safe, safe_stack = -1, []
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+                if stack and stack[-1] == "]":
+                    safe, safe_stack = i + 1, list(stack)
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack:
+                return None
+            stack.pop()
+            if not stack:
+                return None  # the value is complete: nothing to close
+            safe, safe_stack = i + 1, list(stack)
+    if safe < 0:
+        return None
+    return text[:safe] + "".join(reversed(safe_stack))
 
 
 def read_answer(text: str, model: type[T], context: dict[str, Any] | None = None) -> T:

@@ -61,6 +61,8 @@ def ask(request: CompletionRequest, model: type[T], tally: Tally, **context: Any
             return read_answer(completion.text, model, context)
         except AnswerError as e:
             problem = str(e)
+            if completion.truncated:
+                problem += " (the answer was cut off: raise the LLM's max_tokens)"
             logger.info("engram: unusable %s answer from the LLM: %s", request.schema_name, e)
             messages += [
                 {"role": "assistant", "content": completion.text},

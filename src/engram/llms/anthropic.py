@@ -126,4 +126,5 @@ class AnthropicLLM(LLM):
         return Completion(
             text,
             Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0), 1),
+            truncated=answer.get("stop_reason") == "max_tokens",
         )

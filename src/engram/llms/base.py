@@ -60,10 +60,11 @@ class CompletionRequest:
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """An LLM's answer: its text and what it cost."""
+    """An LLM's answer: its text, what it cost, and whether ``max_tokens`` cut it off."""
 
     text: str
     usage: Usage = Usage(calls=1)
+    truncated: bool = False
 
 
 class LLM(ABC):

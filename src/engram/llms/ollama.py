@@ -107,4 +107,5 @@ class OllamaLLM(LLM):
         return Completion(
             text,
             Usage(int(answer.get("prompt_eval_count") or 0), int(answer.get("eval_count") or 0), 1),
+            truncated=answer.get("done_reason") == "length",
         )

@@ -110,6 +110,7 @@ def read_chat(answer: Any, service: str) -> Completion:
     return Completion(
         text,
         Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), 1),
+        truncated=choice.get("finish_reason") == "length",
     )
 
 
