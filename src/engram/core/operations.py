@@ -207,7 +207,7 @@ class Operations:
         tally = Tally()
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
-        ops: list[WriteOp] = [Insert(record(summary, role="assistant"), vectors[0])]
+        ops: list[WriteOp] = [Insert(record(summary), vectors[0])]
         changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
         return self._with_usage([change_dict(c) for c in changes], tally)
 
