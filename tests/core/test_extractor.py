@@ -23,6 +23,7 @@ def test_greetings_filler_and_questions_are_dropped() -> None:
     assert extract(Message("user", "Wow, I adopted a puppy named Bo.")) == [
         "I adopted a puppy named Bo."
     ]
+    assert extract(Message("user", "Thanks Mel! I'm vegan. Sounds good.")) == ["I'm vegan."]
 
 
 def test_compound_sentences_are_split_into_clauses() -> None:

@@ -31,7 +31,7 @@ def make(db: Path, embedder: OnnxEmbedder, *answers: str, **options: Any) -> Mem
 
 
 def llm_of(m: Memory) -> ScriptedLLM:
-    llm = m._runtime.llm
+    llm = m.llm
     assert isinstance(llm, ScriptedLLM)
     return llm
 

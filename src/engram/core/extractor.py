@@ -108,7 +108,7 @@ def _finish(clause: str, speaker: str | None, said_at: str) -> str | None:
         clause = re.sub(rf"^{re.escape(speaker)}\b[\s,!.:;-]*", "", clause, flags=re.IGNORECASE)
     words = [w.lower().strip("'\u2019") for w in _WORD.findall(clause)]
     content = [w for w in words if w not in _EMPTY_WORDS]
-    if not content or (len(words) < 3 and not any(ch.isdigit() for ch in clause)):
+    if not content or len(words) < 2:
         return None
     clause = clause[0].upper() + clause[1:]
     if _RELATIVE_TIME.search(clause):

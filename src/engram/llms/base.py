@@ -8,7 +8,7 @@ that ``add`` can return what its LLM calls cost.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -55,7 +55,6 @@ class CompletionRequest:
     messages: tuple[dict[str, Any], ...]
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
-    purpose: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
