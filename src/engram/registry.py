@@ -130,9 +130,21 @@ _SINGULAR = {
 }
 
 _BUILTINS: dict[str, dict[str, str]] = {
-    "embedders": {"onnx": "engram.embedders.onnx:OnnxEmbedder"},
+    "embedders": {
+        "onnx": "engram.embedders.onnx:OnnxEmbedder",
+        "ollama": "engram.embedders.openai:OllamaEmbedder",
+        "openai": "engram.embedders.openai:OpenAIEmbedder",
+        "sentence_transformers": "engram.embedders.sentence_transformers:"
+        "SentenceTransformersEmbedder",
+    },
     "stores": {"sqlite": "engram.stores.sqlite.store:SQLiteStore"},
-    "llms": {},
+    "llms": {
+        "anthropic": "engram.llms.anthropic:AnthropicLLM",
+        "azure_openai": "engram.llms.openai:AzureOpenAILLM",
+        "litellm": "engram.llms.litellm:LiteLLM",
+        "ollama": "engram.llms.ollama:OllamaLLM",
+        "openai": "engram.llms.openai:OpenAILLM",
+    },
     "graphs": {},
     "rerankers": {},
 }
