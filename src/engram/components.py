@@ -60,6 +60,19 @@ def build(
         )
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
+    rerank_top_k = None
+    if config.reranker is not None:
+        reranker = get_registry("rerankers").create(
+            config.reranker.provider, config.reranker.config
+        )
+        if llm is None:
+            raise ConfigurationError(
+                f"the {config.reranker.provider!r} reranker grades results with the LLM, and "
+                "none is configured",
+                missing_field="llm",
+                suggestion='configure an "llm" block, or remove the "reranker" block',
+            )
+        rerank_top_k = int(reranker.top_k)
     store.open(embedder.name, embedder.dimension)
     operations = Operations(
         config.version,
@@ -68,5 +81,6 @@ def build(
         update_prompt=config.custom_update_memory_prompt,
         vision=llm is not None and llm.enable_vision,
         vision_details=llm.vision_details if llm is not None else "auto",
+        rerank_top_k=rerank_top_k,
     )
     return Runtime(store, embedder, llm), operations

@@ -146,7 +146,10 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "openai": "engram.llms.openai:OpenAILLM",
     },
     "graphs": {},
-    "rerankers": {},
+    "rerankers": {
+        "llm": "engram.rerankers.llm:LLMReranker",
+        "llm_reranker": "engram.rerankers.llm:LLMReranker",
+    },
 }
 
 CATEGORIES = tuple(_BUILTINS)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from engram.core import ranking
+from engram.core import ranking, reranking
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.extractor import extract_statements
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
@@ -67,8 +67,10 @@ class Operations:
         update_prompt: str | None = None,
         vision: bool = False,
         vision_details: str = "auto",
+        rerank_top_k: int | None = None,
     ) -> None:
         self.version = version
+        self.rerank_top_k = rerank_top_k
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
@@ -264,11 +266,13 @@ class Operations:
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
         count, minimum = check_limit(limit), check_threshold(threshold)
         show_parts = check_bool(explain, "explain")
-        if check_bool(rerank, "rerank"):
+        wants_rerank = check_bool(rerank, "rerank")
+        if wants_rerank and self.rerank_top_k is None:
             raise ConfigurationError(
                 "rerank=True needs a reranker, and none is configured",
                 missing_field="reranker",
-                suggestion="configure a reranker provider, or search without rerank",
+                suggestion='configure one, e.g. {"reranker": {"provider": "llm"}} with an "llm" '
+                "block, or search without rerank",
             )
         depth = max(count, CANDIDATES)
         vectors = yield Embed((text,))
@@ -281,6 +285,9 @@ class Operations:
         ranking.weigh(pool, entities, ranges)
         near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
         ranked = ranking.spread(pool, near, entities, ranges)
+        tally = Tally()
+        if wants_rerank and self.rerank_top_k is not None:
+            ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)
         results: list[dict[str, Any]] = []
         for c in ranked:
             if len(results) == count or (minimum is not None and c.score < minimum):
@@ -289,7 +296,10 @@ class Operations:
             if show_parts:
                 item["score_parts"] = c.parts()
             results.append(item)
-        return listing(results, self.version)
+        shaped = listing(results, self.version)
+        if wants_rerank and isinstance(shaped, dict):
+            shaped["usage"] = tally.usage.as_dict()
+        return shaped
 
     def update(
         self, memory_id: object, data: object, metadata: object = None
