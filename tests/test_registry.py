@@ -192,3 +192,34 @@ def test_an_empty_category_says_no_provider_is_installed() -> None:
         get_registry("graphs").get("neo4j")
     assert err.value.suggestion is not None
     assert "no graph_store provider is installed" in err.value.suggestion
+
+
+class LaxConfig(BaseModel):
+    """A provider model that pydantic would let ignore unknown keys."""
+
+    dims: int = 8
+
+
+class LaxEmbedder(Embedder):
+    """A provider with a lax config model."""
+
+    Config = LaxConfig
+
+    def __init__(self, config: LaxConfig) -> None:
+        self.name, self.dimension = "lax", config.dims
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        out: Vectors = np.full((len(texts), self.dimension), self.dimension**-0.5, np.float32)
+        return out
+
+
+def test_unknown_keys_are_rejected_even_when_the_providers_model_is_lax() -> None:
+    registry = get_registry("embedders")
+    registry.register("lax", LaxEmbedder)
+    try:
+        with pytest.raises(ConfigurationError) as err:
+            registry.validate_config("lax", {"dim": 4})
+        assert "dim" in err.value.message and err.value.suggestion == "allowed keys: dims"
+        assert registry.create("lax", {"dims": 4}).dimension == 4
+    finally:
+        registry.unregister("lax")
