@@ -455,9 +455,12 @@ class SQLiteStore(Store):
         self, memory_ids: Sequence[str], where: FilterNode | None
     ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
         """The previous and next memory of each id within its scope, among those matching."""
+        only_scope = _scope_only(where)
+        if only_scope is not None and memory_ids:
+            return self._neighbours_from_cache(memory_ids, *only_scope)
         sql, params = compile_filter(where, alias="m")
-        scope = "m.user_id IS ? AND m.agent_id IS ? AND m.run_id IS ?"
-        before = f"SELECT {_M_COLUMNS} FROM memories m WHERE {scope} AND m.seq < ? AND {sql} "
+        same_scope = "m.user_id IS ? AND m.agent_id IS ? AND m.run_id IS ?"
+        before = f"SELECT {_M_COLUMNS} FROM memories m WHERE {same_scope} AND m.seq < ? AND {sql} "
         after = before.replace("m.seq < ?", "m.seq > ?")
         found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
         with self._read() as conn:
@@ -476,6 +479,55 @@ class SQLiteStore(Store):
                     _record(nxt) if nxt else None,
                 )
         return found
+
+    def _neighbours_from_cache(
+        self, memory_ids: Sequence[str], scope: dict[str, str], valid_only: bool
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """Neighbours of a scope-only filter: the scope's rows, in seq order, are in the cache.
+
+        Every memory of a scope-only filter's result shares that scope's ids, but a memory's
+        neighbours must share all three ids; ids the filter leaves open are matched per memory.
+        """
+        unique = list(dict.fromkeys(memory_ids))
+        marks = ", ".join("?" * len(unique))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT id, seq, user_id, agent_id, run_id FROM memories WHERE id IN ({marks})",
+                unique,
+            ).fetchall()
+            wanted: dict[str, tuple[int | None, int | None]] = {}
+            with self._vectors.lock:
+                self._vectors.refresh(conn)
+                for memory_id, seq, *ids in rows:
+                    exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
+                    if any(exact.get(c) != v for c, v in scope.items()):
+                        continue  # not in the filter's scope
+                    others = [c for c in SCOPE_COLUMNS if c not in exact]
+                    seqs = self._vectors.seqs[self._vectors.select(exact, valid_only, unset=others)]
+                    at = int(np.searchsorted(seqs, seq))
+                    before = int(seqs[at - 1]) if at > 0 else None
+                    after_at = at + 1 if at < seqs.size and seqs[at] == seq else at
+                    after = int(seqs[after_at]) if after_at < seqs.size else None
+                    wanted[memory_id] = (before, after)
+            needed = sorted({s for pair in wanted.values() for s in pair if s is not None})
+            records: dict[int, MemoryRecord] = {}
+            for start in range(0, len(needed), 500):
+                chunk = needed[start : start + 500]
+                records.update(
+                    (row[-1], _record(row))
+                    for row in conn.execute(
+                        f"SELECT {_COLUMNS}, seq FROM memories "
+                        f"WHERE seq IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+        return {
+            memory_id: (
+                records.get(before) if before is not None else None,
+                records.get(after) if after is not None else None,
+            )
+            for memory_id, (before, after) in wanted.items()
+        }
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""

@@ -190,8 +190,9 @@ class VectorCache:
         at = np.minimum(np.searchsorted(self.seqs, seqs), self._size - 1)
         return np.where(self._seqs[at] == seqs, at, -1).astype(np.intp)
 
-    def select(self, scope: Mapping[str, str], valid_only: bool) -> Rows:
-        """Rows of live memories whose scope ids equal ``scope`` (and still valid if asked)."""
+    def select(self, scope: Mapping[str, str], valid_only: bool, unset: Sequence[str] = ()) -> Rows:
+        """Rows of live memories whose scope ids equal ``scope``, whose ``unset`` ids are
+        unset, and (if asked) that are still valid; in seq order."""
         mask = self._live[: self._size].copy()
         if valid_only:
             mask &= self._valid[: self._size]
@@ -200,6 +201,8 @@ class VectorCache:
             if code is None:
                 return np.empty(0, dtype=np.intp)
             mask &= self._scopes[: self._size, SCOPE_COLUMNS.index(column)] == code
+        for column in unset:
+            mask &= self._scopes[: self._size, SCOPE_COLUMNS.index(column)] == -1
         return np.flatnonzero(mask)
 
     def scores(self, query: Vectors, rows: Rows) -> npt.NDArray[np.float32]:
