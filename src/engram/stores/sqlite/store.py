@@ -496,14 +496,19 @@ class SQLiteStore(Store):
                 unique,
             ).fetchall()
             wanted: dict[str, tuple[int | None, int | None]] = {}
+            by_scope: dict[tuple[str | None, ...], npt.NDArray[np.int64]] = {}
             with self._vectors.lock:
                 self._vectors.refresh(conn)
                 for memory_id, seq, *ids in rows:
                     exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
                     if any(exact.get(c) != v for c, v in scope.items()):
                         continue  # not in the filter's scope
-                    others = [c for c in SCOPE_COLUMNS if c not in exact]
-                    seqs = self._vectors.seqs[self._vectors.select(exact, valid_only, unset=others)]
+                    key = tuple(ids)
+                    if key not in by_scope:
+                        others = [c for c in SCOPE_COLUMNS if c not in exact]
+                        in_scope = self._vectors.select(exact, valid_only, unset=others)
+                        by_scope[key] = self._vectors.seqs[in_scope]
+                    seqs = by_scope[key]
                     at = int(np.searchsorted(seqs, seq))
                     before = int(seqs[at - 1]) if at > 0 else None
                     after_at = at + 1 if at < seqs.size and seqs[at] == seq else at

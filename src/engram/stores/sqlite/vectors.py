@@ -206,9 +206,15 @@ class VectorCache:
         return np.flatnonzero(mask)
 
     def scores(self, query: Vectors, rows: Rows) -> npt.NDArray[np.float32]:
-        """Cosine scores of ``query`` against the given rows."""
+        """Cosine scores of ``query`` against the given rows.
+
+        einsum's own loop, not BLAS: a matrix-vector product this size takes tens of
+        microseconds, and OpenBLAS waking its worker threads on busy cores took milliseconds
+        (measured: 12 ms instead of 0.02 ms for 2,000 rows while other work ran).
+        """
         if rows.size * 4 > self._size:  # most rows: one pass over the matrix beats a gather
-            result: npt.NDArray[np.float32] = (self._matrix[: self._size] @ query)[rows]
+            every = np.einsum("ij,j->i", self._matrix[: self._size], query)
+            result: npt.NDArray[np.float32] = every[rows]
         else:
-            result = self._matrix[rows] @ query
+            result = np.einsum("ij,j->i", self._matrix[rows], query)
         return result
