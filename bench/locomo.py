@@ -122,6 +122,8 @@ def evaluate(conversations: list[Conversation], ranker: Ranker) -> dict[str, Any
     """Recall@k, MRR and latency of one ranker, per category and overall."""
     rows: dict[int, list[list[float]]] = {c: [] for c in CATEGORIES}
     latencies: list[float] = []
+    for conv in conversations:  # every ranker pays for its query embeddings
+        conv.memory.embedder.clear()
     for conv in conversations:
         for question, category, evidence in conv.questions:
             start = time.perf_counter()
@@ -180,11 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(conversations)} conversations, {turns} turns added in {elapsed:.1f} s "
             f"({elapsed / turns * 1000:.1f} ms per add), {questions} questions (categories 1-4)"
         )
+        ours = evaluate(conversations, engram_search)
         baselines = {
             name: evaluate(conversations, ranker)
             for name, ranker in (("BM25", bm25), ("dense", dense), ("RRF(BM25, dense)", rrf))
         }
-        ours = evaluate(conversations, engram_search)
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])

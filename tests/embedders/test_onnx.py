@@ -261,3 +261,11 @@ def test_bad_embedder_config_through_memory_names_the_field(tmp_path: Path) -> N
 def test_cached_embedder_rejects_a_negative_size(embedder: OnnxEmbedder) -> None:
     with pytest.raises(ValueError, match="max_entries"):
         CachedEmbedder(embedder, max_entries=-1)
+
+
+def test_cached_embedder_clear_forgets_everything(embedder: OnnxEmbedder) -> None:
+    cached = CachedEmbedder(embedder)
+    cached.embed_batch(["one", "two"])
+    assert cached.cache_size() == 2
+    cached.clear()
+    assert cached.cache_size() == 0

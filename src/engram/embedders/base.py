@@ -74,6 +74,11 @@ class CachedEmbedder(Embedder):
                     self._cache.popitem(last=False)
         return out
 
+    def clear(self) -> None:
+        """Forget every cached vector."""
+        with self._lock:
+            self._cache.clear()
+
     def cache_size(self) -> int:
         """How many texts are cached."""
         with self._lock:
