@@ -131,7 +131,11 @@ _SINGULAR = {
 
 _BUILTINS: dict[str, dict[str, str]] = {
     "embedders": {"onnx": "engram.embedders.onnx:OnnxEmbedder"},
-    "stores": {"sqlite": "engram.stores.sqlite.store:SQLiteStore"},
+    "stores": {
+        "pgvector": "engram.stores.postgres.store:PgVectorStore",
+        "postgres": "engram.stores.postgres.store:PostgresStore",
+        "sqlite": "engram.stores.sqlite.store:SQLiteStore",
+    },
     "llms": {},
     "graphs": {},
     "rerankers": {},

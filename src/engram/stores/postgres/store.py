@@ -1,0 +1,501 @@
+"""The scale-out store: memories, vectors, full-text index and history in PostgreSQL + pgvector.
+
+Many processes and hosts share one database. Every ``apply`` is one transaction on a pooled
+connection (psycopg 3, ``psycopg_pool``): memory rows with their vectors and lexemes (a
+generated ``tsvector`` column) and their history rows commit together or not at all. A
+unique insert takes a transaction-scoped advisory lock on (scope, hash), so concurrent adds
+of one fact make one memory. The schema is made by named migrations (``schema.py``).
+
+Vector search is exact (cosine, a scan of the filtered rows through the btree on the scope
+columns) when the filter selects at most ``exact_search_max_rows`` rows; beyond that it uses
+the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (a plain filtered HNSW scan
+returns almost nothing) and re-sorts the candidates exactly. Lexical search is PostgreSQL
+full-text search (English stemming) ranked by ``ts_rank``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engram.core.filters import FilterNode
+from engram.core.records import (
+    Change,
+    Delete,
+    DeleteWhere,
+    HistoryRecord,
+    Insert,
+    Invalidate,
+    MemoryRecord,
+    Update,
+    WriteOp,
+    history_for,
+    text_hash,
+)
+from engram.embedders.base import Vectors
+from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
+from engram.stores.base import Store
+from engram.stores.postgres.config import PgVectorConfig, PostgresStoreConfig
+from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.schema import HNSW_INDEX, migrate
+
+if TYPE_CHECKING:
+    from psycopg import Cursor
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["PgVectorStore", "PostgresStore"]
+
+logger = logging.getLogger("engram")
+
+_COLUMNS = (
+    "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
+    "memory_type, metadata, valid_at, invalid_at"
+)
+_M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in _COLUMNS.split(","))
+_HISTORY_COLUMNS = (
+    "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
+    "actor_id, role"
+)
+_COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+#: Batches of plain inserts at least this long go through COPY instead of INSERT.
+COPY_MIN_ROWS = 32
+
+
+def _drivers() -> Any:
+    """psycopg, psycopg_pool and pgvector's adapter, imported on first use."""
+    try:
+        import psycopg
+        import psycopg_pool
+        from pgvector.psycopg import register_vector
+    except ImportError as e:
+        raise ImportError(
+            f"the postgres store needs psycopg, psycopg_pool and pgvector ({e}); "
+            'install them with: pip install "engram[postgres]"'
+        ) from e
+    return psycopg, psycopg_pool, register_vector
+
+
+def _lock_key(*parts: str | None) -> int:
+    """A signed 64-bit advisory lock key for ``parts``."""
+    digest = hashlib.md5(repr(parts).encode("utf-8"), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PostgresStore(Store):
+    """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
+
+    Config = PostgresStoreConfig
+    supported_operators = SUPPORTED_OPERATORS
+
+    def __init__(self, config: PostgresStoreConfig | None = None) -> None:
+        self.config = config or PostgresStoreConfig()
+        self.schema = self.config.schema_name
+        self.dimension = 0
+        self._pool: ConnectionPool[Any] | None = None
+        self._closed = False
+        self._t = f"{self.schema}.memories"
+        self._h = f"{self.schema}.history"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def open(self, embedder_name: str, dimension: int) -> None:
+        """Create or migrate the schema, check the embedder, build or drop the HNSW index."""
+        psycopg, psycopg_pool, register_vector = _drivers()
+        conninfo = self.config.conninfo()
+        timeout = self.config.connect_timeout
+        try:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout)) as conn:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
+                    migrate(cur, self.schema, dimension)
+                    cur.execute(f"SELECT key, value FROM {self.schema}.engram_meta")
+                    stored = dict(cur.fetchall())
+                    if not stored:
+                        cur.executemany(
+                            f"INSERT INTO {self.schema}.engram_meta VALUES (%s, %s)",
+                            [("embedder", embedder_name), ("dimension", str(dimension))],
+                        )
+                    if not stored or (stored["embedder"], stored["dimension"]) == (
+                        embedder_name,
+                        str(dimension),
+                    ):
+                        self._sync_hnsw(cur)
+        except psycopg.Error as e:
+            raise StoreError(
+                f"cannot open the PostgreSQL store (schema {self.schema}): {e}",
+                suggestion="check the dsn, that the server runs and has the pgvector extension",
+            ) from e
+        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
+            raise ConfigurationError(
+                f"the PostgreSQL store (schema {self.schema}) was created with embedder "
+                f"{stored['embedder']!r} ({stored['dimension']} dimensions), not "
+                f"{embedder_name!r} ({dimension})",
+                missing_field="embedder",
+                config_source=f"postgres schema {self.schema}",
+                suggestion=(
+                    f"configure the embedder {stored['embedder']!r} again, or use a new "
+                    "schema_name for the new embedder and add your memories there"
+                ),
+                details={"stored": stored, "configured": [embedder_name, dimension]},
+            )
+        self._pool = psycopg_pool.ConnectionPool(
+            conninfo,
+            min_size=min(self.config.min_connections, self.config.max_connections),
+            max_size=self.config.max_connections,
+            kwargs={"autocommit": True, "connect_timeout": int(timeout)},
+            configure=register_vector,
+            check=psycopg_pool.ConnectionPool.check_connection,
+            timeout=max(timeout, 30.0),
+            name=f"engram-{self.schema}",
+            open=True,
+        )
+        self.dimension = dimension
+
+    def _sync_hnsw(self, cur: Cursor[Any]) -> None:
+        """Build the HNSW index when ``hnsw`` is on and it is missing; drop it when off."""
+        name = f"{self.schema}.{HNSW_INDEX}"
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+        row = cur.fetchone()
+        exists = bool(row and row[0])
+        if self.config.hnsw and not exists:
+            cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cur.execute(
+                f"CREATE INDEX {HNSW_INDEX} ON {self._t} USING hnsw "
+                f"(embedding vector_cosine_ops) WITH (m = {self.config.hnsw_m}, "
+                f"ef_construction = {self.config.hnsw_ef_construction})"
+            )
+        elif exists and not self.config.hnsw:
+            cur.execute(f"DROP INDEX {name}")
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close()
+
+    def _checked_pool(self) -> ConnectionPool[Any]:
+        if self._closed:
+            raise StoreError("the store is closed", suggestion="create a new Memory")
+        if self._pool is None:
+            raise StoreError("the store is not open", suggestion="call open() first")
+        return self._pool
+
+    @contextmanager
+    def _transaction(self, what: str = "write") -> Iterator[Cursor[Any]]:
+        """A cursor in one transaction on a pooled connection; rolled back on any error."""
+        psycopg = _drivers()[0]
+        pool = self._checked_pool()
+        try:
+            with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except psycopg.Error as e:
+            if what == "write":
+                raise StoreError(
+                    f"the write was rolled back: {e}", suggestion="nothing was written"
+                ) from e
+            raise StoreError(f"the {what} failed: {e}") from e
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
+        """Apply ``ops`` and their history rows in one transaction."""
+        with self._transaction() as cur:
+            changes: list[Change] = []
+            pending: list[Insert] = []
+            for op in ops:
+                if isinstance(op, Insert) and not op.unique:
+                    self._check_vector(op.vector)
+                    pending.append(op)
+                    continue
+                changes.extend(self._insert_many(cur, pending))
+                pending = []
+                if isinstance(op, Insert):
+                    changes.append(self._insert_unique(cur, op))
+                elif isinstance(op, Update):
+                    changes.append(self._update(cur, op, now))
+                elif isinstance(op, Delete):
+                    changes.append(self._delete(cur, op.memory_id))
+                elif isinstance(op, Invalidate):
+                    changes.append(self._invalidate(cur, op, now))
+                elif isinstance(op, DeleteWhere):
+                    changes.extend(self._delete_where(cur, op.where))
+                else:  # pragma: no cover - exhaustive
+                    raise TypeError(f"unknown write operation {op!r}")
+            changes.extend(self._insert_many(cur, pending))
+            history = [_history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
+            if history:
+                cur.executemany(
+                    f"INSERT INTO {self._h} ({_HISTORY_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    history,
+                )
+            return changes
+
+    def _insert_many(self, cur: Cursor[Any], inserts: list[Insert]) -> list[Change]:
+        if not inserts:
+            return []
+        rows = [(*_record_row(op.record), _vector(op.vector)) for op in inserts]
+        if len(rows) >= COPY_MIN_ROWS:
+            statement = f"COPY {self._t} ({_COLUMNS}, embedding) FROM STDIN (FORMAT BINARY)"
+            with cur.copy(statement) as copy:
+                copy.set_types(_COPY_TYPES)
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(rows[0]))
+            cur.executemany(f"INSERT INTO {self._t} ({_COLUMNS}, embedding) VALUES ({marks})", rows)
+        return [Change("ADD", op.record.id, None, op.record) for op in inserts]
+
+    def _insert_unique(self, cur: Cursor[Any], op: Insert) -> Change:
+        r = op.record
+        self._check_vector(op.vector)
+        key = _lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
+            "FROM %s AND agent_id IS NOT DISTINCT FROM %s AND run_id IS NOT DISTINCT FROM %s "
+            "AND invalid_at IS NULL ORDER BY seq LIMIT 1",
+            (r.hash, r.user_id, r.agent_id, r.run_id),
+        )
+        row = cur.fetchone()
+        if row is not None:
+            existing = _record(row)
+            return Change("NONE", existing.id, existing, existing)
+        return self._insert_many(cur, [op])[0]
+
+    def _update(self, cur: Cursor[Any], op: Update, now: str) -> Change:
+        old = self._fetch_for_update(cur, op.memory_id)
+        self._check_vector(op.vector)
+        new = replace(
+            old,
+            text=op.text,
+            hash=text_hash(op.text),
+            metadata=old.metadata if op.metadata is None else op.metadata,
+            updated_at=now,
+        )
+        cur.execute(
+            f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
+            "embedding = %s WHERE id = %s",
+            (new.text, new.hash, _jsonb(new.metadata), now, _vector(op.vector), new.id),
+        )
+        return Change("UPDATE", new.id, old, new)
+
+    def _delete(self, cur: Cursor[Any], memory_id: str) -> Change:
+        cur.execute(f"DELETE FROM {self._t} WHERE id = %s RETURNING {_COLUMNS}", (memory_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise _not_found(memory_id)
+        return Change("DELETE", memory_id, _record(row), None)
+
+    def _invalidate(self, cur: Cursor[Any], op: Invalidate, now: str) -> Change:
+        old = self._fetch_for_update(cur, op.memory_id)
+        new = replace(old, invalid_at=op.invalid_at, updated_at=now)
+        cur.execute(
+            f"UPDATE {self._t} SET invalid_at = %s, updated_at = %s WHERE id = %s",
+            (op.invalid_at, now, old.id),
+        )
+        return Change("DELETE", old.id, old, new)
+
+    def _delete_where(self, cur: Cursor[Any], where: FilterNode) -> list[Change]:
+        sql, params = compile_filter(where, alias="m")
+        cur.execute(f"DELETE FROM {self._t} m WHERE {sql} RETURNING {_M_COLUMNS}, m.seq", params)
+        olds = sorted(cur.fetchall(), key=lambda row: row[-1])
+        return [Change("DELETE", row[0], _record(row), None) for row in olds]
+
+    def _fetch_for_update(self, cur: Cursor[Any], memory_id: str) -> MemoryRecord:
+        cur.execute(f"SELECT {_COLUMNS} FROM {self._t} WHERE id = %s FOR UPDATE", (memory_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise _not_found(memory_id)
+        return _record(row)
+
+    def _check_vector(self, vector: Vectors) -> None:
+        if np.shape(vector) != (self.dimension,):
+            raise StoreError(
+                f"vector has shape {np.shape(vector)}, the store holds {self.dimension}-d vectors"
+            )
+
+    def reset(self) -> None:
+        """Erase every memory and history row."""
+        with self._transaction() as cur:
+            cur.execute(f"TRUNCATE {self._t}, {self._h}")
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> MemoryRecord | None:
+        """The memory with this id, or None."""
+        with self._transaction("read") as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,))
+            row = cur.fetchone()
+        return None if row is None else _record(row)
+
+    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first."""
+        sql, params = compile_filter(where, alias="m")
+        with self._transaction("read") as cur:
+            cur.execute(
+                f"SELECT {_M_COLUMNS} FROM {self._t} m WHERE {sql} "
+                'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
+                (*params, limit),
+            )
+            rows = cur.fetchall()
+        return [_record(row) for row in rows]
+
+    def count(self, where: FilterNode | None = None) -> int:
+        """How many memories match ``where``."""
+        sql, params = compile_filter(where, alias="m")
+        with self._transaction("read") as cur:
+            cur.execute(f"SELECT count(*) FROM {self._t} m WHERE {sql}", params)
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def search(
+        self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
+    ) -> list[tuple[MemoryRecord, float]]:
+        """Cosine search over the memories matching ``where``: exact, or HNSW when large."""
+        query = _vector(vector)
+        sql, params = compile_filter(where, alias="m")
+        with self._transaction("search") as cur:
+            if self._use_index(cur, sql, params, where is None):
+                ef_search = min(max(self.config.ef_search, limit), 1000)
+                cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+                cur.execute(
+                    f"SELECT * FROM (SELECT {_M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                    f"FROM {self._t} m WHERE {sql} ORDER BY m.embedding <=> %s LIMIT %s) c "
+                    "ORDER BY d, seq",
+                    (query, *params, query, limit),
+                )
+            else:
+                # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
+                cur.execute(
+                    f"SELECT * FROM (SELECT {_M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                    f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
+                    (query, *params, limit),
+                )
+            rows = cur.fetchall()
+        found = []
+        for row in rows:
+            distance = row[-1]
+            score = 0.0 if distance != distance else min(max(1.0 - float(distance), 0.0), 1.0)
+            if threshold is None or score >= threshold:
+                found.append((_record(row), score))
+        return found
+
+    def _use_index(self, cur: Cursor[Any], sql: str, params: list[Any], unfiltered: bool) -> bool:
+        """Whether the filter selects more rows than an exact search should scan."""
+        if not self.config.hnsw:
+            return False
+        cap = self.config.exact_search_max_rows
+        if unfiltered:
+            cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,))
+            row = cur.fetchone()
+            if row is not None and row[0] >= 0:
+                return bool(row[0] > cap)
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self._t} m WHERE {sql} LIMIT %s) s",
+            (*params, cap + 1),
+        )
+        row = cur.fetchone()
+        return bool(row and row[0] > cap)
+
+    def keyword_search(
+        self, text: str, where: FilterNode | None, limit: int
+    ) -> list[tuple[MemoryRecord, float]]:
+        """Full-text search (English stemming) ranked by ``ts_rank``, best first."""
+        words = dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]+", text))
+        if not words:
+            return []
+        sql, params = compile_filter(where, alias="m")
+        with self._transaction("keyword search") as cur:
+            cur.execute(
+                f"SELECT {_M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
+                f"FROM {self._t} m, to_tsquery('english', %s) AS q "
+                f"WHERE m.lexemes @@ q AND {sql} ORDER BY score DESC, m.seq LIMIT %s",
+                (" | ".join(words), *params, limit),
+            )
+            rows = cur.fetchall()
+        return [(_record(row), float(row[-1])) for row in rows]
+
+    def history(self, memory_id: str) -> list[HistoryRecord]:
+        """The memory's history rows, oldest first."""
+        with self._transaction("read") as cur:
+            cur.execute(
+                f"SELECT {_HISTORY_COLUMNS} FROM {self._h} WHERE memory_id = %s ORDER BY seq",
+                (memory_id,),
+            )
+            rows = cur.fetchall()
+        return [HistoryRecord(*row) for row in rows]
+
+
+class PgVectorStore(PostgresStore):
+    """``pgvector``: the ``postgres`` store configured with mem0's pgvector keys."""
+
+    Config = PgVectorConfig  # type: ignore[assignment]
+
+    def __init__(self, config: PgVectorConfig | None = None) -> None:
+        self.mem0_config = config or PgVectorConfig()
+        if self.mem0_config.diskann:
+            logger.info("engram: pgvector option diskann is not used; engram uses HNSW")
+        super().__init__(self.mem0_config.to_postgres())
+
+    def open(self, embedder_name: str, dimension: int) -> None:
+        """Check ``embedding_model_dims`` against the embedder, then open."""
+        dims = self.mem0_config.embedding_model_dims
+        if dims is not None and dims != dimension:
+            raise ConfigurationError(
+                f"pgvector embedding_model_dims is {dims}, the embedder "
+                f"{embedder_name!r} makes {dimension}-d vectors",
+                missing_field="vector_store.config.embedding_model_dims",
+                suggestion=f"set embedding_model_dims to {dimension} or leave it out",
+            )
+        super().open(embedder_name, dimension)
+
+
+def _not_found(memory_id: str) -> MemoryNotFoundError:
+    return MemoryNotFoundError(
+        f"no memory with id {memory_id!r}",
+        memory_id=memory_id,
+        suggestion="check the id; get_all() lists the memories of a scope",
+    )
+
+
+def _vector(vector: Vectors) -> Any:
+    return np.ascontiguousarray(vector, dtype=np.float32)
+
+
+def _jsonb(value: dict[str, Any]) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
+def _record_row(r: MemoryRecord) -> tuple[Any, ...]:
+    return (
+        r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
+        r.actor_id, r.role, r.memory_type, _jsonb(r.metadata), r.valid_at, r.invalid_at,
+    )  # fmt: skip
+
+
+def _record(row: Sequence[Any]) -> MemoryRecord:
+    return MemoryRecord(
+        id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
+        user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
+        memory_type=row[10], metadata=row[11], valid_at=row[12], invalid_at=row[13],
+    )  # fmt: skip
+
+
+def _history_row(h: HistoryRecord) -> tuple[Any, ...]:
+    return (
+        h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
+        h.is_deleted, h.actor_id, h.role,
+    )  # fmt: skip
