@@ -12,16 +12,9 @@ from pathlib import Path
 import pytest
 
 from engram.stores.base import Store
-from tests.contract.backends import Backend, PostgresBackend, SQLiteBackend, postgres_server
+from tests.contract.backends import Backend, PostgresBackend, SQLiteBackend
 
 BACKENDS = ["sqlite", "postgres", "postgres-hnsw"]
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """The DSN of the session's PostgreSQL server."""
-    with postgres_server() as dsn:
-        yield dsn
 
 
 def make_backend(name: str, directory: Path, request: pytest.FixtureRequest) -> Backend:

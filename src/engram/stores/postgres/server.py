@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engram.exceptions import ConfigurationError, StoreError
+from engram.paths import data_home
 
 __all__ = ["LocalServer", "default_dir", "find_binaries", "start", "status", "stop"]
 
@@ -50,9 +51,7 @@ class LocalServer:
 
 def default_dir() -> Path:
     """``$ENGRAM_HOME/postgres`` (the user data directory when ENGRAM_HOME is unset)."""
-    from engram.paths import default_store_path
-
-    return default_store_path().parent / "postgres"
+    return data_home() / "postgres"
 
 
 def find_binaries() -> Path:
