@@ -45,6 +45,7 @@ from engram.stores.base import Store
 from engram.stores.postgres.config import PgVectorConfig, PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.schema import HNSW_INDEX, migrate
+from engram.stores.postgres.transfer import PostgresTransfer
 
 if TYPE_CHECKING:
     from psycopg import Cursor
@@ -88,7 +89,7 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(Store):
+class PostgresStore(PostgresTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
