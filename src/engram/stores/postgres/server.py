@@ -69,8 +69,13 @@ def find_binaries() -> Path:
     )
 
 
-def start(directory: Path | None = None, port: int | None = None) -> LocalServer:
-    """Create (first time) and start the server in ``directory``; a no-op if it runs there."""
+def start(
+    directory: Path | None = None, port: int | None = None, settings: dict[str, str] | None = None
+) -> LocalServer:
+    """Create (first time) and start the server in ``directory``; a no-op if it runs there.
+
+    ``settings`` are extra server parameters (``{"shared_buffers": "1GB"}``).
+    """
     directory = Path(directory or default_dir()).resolve()
     running = status(directory)
     if running is not None:
@@ -93,8 +98,9 @@ def start(directory: Path | None = None, port: int | None = None) -> LocalServer
     port = port or _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={directory} "
-        "-c max_connections=200 -c fsync=on"
+        "-c max_connections=200"
     )
+    options += "".join(f" -c {key}={value}" for key, value in (settings or {}).items())
     _run(
         user, bin_dir / "pg_ctl", "-D", str(pgdata), "-l", str(directory / "server.log"),
         "-o", options, "-w", "-t", "60", "start", cwd=directory,
