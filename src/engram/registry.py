@@ -132,7 +132,7 @@ _SINGULAR = {
 _BUILTINS: dict[str, dict[str, str]] = {
     "embedders": {"onnx": "engram.embedders.onnx:OnnxEmbedder"},
     "stores": {
-        "pgvector": "engram.stores.postgres.store:PgVectorStore",
+        "pgvector": "engram.stores.postgres.pgvector:PgVectorStore",
         "postgres": "engram.stores.postgres.store:PostgresStore",
         "sqlite": "engram.stores.sqlite.store:SQLiteStore",
     },

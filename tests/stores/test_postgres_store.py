@@ -23,7 +23,8 @@ from engram.stores.postgres import schema
 from engram.stores.postgres import store as store_module
 from engram.stores.postgres.config import DSN_ENV, PgVectorConfig, keyword_conninfo
 from engram.stores.postgres.filters import compile_filter
-from engram.stores.postgres.store import PgVectorStore, PostgresStore
+from engram.stores.postgres.pgvector import PgVectorStore
+from engram.stores.postgres.store import PostgresStore
 
 
 @pytest.fixture

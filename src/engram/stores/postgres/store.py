@@ -16,7 +16,6 @@ full-text search (English stemming) ranked by ``ts_rank``.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,8 +41,18 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
 from engram.stores.base import Store
-from engram.stores.postgres.config import PgVectorConfig, PostgresStoreConfig
+from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.rows import (
+    COLUMNS,
+    HISTORY_COLUMNS,
+    M_COLUMNS,
+    history_row,
+    jsonb,
+    record_row,
+    to_record,
+    to_vector,
+)
 from engram.stores.postgres.schema import HNSW_INDEX, migrate
 from engram.stores.postgres.transfer import PostgresTransfer
 
@@ -51,20 +60,9 @@ if TYPE_CHECKING:
     from psycopg import Cursor
     from psycopg_pool import ConnectionPool
 
-__all__ = ["PgVectorStore", "PostgresStore"]
+__all__ = ["PostgresStore"]
 
-logger = logging.getLogger("engram")
-
-_COLUMNS = (
-    "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
-    "memory_type, metadata, valid_at, invalid_at"
-)
-_M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in _COLUMNS.split(","))
-_HISTORY_COLUMNS = (
-    "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
-    "actor_id, role"
-)
-_COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
 
@@ -232,10 +230,10 @@ class PostgresStore(PostgresTransfer, Store):
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             changes.extend(self._insert_many(cur, pending))
-            history = [_history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
+            history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
             if history:
                 cur.executemany(
-                    f"INSERT INTO {self._h} ({_HISTORY_COLUMNS}) "
+                    f"INSERT INTO {self._h} ({HISTORY_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     history,
                 )
@@ -244,16 +242,16 @@ class PostgresStore(PostgresTransfer, Store):
     def _insert_many(self, cur: Cursor[Any], inserts: list[Insert]) -> list[Change]:
         if not inserts:
             return []
-        rows = [(*_record_row(op.record), _vector(op.vector)) for op in inserts]
+        rows = [(*record_row(op.record), to_vector(op.vector)) for op in inserts]
         if len(rows) >= COPY_MIN_ROWS:
-            statement = f"COPY {self._t} ({_COLUMNS}, embedding) FROM STDIN (FORMAT BINARY)"
+            statement = f"COPY {self._t} ({COLUMNS}, embedding) FROM STDIN (FORMAT BINARY)"
             with cur.copy(statement) as copy:
-                copy.set_types(_COPY_TYPES)
+                copy.set_types(COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(rows[0]))
-            cur.executemany(f"INSERT INTO {self._t} ({_COLUMNS}, embedding) VALUES ({marks})", rows)
+            cur.executemany(f"INSERT INTO {self._t} ({COLUMNS}, embedding) VALUES ({marks})", rows)
         return [Change("ADD", op.record.id, None, op.record) for op in inserts]
 
     def _insert_unique(self, cur: Cursor[Any], op: Insert) -> Change:
@@ -262,14 +260,14 @@ class PostgresStore(PostgresTransfer, Store):
         key = _lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
         cur.execute(
-            f"SELECT {_COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
+            f"SELECT {COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
             "FROM %s AND agent_id IS NOT DISTINCT FROM %s AND run_id IS NOT DISTINCT FROM %s "
             "AND invalid_at IS NULL ORDER BY seq LIMIT 1",
             (r.hash, r.user_id, r.agent_id, r.run_id),
         )
         row = cur.fetchone()
         if row is not None:
-            existing = _record(row)
+            existing = to_record(row)
             return Change("NONE", existing.id, existing, existing)
         return self._insert_many(cur, [op])[0]
 
@@ -286,16 +284,16 @@ class PostgresStore(PostgresTransfer, Store):
         cur.execute(
             f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
             "embedding = %s WHERE id = %s",
-            (new.text, new.hash, _jsonb(new.metadata), now, _vector(op.vector), new.id),
+            (new.text, new.hash, jsonb(new.metadata), now, to_vector(op.vector), new.id),
         )
         return Change("UPDATE", new.id, old, new)
 
     def _delete(self, cur: Cursor[Any], memory_id: str) -> Change:
-        cur.execute(f"DELETE FROM {self._t} WHERE id = %s RETURNING {_COLUMNS}", (memory_id,))
+        cur.execute(f"DELETE FROM {self._t} WHERE id = %s RETURNING {COLUMNS}", (memory_id,))
         row = cur.fetchone()
         if row is None:
             raise _not_found(memory_id)
-        return Change("DELETE", memory_id, _record(row), None)
+        return Change("DELETE", memory_id, to_record(row), None)
 
     def _invalidate(self, cur: Cursor[Any], op: Invalidate, now: str) -> Change:
         old = self._fetch_for_update(cur, op.memory_id)
@@ -308,16 +306,16 @@ class PostgresStore(PostgresTransfer, Store):
 
     def _delete_where(self, cur: Cursor[Any], where: FilterNode) -> list[Change]:
         sql, params = compile_filter(where, alias="m")
-        cur.execute(f"DELETE FROM {self._t} m WHERE {sql} RETURNING {_M_COLUMNS}, m.seq", params)
+        cur.execute(f"DELETE FROM {self._t} m WHERE {sql} RETURNING {M_COLUMNS}, m.seq", params)
         olds = sorted(cur.fetchall(), key=lambda row: row[-1])
-        return [Change("DELETE", row[0], _record(row), None) for row in olds]
+        return [Change("DELETE", row[0], to_record(row), None) for row in olds]
 
     def _fetch_for_update(self, cur: Cursor[Any], memory_id: str) -> MemoryRecord:
-        cur.execute(f"SELECT {_COLUMNS} FROM {self._t} WHERE id = %s FOR UPDATE", (memory_id,))
+        cur.execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s FOR UPDATE", (memory_id,))
         row = cur.fetchone()
         if row is None:
             raise _not_found(memory_id)
-        return _record(row)
+        return to_record(row)
 
     def _check_vector(self, vector: Vectors) -> None:
         if np.shape(vector) != (self.dimension,):
@@ -335,21 +333,21 @@ class PostgresStore(PostgresTransfer, Store):
     def get(self, memory_id: str) -> MemoryRecord | None:
         """The memory with this id, or None."""
         with self._transaction("read") as cur:
-            cur.execute(f"SELECT {_COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,))
+            cur.execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,))
             row = cur.fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else to_record(row)
 
     def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
         sql, params = compile_filter(where, alias="m")
         with self._transaction("read") as cur:
             cur.execute(
-                f"SELECT {_M_COLUMNS} FROM {self._t} m WHERE {sql} "
+                f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} "
                 'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
                 (*params, limit),
             )
             rows = cur.fetchall()
-        return [_record(row) for row in rows]
+        return [to_record(row) for row in rows]
 
     def count(self, where: FilterNode | None = None) -> int:
         """How many memories match ``where``."""
@@ -363,7 +361,7 @@ class PostgresStore(PostgresTransfer, Store):
         self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
     ) -> list[tuple[MemoryRecord, float]]:
         """Cosine search over the memories matching ``where``: exact, or HNSW when large."""
-        query = _vector(vector)
+        query = to_vector(vector)
         sql, params = compile_filter(where, alias="m")
         with self._transaction("search") as cur:
             if self._use_index(cur, sql, params, where is None):
@@ -371,7 +369,7 @@ class PostgresStore(PostgresTransfer, Store):
                 cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
                 cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
                 cur.execute(
-                    f"SELECT * FROM (SELECT {_M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                    f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
                     f"FROM {self._t} m WHERE {sql} ORDER BY m.embedding <=> %s LIMIT %s) c "
                     "ORDER BY d, seq",
                     (query, *params, query, limit),
@@ -379,7 +377,7 @@ class PostgresStore(PostgresTransfer, Store):
             else:
                 # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
                 cur.execute(
-                    f"SELECT * FROM (SELECT {_M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                    f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
                     f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
                     (query, *params, limit),
                 )
@@ -389,7 +387,7 @@ class PostgresStore(PostgresTransfer, Store):
             distance = row[-1]
             score = 0.0 if distance != distance else min(max(1.0 - float(distance), 0.0), 1.0)
             if threshold is None or score >= threshold:
-                found.append((_record(row), score))
+                found.append((to_record(row), score))
         return found
 
     def _use_index(self, cur: Cursor[Any], sql: str, params: list[Any], unfiltered: bool) -> bool:
@@ -419,47 +417,23 @@ class PostgresStore(PostgresTransfer, Store):
         sql, params = compile_filter(where, alias="m")
         with self._transaction("keyword search") as cur:
             cur.execute(
-                f"SELECT {_M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
+                f"SELECT {M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
                 f"FROM {self._t} m, to_tsquery('english', %s) AS q "
                 f"WHERE m.lexemes @@ q AND {sql} ORDER BY score DESC, m.seq LIMIT %s",
                 (" | ".join(words), *params, limit),
             )
             rows = cur.fetchall()
-        return [(_record(row), float(row[-1])) for row in rows]
+        return [(to_record(row), float(row[-1])) for row in rows]
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         with self._transaction("read") as cur:
             cur.execute(
-                f"SELECT {_HISTORY_COLUMNS} FROM {self._h} WHERE memory_id = %s ORDER BY seq",
+                f"SELECT {HISTORY_COLUMNS} FROM {self._h} WHERE memory_id = %s ORDER BY seq",
                 (memory_id,),
             )
             rows = cur.fetchall()
         return [HistoryRecord(*row) for row in rows]
-
-
-class PgVectorStore(PostgresStore):
-    """``pgvector``: the ``postgres`` store configured with mem0's pgvector keys."""
-
-    Config = PgVectorConfig  # type: ignore[assignment]
-
-    def __init__(self, config: PgVectorConfig | None = None) -> None:
-        self.mem0_config = config or PgVectorConfig()
-        if self.mem0_config.diskann:
-            logger.info("engram: pgvector option diskann is not used; engram uses HNSW")
-        super().__init__(self.mem0_config.to_postgres())
-
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Check ``embedding_model_dims`` against the embedder, then open."""
-        dims = self.mem0_config.embedding_model_dims
-        if dims is not None and dims != dimension:
-            raise ConfigurationError(
-                f"pgvector embedding_model_dims is {dims}, the embedder "
-                f"{embedder_name!r} makes {dimension}-d vectors",
-                missing_field="vector_store.config.embedding_model_dims",
-                suggestion=f"set embedding_model_dims to {dimension} or leave it out",
-            )
-        super().open(embedder_name, dimension)
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
@@ -468,35 +442,3 @@ def _not_found(memory_id: str) -> MemoryNotFoundError:
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )
-
-
-def _vector(vector: Vectors) -> Any:
-    return np.ascontiguousarray(vector, dtype=np.float32)
-
-
-def _jsonb(value: dict[str, Any]) -> Any:
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)
-
-
-def _record_row(r: MemoryRecord) -> tuple[Any, ...]:
-    return (
-        r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
-        r.actor_id, r.role, r.memory_type, _jsonb(r.metadata), r.valid_at, r.invalid_at,
-    )  # fmt: skip
-
-
-def _record(row: Sequence[Any]) -> MemoryRecord:
-    return MemoryRecord(
-        id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
-        user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
-        memory_type=row[10], metadata=row[11], valid_at=row[12], invalid_at=row[13],
-    )  # fmt: skip
-
-
-def _history_row(h: HistoryRecord) -> tuple[Any, ...]:
-    return (
-        h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
-        h.is_deleted, h.actor_id, h.role,
-    )  # fmt: skip

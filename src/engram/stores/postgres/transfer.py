@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
 from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.rows import (
+    COLUMNS,
+    HISTORY_COLUMNS,
+    history_row,
+    record_row,
+    to_numpy,
+    to_record,
+    to_vector,
+)
 
 if TYPE_CHECKING:
     from psycopg import Cursor
@@ -53,25 +60,21 @@ class PostgresTransfer(ABC):
         self, after: int, limit: int
     ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
         """Memories with their vectors in commit order after cursor ``after``."""
-        from engram.stores.postgres.store import _COLUMNS, _record
-
         with self._transaction("export") as cur:
             cur.execute(
-                f"SELECT {_COLUMNS}, embedding, seq FROM {self._t} WHERE seq > %s "
+                f"SELECT {COLUMNS}, embedding, seq FROM {self._t} WHERE seq > %s "
                 "ORDER BY seq LIMIT %s",
                 (after, limit),
             )
             rows = cur.fetchall()
-        found = [(_record(row), _numpy(row[-2])) for row in rows]
+        found = [(to_record(row), to_numpy(row[-2])) for row in rows]
         return found, int(rows[-1][-1]) if rows else after
 
     def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
         """History rows in commit order after cursor ``after``."""
-        from engram.stores.postgres.store import _HISTORY_COLUMNS
-
         with self._transaction("export") as cur:
             cur.execute(
-                f"SELECT {_HISTORY_COLUMNS}, seq FROM {self._h} WHERE seq > %s "
+                f"SELECT {HISTORY_COLUMNS}, seq FROM {self._h} WHERE seq > %s "
                 "ORDER BY seq LIMIT %s",
                 (after, limit),
             )
@@ -82,23 +85,15 @@ class PostgresTransfer(ABC):
         self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids already present."""
-        from engram.stores.postgres.store import (
-            _COLUMNS,
-            _HISTORY_COLUMNS,
-            _history_row,
-            _record_row,
-            _vector,
-        )
-
         for _, vector in memories:
             self._check_vector(vector)
-        memory_rows = [(*_record_row(r), _vector(v)) for r, v in memories]
-        history_rows = [_history_row(h) for h in history]
+        memory_rows = [(*record_row(r), to_vector(v)) for r, v in memories]
+        history_rows = [history_row(h) for h in history]
         with self._transaction() as cur:
             added = []
             for target, rows in (
-                (f"{self._t} ({_COLUMNS}, embedding)", memory_rows),
-                (f"{self._h} ({_HISTORY_COLUMNS})", history_rows),
+                (f"{self._t} ({COLUMNS}, embedding)", memory_rows),
+                (f"{self._h} ({HISTORY_COLUMNS})", history_rows),
             ):
                 if rows:
                     marks = ", ".join(["%s"] * len(rows[0]))
@@ -107,10 +102,3 @@ class PostgresTransfer(ABC):
                     )
                 added.append(max(cur.rowcount, 0) if rows else 0)
             return added[0], added[1]
-
-
-def _numpy(value: Any) -> Vectors:
-    """A float32 array from pgvector's ``Vector`` (or anything array-like)."""
-    if hasattr(value, "to_numpy"):
-        value = value.to_numpy()
-    return np.asarray(value, dtype=np.float32)
