@@ -228,3 +228,23 @@ def test_missing_drivers_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "psycopg_pool", None)
     with pytest.raises(ImportError, match=r"engram\[postgres\]"):
         store_module._drivers()
+
+
+def test_scope_equalities_can_use_the_partial_scope_indexes(
+    postgres_dsn: str, schema_name: str
+) -> None:
+    store = PostgresStore(PostgresStore.Config(dsn=postgres_dsn, schema_name=schema_name))
+    store.open("t:4", 4)
+    store.close()
+    plans = {}
+    with psycopg.connect(postgres_dsn) as conn:
+        conn.execute("SET enable_seqscan = off")
+        for column in ("user_id", "agent_id", "run_id"):
+            sql, params = compile_filter(parse_filters({column: "x", "invalid_at": None}))
+            rows = conn.execute(
+                f"EXPLAIN SELECT m.id FROM {schema_name}.memories m WHERE {sql}", params
+            ).fetchall()
+            plans[column] = " ".join(row[0] for row in rows)
+    assert "memories_user" in plans["user_id"]
+    assert "memories_agent" in plans["agent_id"]
+    assert "memories_run" in plans["run_id"]

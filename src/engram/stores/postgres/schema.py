@@ -38,10 +38,13 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 embedding vector({dimension}) NOT NULL,
                 lexemes tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
             )""",
-            "CREATE INDEX memories_user ON {schema}.memories (user_id, created_at)",
-            "CREATE INDEX memories_agent ON {schema}.memories (agent_id, created_at)",
-            "CREATE INDEX memories_run ON {schema}.memories (run_id, created_at)",
-            "CREATE INDEX memories_created ON {schema}.memories (created_at)",
+            # Partial: a scope is an equality, and most memories lack an agent or a run.
+            "CREATE INDEX memories_user ON {schema}.memories (user_id, created_at) "
+            "WHERE user_id IS NOT NULL",
+            "CREATE INDEX memories_agent ON {schema}.memories (agent_id, created_at) "
+            "WHERE agent_id IS NOT NULL",
+            "CREATE INDEX memories_run ON {schema}.memories (run_id, created_at) "
+            "WHERE run_id IS NOT NULL",
             "CREATE INDEX memories_hash ON {schema}.memories (hash)",
             "CREATE INDEX memories_lexemes ON {schema}.memories USING gin (lexemes)",
             """CREATE TABLE {schema}.history (

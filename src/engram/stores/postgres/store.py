@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
 
@@ -231,27 +232,27 @@ class PostgresStore(PostgresTransfer, Store):
                     raise TypeError(f"unknown write operation {op!r}")
             changes.extend(self._insert_many(cur, pending))
             history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
-            if history:
-                cur.executemany(
-                    f"INSERT INTO {self._h} ({HISTORY_COLUMNS}) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    history,
-                )
+            self._write_rows(cur, f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
             return changes
+
+    def _write_rows(
+        self, cur: Cursor[Any], target: str, types: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert ``rows`` into ``target`` (``table (columns)``): by COPY when there are many."""
+        if len(rows) >= COPY_MIN_ROWS:
+            with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        elif rows:
+            marks = ", ".join(["%s"] * len(rows[0]))
+            cur.executemany(f"INSERT INTO {target} VALUES ({marks})", rows)
 
     def _insert_many(self, cur: Cursor[Any], inserts: list[Insert]) -> list[Change]:
         if not inserts:
             return []
         rows = [(*record_row(op.record), to_vector(op.vector)) for op in inserts]
-        if len(rows) >= COPY_MIN_ROWS:
-            statement = f"COPY {self._t} ({COLUMNS}, embedding) FROM STDIN (FORMAT BINARY)"
-            with cur.copy(statement) as copy:
-                copy.set_types(COPY_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(rows[0]))
-            cur.executemany(f"INSERT INTO {self._t} ({COLUMNS}, embedding) VALUES ({marks})", rows)
+        self._write_rows(cur, f"{self._t} ({COLUMNS}, embedding)", COPY_TYPES, rows)
         return [Change("ADD", op.record.id, None, op.record) for op in inserts]
 
     def _insert_unique(self, cur: Cursor[Any], op: Insert) -> Change:
