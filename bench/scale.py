@@ -119,10 +119,10 @@ def measure(store: Store, vectors: Matrix, users: Any, buckets: Any, queries: in
         order = iter(range(queries))
         p50, p95, results = timed(lambda: store.search(qs[next(order)], where, 10, None), queries)
         ids = np.flatnonzero(mask)
+        scores = vectors[ids] @ qs.T  # (rows, queries), exact
         truth = []
-        for q in qs:
-            scores = vectors[ids] @ q
-            top = ids[np.argsort(-scores)[:10]]
+        for column in range(queries):
+            top = ids[np.argsort(-scores[:, column])[:10]]
             truth.append([f"m{i}" for i in top])
         found = [[r.id for r, _ in hits] for hits in results]
         return p50, p95, recall(found, truth)
@@ -144,7 +144,7 @@ def postgres(dsn: str | None) -> Iterator[str]:
         yield dsn
         return
     directory = Path(tempfile.mkdtemp(prefix="engram-bench-pg-"))
-    settings = {"shared_buffers": "1GB", "maintenance_work_mem": "1GB", "max_wal_size": "4GB"}
+    settings = {"shared_buffers": "2GB", "maintenance_work_mem": "4GB", "max_wal_size": "8GB"}
     try:
         yield server.start(directory, settings=settings).dsn
     finally:

@@ -2,7 +2,9 @@
 
 Every table lives in the store's own PostgreSQL schema (``schema_name``), so several stores
 can share one database. Statements are templates: ``{schema}`` is the (validated) schema name,
-``{dimension}`` the embedder's dimension, fixed when the store is first opened. The HNSW
+``{dimension}`` the embedder's dimension, fixed when the store is first opened. Times are
+ISO-8601 text in the ``C`` collation, so that they order as the strings they are (and as in
+the SQLite store) whatever the database's default collation. The HNSW
 index is not a migration: it is a derived index the store builds or drops at open, as its
 ``hnsw`` option says.
 """
@@ -31,10 +33,10 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 role text,
                 memory_type text,
                 metadata jsonb NOT NULL DEFAULT '{{}}',
-                created_at text NOT NULL,
-                updated_at text NOT NULL,
-                valid_at text,
-                invalid_at text,
+                created_at text COLLATE "C" NOT NULL,
+                updated_at text COLLATE "C" NOT NULL,
+                valid_at text COLLATE "C",
+                invalid_at text COLLATE "C",
                 embedding vector({dimension}) NOT NULL,
                 lexemes tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
             )""",

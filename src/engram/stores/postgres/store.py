@@ -165,7 +165,11 @@ class PostgresStore(PostgresTransfer, Store):
         row = cur.fetchone()
         exists = bool(row and row[0])
         if self.config.hnsw and not exists:
-            cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # Building is much faster when the graph fits: ask for 512 MB at least.
+            cur.execute(
+                "SELECT set_config('maintenance_work_mem', greatest(setting::bigint, 524288) "
+                "|| 'kB', true) FROM pg_settings WHERE name = 'maintenance_work_mem'"
+            )
             cur.execute(
                 f"CREATE INDEX {HNSW_INDEX} ON {self._t} USING hnsw "
                 f"(embedding vector_cosine_ops) WITH (m = {self.config.hnsw_m}, "
