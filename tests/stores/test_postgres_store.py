@@ -248,3 +248,38 @@ def test_scope_equalities_can_use_the_partial_scope_indexes(
     assert "memories_user" in plans["user_id"]
     assert "memories_agent" in plans["agent_id"]
     assert "memories_run" in plans["run_id"]
+
+
+def test_large_filters_search_through_the_hnsw_index(postgres_dsn: str, schema_name: str) -> None:
+    def index_scans() -> int:
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes "
+                "WHERE schemaname = %s AND indexrelname = %s",
+                (schema_name, schema.HNSW_INDEX),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    config = PostgresStore.Config(dsn=postgres_dsn, schema_name=schema_name)
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((300, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    records = [
+        MemoryRecord(id=f"m{i}", text=f"t{i}", hash=f"h{i}", created_at="t", updated_at="t",
+                     user_id=f"u{i % 2}", metadata={"n": i})
+        for i in range(300)
+    ]  # fmt: skip
+    for exact_max, expect_index in ((1000, False), (10, True)):
+        store = PostgresStore(config.model_copy(update={"exact_search_max_rows": exact_max}))
+        store.open("t:4", 4)
+        if exact_max == 1000:
+            store.apply([Insert(r, v) for r, v in zip(records, vectors, strict=True)], "t")
+        before = index_scans()
+        where = parse_filters({"n": {"lt": 150}})
+        hits = store.search(vectors[7], where, 5, None)
+        store.close()
+        assert hits[0][0].id == "m7" and all(r.metadata["n"] < 150 for r, _ in hits)
+        deadline = time.monotonic() + 5
+        while expect_index and index_scans() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (index_scans() > before) == expect_index

@@ -372,6 +372,8 @@ class PostgresStore(PostgresTransfer, Store):
             if self._use_index(cur, sql, params, where is None):
                 ef_search = min(max(self.config.ef_search, limit), 1000)
                 cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                # We chose the index for this filter; the planner may not on a small table.
+                cur.execute("SET LOCAL enable_seqscan = off")
                 cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
                 cur.execute(
                     f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
