@@ -101,7 +101,9 @@ def recall(found: list[list[str]], truth: list[list[str]]) -> float:
     )
 
 
-def measure(store: Store, vectors: Matrix, users: Any, buckets: Any, queries: int) -> list[str]:
+def measure(
+    store: Store, vectors: Matrix, users: Any, buckets: Any, queries: int, scoped_too: bool = True
+) -> list[str]:
     """Search figures for one loaded store."""
     rng = np.random.default_rng(1)
     picks = rng.integers(0, len(vectors), queries)
@@ -127,11 +129,14 @@ def measure(store: Store, vectors: Matrix, users: Any, buckets: Any, queries: in
         found = [[r.id for r, _ in hits] for hits in results]
         return p50, p95, recall(found, truth)
 
-    s50, s95, _ = timed(scoped, queries)
     u50, u95, ur = run(None, np.ones(len(vectors), dtype=bool))
     f50, f95, fr = run(parse_filters({"bucket": {"lt": 3}}), buckets < 3)
+    lines = []
+    if scoped_too:
+        s50, s95, _ = timed(scoped, queries)
+        lines.append(f"scoped p50/p95 {s50:.2f}/{s95:.2f} ms")
     return [
-        f"scoped p50/p95 {s50:.2f}/{s95:.2f} ms",
+        *lines,
         f"unscoped p50/p95 {u50:.2f}/{u95:.2f} ms recall@10 {ur:.3f}",
         f"filtered(30%) p50/p95 {f50:.2f}/{f95:.2f} ms recall@10 {fr:.3f}",
     ]
@@ -156,35 +161,60 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dsn", default=None)
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument(
+        "--ef-search", type=int, nargs="+", default=[100], help="PostgreSQL HNSW breadths"
+    )
     args = parser.parse_args()
     with postgres(args.dsn) as dsn:
         for n in args.sizes:
             vectors, users, buckets = dataset(n)
             print(f"== {n:,} memories, {USERS} users, {DIM}-d, {args.queries} queries each")
-            directory = Path(tempfile.mkdtemp(prefix="engram-bench-"))
-            sqlite = SQLiteStore(SQLiteStoreConfig(path=str(directory / "bench.db")))
-            sqlite.open(EMBEDDER, DIM)
-            rate = ingest(sqlite, vectors, users, buckets)
-            print(f"sqlite   ingest {rate:,.0f} rows/s")
-            for line in measure(sqlite, vectors, users, buckets, args.queries):
-                print(f"sqlite   {line}")
-            sqlite.close()
-            shutil.rmtree(directory)
-            schema = f"bench_{n}"
-            config = PostgresStoreConfig(dsn=dsn, schema_name=schema, hnsw=False)
-            pg = PostgresStore(config)
-            pg.open(EMBEDDER, DIM)
-            pg.reset()
-            rate = ingest(pg, vectors, users, buckets)
-            pg.close()
-            print(f"postgres ingest {rate:,.0f} rows/s (no HNSW index while loading)")
-            started = time.perf_counter()
-            pg = PostgresStore(config.model_copy(update={"hnsw": True}))
-            pg.open(EMBEDDER, DIM)
-            print(f"postgres HNSW build {time.perf_counter() - started:.1f} s")
-            for line in measure(pg, vectors, users, buckets, args.queries):
-                print(f"postgres {line}")
-            pg.close()
+            if "sqlite" in args.stores:
+                bench_sqlite(vectors, users, buckets, args.queries)
+            if "postgres" in args.stores:
+                bench_postgres(dsn, vectors, users, buckets, args.queries, args.ef_search)
+
+
+def bench_sqlite(vectors: Matrix, users: Any, buckets: Any, queries: int) -> None:
+    """Load and measure the SQLite store in a temp directory."""
+    directory = Path(tempfile.mkdtemp(prefix="engram-bench-"))
+    sqlite = SQLiteStore(SQLiteStoreConfig(path=str(directory / "bench.db")))
+    sqlite.open(EMBEDDER, DIM)
+    rate = ingest(sqlite, vectors, users, buckets)
+    print(f"sqlite   ingest {rate:,.0f} rows/s", flush=True)
+    for line in measure(sqlite, vectors, users, buckets, queries):
+        print(f"sqlite   {line}", flush=True)
+    sqlite.close()
+    shutil.rmtree(directory)
+
+
+def bench_postgres(
+    dsn: str, vectors: Matrix, users: Any, buckets: Any, queries: int, breadths: list[int]
+) -> None:
+    """Load without the HNSW index, VACUUM ANALYZE (as after any bulk load), build, measure."""
+    import psycopg
+
+    config = PostgresStoreConfig(dsn=dsn, schema_name=f"bench_{len(vectors)}", hnsw=False)
+    pg = PostgresStore(config)
+    pg.open(EMBEDDER, DIM)
+    pg.reset()
+    rate = ingest(pg, vectors, users, buckets)
+    pg.close()
+    print(f"postgres ingest {rate:,.0f} rows/s (no HNSW index while loading)", flush=True)
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"VACUUM ANALYZE {config.schema_name}.memories")
+    print(f"postgres VACUUM ANALYZE {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    for number, ef_search in enumerate(breadths):
+        pg = PostgresStore(config.model_copy(update={"hnsw": True, "ef_search": ef_search}))
+        pg.open(EMBEDDER, DIM)
+        if number == 0:
+            print(f"postgres HNSW build {time.perf_counter() - started:.1f} s", flush=True)
+        for line in measure(pg, vectors, users, buckets, queries, scoped_too=number == 0):
+            print(f"postgres ef_search={ef_search} {line}", flush=True)
+        pg.close()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engram.core.filters import FilterNode
+from engram.core.filters import Condition, Field, FilterNode, conjoin, scope_values
 from engram.core.records import (
     Change,
     Delete,
@@ -369,7 +369,7 @@ class PostgresStore(PostgresTransfer, Store):
         query = to_vector(vector)
         sql, params = compile_filter(where, alias="m")
         with self._transaction("search") as cur:
-            if self._use_index(cur, sql, params, where is None):
+            if self._use_index(cur, where, sql, params):
                 ef_search = min(max(self.config.ef_search, limit), 1000)
                 cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
                 # We chose the index for this filter; the planner may not on a small table.
@@ -397,22 +397,37 @@ class PostgresStore(PostgresTransfer, Store):
                 found.append((to_record(row), score))
         return found
 
-    def _use_index(self, cur: Cursor[Any], sql: str, params: list[Any], unfiltered: bool) -> bool:
-        """Whether the filter selects more rows than an exact search should scan."""
+    def _use_index(
+        self, cur: Cursor[Any], where: FilterNode | None, sql: str, params: list[Any]
+    ) -> bool:
+        """Whether the filter selects more rows than an exact search should scan.
+
+        A scope (user / agent / run equalities ANDed at the top) bounds what the filter can
+        select, and is counted from its btree alone; other filters are counted as they are.
+        """
         if not self.config.hnsw:
             return False
         cap = self.config.exact_search_max_rows
-        if unfiltered:
+        scope = scope_values(where)
+        if scope:
+            bound = conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
+            if self._count_upto(cur, *compile_filter(bound, alias="m"), cap + 1) <= cap:
+                return False
+        elif where is None:
             cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,))
             row = cur.fetchone()
             if row is not None and row[0] >= 0:
                 return bool(row[0] > cap)
+        return self._count_upto(cur, sql, params, cap + 1) > cap
+
+    def _count_upto(self, cur: Cursor[Any], sql: str, params: list[Any], most: int) -> int:
+        """How many rows match, counting no further than ``most``."""
         cur.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {self._t} m WHERE {sql} LIMIT %s) s",
-            (*params, cap + 1),
+            (*params, most),
         )
         row = cur.fetchone()
-        return bool(row and row[0] > cap)
+        return int(row[0]) if row else 0
 
     def keyword_search(
         self, text: str, where: FilterNode | None, limit: int
