@@ -45,7 +45,12 @@ class PostgresStoreConfig(BaseModel):
     )
     hnsw_m: int = Field(default=16, ge=2, le=100)
     hnsw_ef_construction: int = Field(default=64, ge=4, le=1000)
-    ef_search: int = Field(default=100, ge=1, le=1000, description="HNSW search breadth.")
+    ef_search: int = Field(
+        default=400,
+        ge=1,
+        le=1000,
+        description="HNSW search breadth: recall against latency (see the README's figures).",
+    )
     exact_search_max_rows: int = Field(
         default=20_000,
         ge=0,
