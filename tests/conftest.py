@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from engram import AsyncMemory, Memory
+from engram import AsyncMemory, Memory, get_registry
 from engram.embedders.onnx import OnnxEmbedder
 from tests.contract.backends import postgres_server
+from tests.scripted_llm import ScriptedLLM
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +66,12 @@ def postgres_dsn() -> Iterator[str]:
 def anyio_backend() -> str:
     """Run anyio tests on asyncio."""
     return "asyncio"
+
+
+@pytest.fixture
+def scripted() -> Iterator[str]:
+    """Register the scripted LLM (tests/scripted_llm.py) as provider ``scripted`` for one test."""
+    registry = get_registry("llms")
+    registry.register("scripted", ScriptedLLM)
+    yield "scripted"
+    registry.unregister("scripted")

@@ -90,7 +90,7 @@ def test_unknown_provider_lists_the_available_ones() -> None:
     assert err.missing_field == "vector_store.provider"
     assert "sqlite" in str(err)
     assert "sqlite" in err.details["allowed"]
-    err = config_error({"embedder": {"provider": "openai"}})
+    err = config_error({"embedder": {"provider": "cohere"}})
     assert err.missing_field == "embedder.provider"
     assert "onnx" in str(err)
 

@@ -13,6 +13,7 @@ import pytest
 
 from engram import ConfigurationError, Memory
 from engram.cli import main
+from engram.core.filters import parse_filters
 from engram.embedders.onnx import OnnxEmbedder
 from engram.migrate import checksum, migrate, state_path_for, store_from_spec
 from engram.stores.postgres.store import PostgresStore
@@ -77,6 +78,9 @@ def test_round_trip_sqlite_postgres_sqlite(
     ids = list(before["history"])
     with Memory(store_config(last), embedder=embedder) as m:
         assert view(m, ids) == before
+        where = parse_filters({"user_id": "u1"})
+        hits = m.store.keyword_search("item 7", where, 3)  # imported rows keep their scope
+        assert hits and hits[0][0].text == "fact 7: user 1 likes item 7"
     pg = json.loads(pg_config_file.read_text())
     with Memory(pg, embedder=embedder) as m:
         after = view(m, ids)

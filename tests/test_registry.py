@@ -167,7 +167,9 @@ def test_entry_points_of_engram_itself_are_loaded() -> None:
     assert "sqlite" in stores.names()
     assert stores.get("sqlite") is SQLiteStore
     assert embedders.get("onnx") is OnnxEmbedder
-    assert Registry("llms", {}).names() == []
+    assert Registry("llms", {}).names() == [
+        "anthropic", "azure_openai", "litellm", "ollama", "openai"
+    ]  # fmt: skip
 
 
 def test_a_runtime_registration_wins_over_an_entry_point() -> None:
@@ -187,6 +189,37 @@ def test_unregister_after_entry_points_are_loaded_stays_unregistered() -> None:
 
 def test_an_empty_category_says_no_provider_is_installed() -> None:
     with pytest.raises(ConfigurationError) as err:
-        get_registry("rerankers").get("cohere")
+        get_registry("graphs").get("neo4j")
     assert err.value.suggestion is not None
-    assert "no reranker provider is installed" in err.value.suggestion
+    assert "no graph_store provider is installed" in err.value.suggestion
+
+
+class LaxConfig(BaseModel):
+    """A provider model that pydantic would let ignore unknown keys."""
+
+    dims: int = 8
+
+
+class LaxEmbedder(Embedder):
+    """A provider with a lax config model."""
+
+    Config = LaxConfig
+
+    def __init__(self, config: LaxConfig) -> None:
+        self.name, self.dimension = "lax", config.dims
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        out: Vectors = np.full((len(texts), self.dimension), self.dimension**-0.5, np.float32)
+        return out
+
+
+def test_unknown_keys_are_rejected_even_when_the_providers_model_is_lax() -> None:
+    registry = get_registry("embedders")
+    registry.register("lax", LaxEmbedder)
+    try:
+        with pytest.raises(ConfigurationError) as err:
+            registry.validate_config("lax", {"dim": 4})
+        assert "dim" in err.value.message and err.value.suggestion == "allowed keys: dims"
+        assert registry.create("lax", {"dims": 4}).dimension == 4
+    finally:
+        registry.unregister("lax")

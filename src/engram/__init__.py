@@ -20,18 +20,20 @@ from engram.exceptions import (
     StoreError,
     ValidationError,
 )
+from engram.llms.base import LLM
 from engram.memory import Memory
 from engram.registry import get_registry
 from engram.stores.base import Store
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_public_api.py checks
     "AsyncMemory",
     "AuthenticationError",
     "ConfigurationError",
     "Embedder",
     "EngramError",
+    "LLM",
     "Memory",
     "MemoryBase",
     "MemoryConfig",

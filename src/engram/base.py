@@ -62,6 +62,11 @@ class MemoryBase(ABC):
         """The embedder provider (wrapped in its cache)."""
         return self._runtime.embedder
 
+    @property
+    def llm(self) -> Any:
+        """The LLM provider of ``infer=True``, or None (the offline extractor)."""
+        return self._runtime.llm
+
     def _warn_if_v10(self) -> None:
         if self.config.version == "v1.0":
             warnings.warn(_V10, DeprecationWarning, stacklevel=3)

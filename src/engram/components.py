@@ -10,6 +10,7 @@ from engram.core.effects import Runtime
 from engram.core.operations import Operations
 from engram.embedders.base import CachedEmbedder, Embedder
 from engram.exceptions import ConfigurationError
+from engram.llms.base import LLM
 from engram.registry import get_registry
 from engram.stores.base import Store
 
@@ -31,9 +32,12 @@ def coerce_config(config: MemoryConfig | dict[str, Any] | None) -> MemoryConfig:
 
 
 def build(
-    config: MemoryConfig, embedder: Embedder | None, store: Store | None
+    config: MemoryConfig,
+    embedder: Embedder | None,
+    store: Store | None,
+    llm: LLM | None = None,
 ) -> tuple[Runtime, Operations]:
-    """Create (or take) the embedder and store, open the store, and wire the operations."""
+    """Create (or take) the embedder, store and LLM, open the store, wire the operations."""
     if embedder is None:
         embedder = get_registry("embedders").create(
             config.embedder.provider, config.embedder.config
@@ -42,6 +46,10 @@ def build(
         raise ConfigurationError("embedder must be an engram Embedder", missing_field="embedder")
     if not isinstance(embedder, CachedEmbedder):
         embedder = CachedEmbedder(embedder)
+    if llm is None and config.llm is not None:
+        llm = get_registry("llms").create(config.llm.provider, config.llm.config)
+    if llm is not None and not isinstance(llm, LLM):
+        raise ConfigurationError("llm must be an engram LLM", missing_field="llm")
     if store is None:
         store = get_registry("stores").create(
             config.vector_store.provider, config.vector_store.config
@@ -52,5 +60,27 @@ def build(
         )
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
+    rerank_top_k = None
+    if config.reranker is not None:
+        reranker = get_registry("rerankers").create(
+            config.reranker.provider, config.reranker.config
+        )
+        if llm is None:
+            raise ConfigurationError(
+                f"the {config.reranker.provider!r} reranker grades results with the LLM, and "
+                "none is configured",
+                missing_field="llm",
+                suggestion='configure an "llm" block, or remove the "reranker" block',
+            )
+        rerank_top_k = int(reranker.top_k)
     store.open(embedder.name, embedder.dimension)
-    return Runtime(store, embedder), Operations(config.version, has_llm=config.llm is not None)
+    operations = Operations(
+        config.version,
+        has_llm=llm is not None,
+        fact_prompt=config.custom_fact_extraction_prompt,
+        update_prompt=config.custom_update_memory_prompt,
+        vision=llm is not None and llm.enable_vision,
+        vision_details=llm.vision_details if llm is not None else "auto",
+        rerank_top_k=rerank_top_k,
+    )
+    return Runtime(store, embedder, llm), operations

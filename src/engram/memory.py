@@ -10,6 +10,7 @@ from engram.components import build, coerce_config
 from engram.config import MemoryConfig
 from engram.core.effects import run_sync
 from engram.embedders.base import Embedder
+from engram.llms.base import LLM
 from engram.stores.base import Store
 
 Timestamp = datetime | str | int | float
@@ -29,6 +30,7 @@ class Memory(MemoryBase):
         *,
         embedder: Embedder | None = None,
         vector_store: Store | None = None,
+        llm: LLM | None = None,
     ) -> None:
         """Build the memory from a config, or from provider instances.
 
@@ -36,12 +38,13 @@ class Memory(MemoryBase):
             config: a MemoryConfig or a mem0-shaped dict; None means the offline defaults.
             embedder: an Embedder instance to use instead of the configured one.
             vector_store: a Store instance to use instead of the configured one.
+            llm: an LLM instance to use instead of the configured one (for infer=True).
 
         Raises:
             ConfigurationError: the config is invalid, or the store was made by another embedder.
         """
         self.config = coerce_config(config)
-        self._runtime, self._ops = build(self.config, embedder, vector_store)
+        self._runtime, self._ops = build(self.config, embedder, vector_store, llm)
 
     @classmethod
     def from_config(cls, config_dict: dict[str, Any]) -> Memory:
@@ -49,8 +52,10 @@ class Memory(MemoryBase):
         return cls(coerce_config(config_dict))
 
     def close(self) -> None:
-        """Close the store's connections."""
+        """Close the store's connections (and the LLM's)."""
         self._runtime.store.close()
+        if self._runtime.llm is not None:
+            self._runtime.llm.close()
 
     def __enter__(self) -> Memory:
         return self
@@ -79,16 +84,19 @@ class Memory(MemoryBase):
             agent_id: the agent the memories belong to.
             run_id: the run (session) the memories belong to.
             metadata: JSON values stored with every memory of this call.
-            infer: extract facts with the LLM; without one, the user's messages are stored.
+            infer: extract facts and reconcile them with stored memories (with the LLM, or
+                offline with the deterministic extractor); False stores messages as given.
             memory_type: None, or ``"procedural_memory"`` (needs an LLM and agent_id).
             prompt: the prompt for procedural memory.
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
 
         Returns:
-            ``{"results": [{"id", "memory", "event"}], "relations": []}``.
+            ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
+            "usage"?}``; ``usage`` (token counts) when an LLM was asked.
 
         Raises:
             ValidationError: bad messages, ids, metadata or timestamp.
+            ProviderError: the LLM's answer stayed unusable after retries (nothing written).
         """
         result = run_sync(
             self._ops.add(
@@ -163,6 +171,8 @@ class Memory(MemoryBase):
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         include_invalidated: bool = False,
+        rerank: bool = False,
+        explain: bool = False,
     ) -> Any:
         """Find a scope's memories most relevant to ``query``, best first.
 
@@ -175,9 +185,14 @@ class Memory(MemoryBase):
             filters: the filter language of the README.
             threshold: drop results scoring below this (scores are 0..1).
             include_invalidated: also search memories whose fact was contradicted.
+            rerank: reorder the best results with the configured reranker.
+            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour) to each.
 
         Returns:
-            ``{"results": [memory + "score", ...], "relations": []}``.
+            ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
+            and BM25 candidates fused by rank, then the people and times the query names and
+            the conversation around each memory); ``score`` is in [0, 1], 1 meaning first in
+            both lists with every boost that applied.
         """
         result = run_sync(
             self._ops.search(
@@ -189,6 +204,8 @@ class Memory(MemoryBase):
                 filters=filters,
                 threshold=threshold,
                 include_invalidated=include_invalidated,
+                rerank=rerank,
+                explain=explain,
             ),
             self._runtime,
         )

@@ -86,6 +86,18 @@ class Registry:
                 f"{self.singular} {name!r}: config must be a dict, got {type(config).__name__}",
                 missing_field=f"{self.singular}.config",
             )
+        allowed = sorted(model.model_fields)
+        # A provider whose model would silently ignore unknown keys still rejects them here
+        # (models with extra="forbid" are checked by pydantic, aliases included).
+        names = allowed + [f.alias for f in model.model_fields.values() if f.alias]
+        unknown = sorted(set(config) - set(names))
+        if unknown and model.model_config.get("extra") not in ("allow", "forbid"):
+            raise ConfigurationError(
+                f"{self.singular} {name!r}: unknown config keys {', '.join(map(str, unknown))}",
+                missing_field=f"{self.singular}.config",
+                suggestion=f"allowed keys: {', '.join(allowed)}",
+                details={"allowed": allowed},
+            )
         try:
             return model.model_validate(config)
         except PydanticValidationError as e:
@@ -130,15 +142,30 @@ _SINGULAR = {
 }
 
 _BUILTINS: dict[str, dict[str, str]] = {
-    "embedders": {"onnx": "engram.embedders.onnx:OnnxEmbedder"},
+    "embedders": {
+        "onnx": "engram.embedders.onnx:OnnxEmbedder",
+        "ollama": "engram.embedders.openai:OllamaEmbedder",
+        "openai": "engram.embedders.openai:OpenAIEmbedder",
+        "sentence_transformers": "engram.embedders.sentence_transformers:"
+        "SentenceTransformersEmbedder",
+    },
     "stores": {
         "pgvector": "engram.stores.postgres.pgvector:PgVectorStore",
         "postgres": "engram.stores.postgres.store:PostgresStore",
         "sqlite": "engram.stores.sqlite.store:SQLiteStore",
     },
-    "llms": {},
+    "llms": {
+        "anthropic": "engram.llms.anthropic:AnthropicLLM",
+        "azure_openai": "engram.llms.openai:AzureOpenAILLM",
+        "litellm": "engram.llms.litellm:LiteLLM",
+        "ollama": "engram.llms.ollama:OllamaLLM",
+        "openai": "engram.llms.openai:OpenAILLM",
+    },
     "graphs": {},
-    "rerankers": {},
+    "rerankers": {
+        "llm": "engram.rerankers.llm:LLMReranker",
+        "llm_reranker": "engram.rerankers.llm:LLMReranker",
+    },
 }
 
 CATEGORIES = tuple(_BUILTINS)

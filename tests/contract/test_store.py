@@ -306,3 +306,23 @@ def test_reset_erases_memories_and_history(store: Store) -> None:
     assert store.keyword_search("gone", None, 5) == []
     add(store, "after reset")
     assert store.count() == 1
+
+
+def test_neighbours_in_insertion_order_within_the_scope(store: Store) -> None:
+    first = add(store, "turn one", user_id="u", run_id="r")
+    add(store, "other scope", user_id="u")
+    second = add(store, "turn two", user_id="u", run_id="r", metadata={"skip": True})
+    third = add(store, "turn three", user_id="u", run_id="r")
+    found = store.neighbours([second, "missing", third], None)
+    assert set(found) == {second, third}
+    assert [r and r.id for r in found[second]] == [first, third]
+    assert [r and r.id for r in found[third]] == [second, None]
+    skipping = store.neighbours([third], parse_filters({"NOT": {"skip": True}}))
+    assert [r and r.id for r in skipping[third]] == [first, None]
+    assert store.neighbours([], None) == {}
+
+
+def test_keyword_search_reaches_the_speaker_and_imported_rows(store: Store) -> None:
+    said = add(store, "I will bring the cake", user_id="u", actor_id="Maya")
+    add(store, "I will bring drinks", user_id="u", actor_id="Leo")
+    assert [r.id for r, _ in store.keyword_search("what did Maya say", None, 5)] == [said]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engram.core.filters import Condition, Field, conjoin
-from engram.core.records import Delete, Insert, MemoryRecord, Update, text_hash
+from engram.core.records import Delete, Insert, Invalidate, MemoryRecord, Update, text_hash
 from engram.embedders.base import Vectors
 from engram.stores.sqlite import store as store_module
 from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
@@ -137,5 +137,45 @@ def test_rows_missing_from_the_cache_are_scored_from_the_file(tmp_path: Path) ->
             cache.version = version
         after = [(r.id, round(s, 5)) for r, s in store.search(query, where, 20, None)]
         assert after == before and len(after) == 20
+    finally:
+        store.close()
+
+
+def test_neighbours_from_the_cache_match_the_sql_answer(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    pick = random.Random(11)
+    store = open_store(tmp_path / "n.db")
+    try:
+        scopes = [("a", None), ("a", "bot"), ("b", None), (None, "bot")]
+        ids = []
+        for step in range(150):
+            user, agent = pick.choice(scopes)
+            r = MemoryRecord(
+                id=f"m{step}", text=f"m{step} note", hash=f"h{step}", created_at="2024-01-01",
+                updated_at="2024-01-01", user_id=user, agent_id=agent,
+            )  # fmt: skip
+            store.apply([Insert(r, unit(rng))], "now")
+            ids.append(r.id)
+            if step % 7 == 3:
+                store.apply([Delete(pick.choice(ids))], "now")
+                ids = [i for i in ids if store.get(i) is not None]
+            if step % 11 == 5:
+                store.apply([Invalidate(pick.choice(ids), "2024-02-01")], "now")
+        live = Condition(Field("invalid_at"), "eq", None)
+        for user, agent in scopes:
+            scope = conjoin(
+                Condition(Field("user_id"), "eq", user) if user else None,
+                Condition(Field("agent_id"), "eq", agent) if agent else None,
+                live,
+            )
+            forced_sql = conjoin(scope, Condition(Field("memory"), "contains", "note"))
+            via_cache = store.neighbours(ids, scope)
+            via_sql = store.neighbours(ids, forced_sql)
+            assert via_cache.keys() <= via_sql.keys()
+            for memory_id, pair in via_cache.items():
+                assert [r.id if r else None for r in pair] == [
+                    r.id if r else None for r in via_sql[memory_id]
+                ], memory_id
+            assert any(p != (None, None) for p in via_cache.values())
     finally:
         store.close()

@@ -1,9 +1,9 @@
 """The I/O requests core operations yield, and the drivers that carry them out.
 
-An operation is a generator: it yields ``Embed`` or ``StoreCall`` effects, receives their
-results, and returns the public result. ``run_sync`` performs effects inline (``Memory``);
-``run_async`` performs them in a worker thread so the event loop never blocks (``AsyncMemory``).
-Both shells drive the very same generators, so they cannot drift apart.
+An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` effects,
+receives their results, and returns the public result. ``run_sync`` performs effects inline
+(``Memory``); ``run_async`` performs them in a worker thread so the event loop never blocks
+(``AsyncMemory``). Both shells drive the very same generators, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import anyio.to_thread
 
 from engram.embedders.base import Embedder
+from engram.exceptions import ConfigurationError
+from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
 
 T = TypeVar("T")
@@ -36,22 +38,38 @@ class StoreCall:
     args: tuple[Any, ...] = ()
 
 
-Effect = Embed | StoreCall
+@dataclass(frozen=True, slots=True)
+class Complete:
+    """Ask the configured LLM; the result is a ``Completion``."""
+
+    request: CompletionRequest
+
+
+Effect = Embed | StoreCall | Complete
 Flow = Generator[Effect, Any, T]
 
 
 class Runtime:
-    """Performs effects against one store and one embedder."""
+    """Performs effects against one store, one embedder and, optionally, one LLM."""
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: Store, embedder: Embedder, llm: LLM | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.llm = llm
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Embed):
             return self.embedder.embed_batch(list(effect.texts))
+        if isinstance(effect, Complete):
+            return self.complete(effect.request)
         return getattr(self.store, effect.method)(*effect.args)
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
+        if self.llm is None:
+            raise ConfigurationError("this operation needs an LLM", missing_field="llm")
+        return self.llm.complete(request)
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:

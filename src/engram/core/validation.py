@@ -148,7 +148,7 @@ def _json_problem(value: object, where: str) -> str | None:
             if problem:
                 return problem
         return None
-    return f"{where} is a {type(value).__name__}"
+    return f"{where} is of type {type(value).__name__}"
 
 
 def check_memory_type(value: object) -> str | None:

@@ -53,8 +53,20 @@ class Store(ABC):
     ) -> list[tuple[MemoryRecord, float]]:
         """The ``limit`` memories matching ``where`` that best match ``text`` lexically.
 
-        Real BM25 (or the store's full-text ranking) with stemming; scores are positive,
-        higher is better, and only comparable within one call.
+        Okapi BM25 with stemming, scores on BM25's own scale (positive, higher is better;
+        k1=1.2, b=0.75 as SQLite's FTS5 computes them): search weighs them against
+        ``ranking.LEXICAL_HALF``, so a store whose engine ranks differently rescales to it.
+        """
+
+    @abstractmethod
+    def neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """For each id, the memories just before and just after it, in insertion order, among
+        those of the same scope (same user, agent and run ids) that match ``where``.
+
+        Unknown ids are left out. Search uses this to let a conversation's adjacent turns
+        share relevance.
         """
 
     @abstractmethod

@@ -38,7 +38,9 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 valid_at text COLLATE "C",
                 invalid_at text COLLATE "C",
                 embedding vector({dimension}) NOT NULL,
-                lexemes tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
+                -- The speaker is indexed with the text, as in the SQLite store.
+                lexemes tsvector GENERATED ALWAYS AS
+                    (to_tsvector('english', text || ' ' || coalesce(actor_id, ''))) STORED
             )""",
             # Partial: a scope is an equality, and most memories lack an agent or a run.
             "CREATE INDEX memories_user ON {schema}.memories (user_id, created_at) "

@@ -447,6 +447,40 @@ class PostgresStore(PostgresTransfer, Store):
             rows = cur.fetchall()
         return [(to_record(row), float(row[-1])) for row in rows]
 
+    def neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """The previous and next memory of each id within its scope, among those matching."""
+        sql, params = compile_filter(where, alias="m")
+        found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
+        with self._transaction("read") as cur:
+            for memory_id in dict.fromkeys(memory_ids):
+                cur.execute(
+                    f"SELECT seq, user_id, agent_id, run_id FROM {self._t} WHERE id = %s",
+                    (memory_id,),
+                )
+                row = cur.fetchone()
+                if row is None:
+                    continue
+                scope = dict(zip(("user_id", "agent_id", "run_id"), row[1:], strict=True))
+                seq = row[0]
+                same = " AND ".join(
+                    f"m.{name} IS NULL" if value is None else f"m.{name} = %s"
+                    for name, value in scope.items()
+                )
+                values = [value for value in scope.values() if value is not None]
+                pair = []
+                for side, order in (("<", "DESC"), (">", "ASC")):
+                    cur.execute(
+                        f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {same} AND m.seq {side} %s "
+                        f"AND {sql} ORDER BY m.seq {order} LIMIT 1",
+                        (*values, seq, *params),
+                    )
+                    near = cur.fetchone()
+                    pair.append(None if near is None else to_record(near))
+                found[memory_id] = (pair[0], pair[1])
+        return found
+
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         with self._transaction("read") as cur:

@@ -27,7 +27,8 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 created_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 valid_at TEXT,
-                invalid_at TEXT
+                invalid_at TEXT,
+                scope_tokens TEXT NOT NULL DEFAULT ''
             )""",
             # Vectors apart, so that scans of memories stay small; seq is the memory's seq.
             """CREATE TABLE vectors (
@@ -41,20 +42,30 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX memories_agent ON memories (agent_id, created_at)",
             "CREATE INDEX memories_run ON memories (run_id, created_at)",
             "CREATE INDEX memories_hash ON memories (hash)",
+            # Insertion order within a scope: the neighbours of a memory in its conversation.
+            "CREATE INDEX memories_scope ON memories (user_id, agent_id, run_id, seq)",
+            # The speaker (actor_id) is indexed with the text: "what did Maya say" matches
+            # Maya's memories even when they do not name her. scope_tokens holds one opaque
+            # token per user / agent / run id, so a scoped search intersects with its scope
+            # inside FTS5 instead of scoring every match of the whole store.
             """CREATE VIRTUAL TABLE memories_fts USING fts5(
-                text, content='memories', content_rowid='seq', tokenize='porter unicode61'
+                text, actor_id, scope_tokens, content='memories', content_rowid='seq',
+                tokenize='porter unicode61'
             )""",
             """CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-                INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+                INSERT INTO memories_fts (rowid, text, actor_id, scope_tokens)
+                VALUES (new.seq, new.text, new.actor_id, new.scope_tokens);
             END""",
             """CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-                INSERT INTO memories_fts (memories_fts, rowid, text)
-                VALUES ('delete', old.seq, old.text);
+                INSERT INTO memories_fts (memories_fts, rowid, text, actor_id, scope_tokens)
+                VALUES ('delete', old.seq, old.text, old.actor_id, old.scope_tokens);
             END""",
-            """CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
-                INSERT INTO memories_fts (memories_fts, rowid, text)
-                VALUES ('delete', old.seq, old.text);
-                INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+            """CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, actor_id, scope_tokens
+                ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text, actor_id, scope_tokens)
+                VALUES ('delete', old.seq, old.text, old.actor_id, old.scope_tokens);
+                INSERT INTO memories_fts (rowid, text, actor_id, scope_tokens)
+                VALUES (new.seq, new.text, new.actor_id, new.scope_tokens);
             END""",
             """CREATE TABLE history (
                 seq INTEGER PRIMARY KEY,

@@ -12,6 +12,7 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -26,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import And, Condition, FilterNode
+from engram.core.filters import And, Condition, FilterNode, scope_values
 from engram.core.records import (
     Change,
     Delete,
@@ -271,8 +272,9 @@ class SQLiteStore(Store):
                 existing = _record(row)
                 return Change("NONE", existing.id, existing, existing)
         cursor = conn.execute(
-            f"INSERT INTO memories ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _record_row(r),
+            f"INSERT INTO memories ({_COLUMNS}, scope_tokens) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*_record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id)),
         )
         conn.execute("INSERT INTO vectors (seq, embedding) VALUES (?, ?)", (cursor.lastrowid, blob))
         return Change("ADD", r.id, None, r)
@@ -435,18 +437,102 @@ class SQLiteStore(Store):
         self, text: str, where: FilterNode | None, limit: int
     ) -> list[tuple[MemoryRecord, float]]:
         """BM25 over the FTS5 index (Porter stemming), best first, scores made positive."""
-        match = fts_query(text)
+        match = fts_query(text, scope_values(where))
         if not match:
             return []
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_M_COLUMNS}, -bm25(memories_fts) AS score FROM memories_fts "
+                f"SELECT {_M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0, 0.0) AS score "
+                "FROM memories_fts "
                 "JOIN memories m ON m.seq = memories_fts.rowid "
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
         return [(_record(row), float(row[-1])) for row in rows]
+
+    def neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """The previous and next memory of each id within its scope, among those matching."""
+        only_scope = _scope_only(where)
+        if only_scope is not None and memory_ids:
+            return self._neighbours_from_cache(memory_ids, *only_scope)
+        sql, params = compile_filter(where, alias="m")
+        same_scope = "m.user_id IS ? AND m.agent_id IS ? AND m.run_id IS ?"
+        before = f"SELECT {_M_COLUMNS} FROM memories m WHERE {same_scope} AND m.seq < ? AND {sql} "
+        after = before.replace("m.seq < ?", "m.seq > ?")
+        found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
+        with self._read() as conn:
+            for memory_id in dict.fromkeys(memory_ids):
+                row = conn.execute(
+                    "SELECT seq, user_id, agent_id, run_id FROM memories WHERE id = ?",
+                    (memory_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                key = (row[1], row[2], row[3], row[0], *params)
+                prev = conn.execute(f"{before} ORDER BY m.seq DESC LIMIT 1", key).fetchone()
+                nxt = conn.execute(f"{after} ORDER BY m.seq LIMIT 1", key).fetchone()
+                found[memory_id] = (
+                    _record(prev) if prev else None,
+                    _record(nxt) if nxt else None,
+                )
+        return found
+
+    def _neighbours_from_cache(
+        self, memory_ids: Sequence[str], scope: dict[str, str], valid_only: bool
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        """Neighbours of a scope-only filter: the scope's rows, in seq order, are in the cache.
+
+        Every memory of a scope-only filter's result shares that scope's ids, but a memory's
+        neighbours must share all three ids; ids the filter leaves open are matched per memory.
+        """
+        unique = list(dict.fromkeys(memory_ids))
+        marks = ", ".join("?" * len(unique))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT id, seq, user_id, agent_id, run_id FROM memories WHERE id IN ({marks})",
+                unique,
+            ).fetchall()
+            wanted: dict[str, tuple[int | None, int | None]] = {}
+            by_scope: dict[tuple[str | None, ...], npt.NDArray[np.int64]] = {}
+            with self._vectors.lock:
+                self._vectors.refresh(conn)
+                for memory_id, seq, *ids in rows:
+                    exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
+                    if any(exact.get(c) != v for c, v in scope.items()):
+                        continue  # not in the filter's scope
+                    key = tuple(ids)
+                    if key not in by_scope:
+                        others = [c for c in SCOPE_COLUMNS if c not in exact]
+                        in_scope = self._vectors.select(exact, valid_only, unset=others)
+                        by_scope[key] = self._vectors.seqs[in_scope]
+                    seqs = by_scope[key]
+                    at = int(np.searchsorted(seqs, seq))
+                    before = int(seqs[at - 1]) if at > 0 else None
+                    after_at = at + 1 if at < seqs.size and seqs[at] == seq else at
+                    after = int(seqs[after_at]) if after_at < seqs.size else None
+                    wanted[memory_id] = (before, after)
+            needed = sorted({s for pair in wanted.values() for s in pair if s is not None})
+            records: dict[int, MemoryRecord] = {}
+            for start in range(0, len(needed), 500):
+                chunk = needed[start : start + 500]
+                records.update(
+                    (row[-1], _record(row))
+                    for row in conn.execute(
+                        f"SELECT {_COLUMNS}, seq FROM memories "
+                        f"WHERE seq IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+        return {
+            memory_id: (
+                records.get(before) if before is not None else None,
+                records.get(after) if after is not None else None,
+            )
+            for memory_id, (before, after) in wanted.items()
+        }
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
@@ -502,9 +588,12 @@ class SQLiteStore(Store):
         with self._write() as conn:
             for (record, _), blob in zip(memories, blobs, strict=True):
                 cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO memories ({_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _record_row(record),
+                    f"INSERT OR IGNORE INTO memories ({_COLUMNS}, scope_tokens) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        *_record_row(record),
+                        scope_tokens(record.user_id, record.agent_id, record.run_id),
+                    ),
                 )
                 if cursor.rowcount:
                     conn.execute(
@@ -521,10 +610,37 @@ class SQLiteStore(Store):
             return added, conn.total_changes - before
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 query matching any word of ``text``: each word quoted, so none is syntax."""
-    words = dict.fromkeys(w.lower() for w in re.findall(r"\w+", text))
-    return " OR ".join(f'"{w}"' for w in words)
+def fts_query(text: str, scope: dict[str, str] | None = None) -> str:
+    """An FTS5 query: any word of ``text`` (quoted, so none is syntax; stop-words dropped
+    unless nothing else is left) in the text or speaker, within the scope's tokens if known."""
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text)))
+    words = [w for w in words if w not in STOP_WORDS] or words
+    if not words:
+        return ""
+    match = "{text actor_id} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
+    if scope:
+        tokens = scope_tokens(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"))
+        match = f"scope_tokens : ({' AND '.join(tokens.split())}) AND {match}"
+    return match
+
+
+def scope_tokens(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    """One opaque FTS token per id that is set: a letter per field and a hash (digits only, so
+    no tokenizer or stemmer can split or alter it)."""
+    tokens = []
+    for letter, value in (("u", user_id), ("a", agent_id), ("r", run_id)):
+        if value is not None:
+            digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
+            tokens.append(f"s{letter}{int.from_bytes(digest, 'big')}")
+    return " ".join(tokens)
+
+
+#: Words too common to be worth a doclist read; BM25 would give them almost no weight anyway.
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have how i in is it its
+    me my of on or our she he so that the their them they this to was we were what when where
+    which who why will with you your""".split()
+)
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:

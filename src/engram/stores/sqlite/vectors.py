@@ -190,8 +190,9 @@ class VectorCache:
         at = np.minimum(np.searchsorted(self.seqs, seqs), self._size - 1)
         return np.where(self._seqs[at] == seqs, at, -1).astype(np.intp)
 
-    def select(self, scope: Mapping[str, str], valid_only: bool) -> Rows:
-        """Rows of live memories whose scope ids equal ``scope`` (and still valid if asked)."""
+    def select(self, scope: Mapping[str, str], valid_only: bool, unset: Sequence[str] = ()) -> Rows:
+        """Rows of live memories whose scope ids equal ``scope``, whose ``unset`` ids are
+        unset, and (if asked) that are still valid; in seq order."""
         mask = self._live[: self._size].copy()
         if valid_only:
             mask &= self._valid[: self._size]
@@ -200,12 +201,20 @@ class VectorCache:
             if code is None:
                 return np.empty(0, dtype=np.intp)
             mask &= self._scopes[: self._size, SCOPE_COLUMNS.index(column)] == code
+        for column in unset:
+            mask &= self._scopes[: self._size, SCOPE_COLUMNS.index(column)] == -1
         return np.flatnonzero(mask)
 
     def scores(self, query: Vectors, rows: Rows) -> npt.NDArray[np.float32]:
-        """Cosine scores of ``query`` against the given rows."""
+        """Cosine scores of ``query`` against the given rows.
+
+        einsum's own loop, not BLAS: a matrix-vector product this size takes tens of
+        microseconds, and OpenBLAS waking its worker threads on busy cores took milliseconds
+        (measured: 12 ms instead of 0.02 ms for 2,000 rows while other work ran).
+        """
         if rows.size * 4 > self._size:  # most rows: one pass over the matrix beats a gather
-            result: npt.NDArray[np.float32] = (self._matrix[: self._size] @ query)[rows]
+            every = np.einsum("ij,j->i", self._matrix[: self._size], query)
+            result: npt.NDArray[np.float32] = every[rows]
         else:
-            result = self._matrix[rows] @ query
+            result = np.einsum("ij,j->i", self._matrix[rows], query)
         return result

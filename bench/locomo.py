@@ -1,0 +1,197 @@
+"""Retrieval quality on LoCoMo through engram's public API, with BM25 and dense baselines.
+
+Protocol (the data folder's README): one store and one ``user_id`` per conversation; every turn
+added with ``infer=False`` as a message whose ``name`` is its speaker, with its ``dia_id``
+and session date in metadata and the session date as its ``timestamp`` (a turn that shares an
+image carries the image's caption, as a client without vision would send it); each question of
+categories 1-4 searched in its own conversation. A retrieved memory is relevant when its
+``dia_id`` is in the question's evidence. Categories follow the file's own numbering:
+1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop.
+
+Printed per category and overall: recall@1/5/10/20, MRR, and median / p95 search latency
+(query embedding included), for engram's ``search`` and, on the same stores, for pure BM25
+(the store's FTS5 ``keyword_search``) and pure dense (the store's vector search) baselines and
+their reciprocal-rank fusion (k=60, the usual default).
+
+    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engram import Memory
+from engram.core.filters import Condition, Field
+from engram.core.operations import embedding_text
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+KS = (1, 5, 10, 20)
+Ranker = Callable[[Memory, str, str], list[str]]
+
+
+@dataclass
+class Conversation:
+    """One LoCoMo sample loaded into its own store."""
+
+    sample_id: str
+    memory: Memory
+    questions: list[tuple[str, int, set[str]]] = field(default_factory=list)
+
+
+def session_time(text: str) -> datetime:
+    """'1:56 pm on 8 May, 2023' -> datetime."""
+    return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y")
+
+
+def load(path: Path, workdir: Path) -> list[Conversation]:
+    """Add every turn of every conversation through Memory.add (infer=False)."""
+    conversations = []
+    for sample in json.loads(path.read_text(encoding="utf-8")):
+        conv = sample["conversation"]
+        path = workdir / f"{sample['sample_id']}.db"
+        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+        memory = Memory.from_config(config)
+        known: set[str] = set()
+        session = 1
+        while f"session_{session}" in conv:
+            when = session_time(conv[f"session_{session}_date_time"])
+            for turn in conv[f"session_{session}"]:
+                text = turn["text"]
+                if turn.get("blip_caption"):
+                    text = f"{text} [shares a photo of {turn['blip_caption']}]"
+                memory.add(
+                    {"role": "user", "content": text, "name": turn["speaker"]},
+                    user_id=sample["sample_id"],
+                    metadata={"dia_id": turn["dia_id"], "session_date": when.date().isoformat()},
+                    infer=False,
+                    timestamp=when,
+                )
+                known.add(turn["dia_id"])
+            session += 1
+        item = Conversation(sample["sample_id"], memory)
+        for qa in sample["qa"]:
+            if qa["category"] not in CATEGORIES:
+                continue
+            evidence = {e for e in re.split(r"[;\s]+", " ".join(qa["evidence"])) if e in known}
+            if evidence:
+                item.questions.append((qa["question"], qa["category"], evidence))
+        conversations.append(item)
+    return conversations
+
+
+def engram_search(memory: Memory, user_id: str, question: str) -> list[str]:
+    """engram's own search."""
+    hits = memory.search(question, user_id=user_id, limit=20)["results"]
+    return [hit["metadata"]["dia_id"] for hit in hits]
+
+
+def bm25(memory: Memory, user_id: str, question: str) -> list[str]:
+    """The store's BM25 alone."""
+    where = Condition(Field("user_id"), "eq", user_id)
+    return [r.metadata["dia_id"] for r, _ in memory.store.keyword_search(question, where, 20)]
+
+
+def dense(memory: Memory, user_id: str, question: str) -> list[str]:
+    """Cosine similarity alone (memories embedded as engram embeds them: 'speaker: text')."""
+    where = Condition(Field("user_id"), "eq", user_id)
+    vector = memory.embedder.embed(embedding_text(question, None))
+    return [r.metadata["dia_id"] for r, _ in memory.store.search(vector, where, 20, None)]
+
+
+def rrf(memory: Memory, user_id: str, question: str) -> list[str]:
+    """Reciprocal-rank fusion (k=60) of the two baselines."""
+    scores: dict[str, float] = {}
+    for ranked in (bm25(memory, user_id, question), dense(memory, user_id, question)):
+        for rank, dia_id in enumerate(ranked, start=1):
+            scores[dia_id] = scores.get(dia_id, 0.0) + 1.0 / (60 + rank)
+    return sorted(scores, key=lambda d: -scores[d])[:20]
+
+
+def evaluate(conversations: list[Conversation], ranker: Ranker) -> dict[str, Any]:
+    """Recall@k, MRR and latency of one ranker, per category and overall."""
+    rows: dict[int, list[list[float]]] = {c: [] for c in CATEGORIES}
+    latencies: list[float] = []
+    for conv in conversations:
+        for question, category, evidence in conv.questions:
+            start = time.perf_counter()
+            ranked = ranker(conv.memory, conv.sample_id, question)
+            latencies.append(time.perf_counter() - start)
+            recall = [len(evidence & set(ranked[:k])) / len(evidence) for k in KS]
+            rr = next((1 / (i + 1) for i, d in enumerate(ranked) if d in evidence), 0.0)
+            rows[category].append([*recall, rr])
+    every = [row for cat in rows.values() for row in cat]
+
+    def mean(items: list[list[float]], i: int) -> float:
+        return sum(item[i] for item in items) / len(items) if items else 0.0
+
+    return {
+        "overall": [mean(every, i) for i in range(len(KS) + 1)],
+        "categories": {c: [mean(r, i) for i in range(len(KS) + 1)] for c, r in rows.items()},
+        "counts": {c: len(r) for c, r in rows.items()},
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": statistics.quantiles(latencies, n=20)[-1] * 1000,
+    }
+
+
+def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    """Print one ranker's table."""
+    latency = f"median {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms per search"
+    print(f"\n{name}   ({latency})")
+    header = "".join(f"{'R@' + str(k):>8}" for k in KS) + f"{'MRR':>8}"
+    print(f"  {'':<16}{'n':>5}{header}" + ("   R@10 vs fused" if baseline else ""))
+    lines: list[tuple[str, int, list[float], str | int]] = [
+        ("overall", sum(result["counts"].values()), result["overall"], "overall")
+    ]
+    lines += [
+        (f"{c} {CATEGORIES[c]}", result["counts"][c], result["categories"][c], c)
+        for c in CATEGORIES
+    ]
+    for label, n, values, key in lines:
+        ratio = ""
+        if baseline:
+            base = baseline["overall"] if key == "overall" else baseline["categories"][key]
+            ratio = f"   x{values[2] / base[2]:.2f}" if base[2] else ""
+        print(f"  {label:<16}{n:>5}" + "".join(f"{v:>8.3f}" for v in values) + ratio)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load the conversations, run every ranker, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path, help="locomo10-dev.json (or another LoCoMo file)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        conversations = load(args.path, Path(tmp))
+        turns = sum(c.memory.store.count() for c in conversations)
+        questions = sum(len(c.questions) for c in conversations)
+        elapsed = time.perf_counter() - start
+        print(
+            f"{len(conversations)} conversations, {turns} turns added in {elapsed:.1f} s "
+            f"({elapsed / turns * 1000:.1f} ms per add), {questions} questions (categories 1-4)"
+        )
+        baselines = {
+            name: evaluate(conversations, ranker)
+            for name, ranker in (("BM25", bm25), ("dense", dense), ("RRF(BM25, dense)", rrf))
+        }
+        ours = evaluate(conversations, engram_search)
+        for name, result in baselines.items():
+            report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
+        report("engram search", ours, baselines["RRF(BM25, dense)"])
+        for conv in conversations:
+            conv.memory.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

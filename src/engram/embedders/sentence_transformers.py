@@ -1,0 +1,68 @@
+"""Any sentence-transformers model (``pip install "engram[sentence-transformers]"``).
+
+The package (and torch) is imported only when this embedder is built; the dimension is the
+model's own (``get_sentence_embedding_dimension``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from engram.embedders.base import Embedder, Vectors
+from engram.exceptions import ConfigurationError
+
+
+class SentenceTransformersConfig(BaseModel):
+    """``sentence_transformers`` embedder options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    device: str | None = None
+    batch_size: int = Field(default=64, gt=0)
+    embedding_dims: int | None = Field(default=None, gt=0, description="checked against the model")
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class SentenceTransformersEmbedder(Embedder):
+    """Embeds locally with a sentence-transformers model."""
+
+    Config = SentenceTransformersConfig
+
+    def __init__(self, config: SentenceTransformersConfig) -> None:
+        try:
+            module: Any = importlib.import_module("sentence_transformers")
+        except ImportError as e:
+            raise ConfigurationError(
+                "the sentence_transformers embedder needs the sentence-transformers package",
+                missing_field="embedder.provider",
+                suggestion='pip install "engram[sentence-transformers]"',
+            ) from e
+        self.config = config
+        self._model = module.SentenceTransformer(
+            config.model, device=config.device, **config.model_kwargs
+        )
+        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        if config.embedding_dims is not None and config.embedding_dims != self.dimension:
+            raise ConfigurationError(
+                f"{config.model} makes {self.dimension}-d vectors, not {config.embedding_dims}",
+                missing_field="embedder.config.embedding_dims",
+                suggestion=f"remove embedding_dims or set it to {self.dimension}",
+            )
+        self.name = f"sentence-transformers:{config.model}"
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Unit-length embeddings of ``texts``."""
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.config.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
+        out: Vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+        return out

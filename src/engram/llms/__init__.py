@@ -1,0 +1,1 @@
+"""LLM providers: the ``LLM`` interface and its built-in implementations."""

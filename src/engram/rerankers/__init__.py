@@ -1,0 +1,1 @@
+"""Reranker providers: they reorder the best results of a search (``rerank=True``)."""

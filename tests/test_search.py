@@ -1,0 +1,94 @@
+"""Hybrid search through the public API: lexical + semantic, filters, entities, time, explain."""
+
+from __future__ import annotations
+
+import pytest
+
+from engram import ConfigurationError, Memory, ValidationError
+
+
+def texts(result: dict[str, object]) -> list[str]:
+    """The memories of a result, in order."""
+    return [r["memory"] for r in result["results"]]  # type: ignore[attr-defined]
+
+
+def test_an_exact_rare_word_is_found_lexically(memory: Memory) -> None:
+    memory.add("The wifi password is zebra-7781.", user_id="u", infer=False)
+    for i in range(20):
+        memory.add(f"We talked about network settings and routers, note {i}.", user_id="u",
+                   infer=False)  # fmt: skip
+    top = memory.search("zebra-7781", user_id="u", limit=1, explain=True)["results"][0]
+    assert top["memory"] == "The wifi password is zebra-7781."
+    assert top["score_parts"]["lexical_rank"] == 1
+
+
+def test_the_speaker_named_in_the_query_is_favoured(memory: Memory) -> None:
+    memory.add({"role": "user", "content": "I adopted a puppy last week.", "name": "Leo"},
+               user_id="u", infer=False)  # fmt: skip
+    memory.add({"role": "user", "content": "I adopted a kitten last week.", "name": "Maya"},
+               user_id="u", infer=False)  # fmt: skip
+    hits = memory.search("What pet did Maya adopt?", user_id="u", explain=True)["results"]
+    assert hits[0]["memory"] == "I adopted a kitten last week."
+    assert hits[0]["score_parts"]["entity"] is True
+    assert hits[1]["score_parts"]["entity"] is False
+
+
+def test_a_time_named_in_the_query_favours_memories_of_that_time(memory: Memory) -> None:
+    memory.add("We went to the beach.", user_id="u", infer=False, timestamp="2021-07-10")
+    memory.add("We went to the beach again.", user_id="u", infer=False, timestamp="2023-07-10")
+    hits = memory.search("where did we go in 2021?", user_id="u", explain=True)["results"]
+    assert hits[0]["memory"] == "We went to the beach."
+    assert [h["score_parts"]["time"] for h in hits] == [True, False]
+
+
+def test_the_reply_to_a_matching_turn_is_retrieved(memory: Memory) -> None:
+    memory.add(
+        [{"role": "user", "content": "What did you name the boat?", "name": "Ana"},
+         {"role": "user", "content": "Seagull, after my grandmother's nickname.", "name": "Leo"}],
+        user_id="u", infer=False, timestamp="2024-05-01T10:00:00Z",
+    )  # fmt: skip
+    for i in range(10):
+        memory.add(f"Unrelated remark number {i} about groceries.", user_id="u", infer=False,
+                   timestamp="2024-06-01T10:00:00Z")  # fmt: skip
+    hits = memory.search("boat name", user_id="u", limit=3, explain=True)["results"]
+    reply = next(h for h in hits if h["memory"].startswith("Seagull"))
+    assert reply["score_parts"]["neighbour"] > 0
+
+
+def test_filters_apply_to_both_lexical_and_semantic_candidates(memory: Memory) -> None:
+    memory.add("Project Falcon deadline is Friday.", user_id="u", metadata={"team": "a"},
+               infer=False)  # fmt: skip
+    memory.add("Project Falcon budget was approved.", user_id="u", metadata={"team": "b"},
+               infer=False)  # fmt: skip
+    hits = memory.search("Falcon", user_id="u", filters={"team": "b"}, explain=True)["results"]
+    assert texts({"results": hits}) == ["Project Falcon budget was approved."]
+    assert hits[0]["score_parts"]["lexical_rank"] == 1
+    assert memory.search("Falcon", user_id="u", filters={"team": "c"})["results"] == []
+
+
+def test_unrelated_queries_score_low_so_threshold_filters(memory: Memory) -> None:
+    memory.add("I like coffee in the morning.", user_id="u", infer=False)
+    memory.add("My sister lives in Lisbon.", user_id="u", infer=False)
+    relevant = memory.search("coffee", user_id="u")["results"]
+    assert relevant[0]["memory"] == "I like coffee in the morning."
+    unrelated = memory.search("quantum chromodynamics lecture", user_id="u")["results"]
+    assert max(h["score"] for h in unrelated) < relevant[0]["score"] / 2
+    assert memory.search("quantum chromodynamics lecture", user_id="u",
+                         threshold=0.3)["results"] == []  # fmt: skip
+
+
+def test_scores_are_in_unit_range_and_descending(memory: Memory) -> None:
+    for i in range(15):
+        memory.add(f"Fact {i}: Maya likes hiking and tea number {i}.", user_id="u", infer=False)
+    hits = memory.search("Maya hiking tea", user_id="u", limit=15)["results"]
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
+    assert "score_parts" not in hits[0]
+
+
+def test_rerank_without_a_reranker_is_a_configuration_error(memory: Memory) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        memory.search("x", user_id="u", rerank=True)
+    assert err.value.missing_field == "reranker"
+    with pytest.raises(ValidationError):
+        memory.search("x", user_id="u", explain="yes")  # type: ignore[arg-type]
