@@ -10,7 +10,9 @@ Vector search is exact (cosine, a scan of the filtered rows through the btree on
 columns) when the filter selects at most ``exact_search_max_rows`` rows; beyond that it uses
 the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (a plain filtered HNSW scan
 returns almost nothing) and re-sorts the candidates exactly. Lexical search is PostgreSQL
-full-text search (English stemming) ranked by ``ts_rank``.
+full-text search (English stemming) ranked by ``ts_rank``: not BM25's scale, which the
+search's fusion assumes (``ranking.LEXICAL_HALF``), so lexical relevance counts less here than
+with the SQLite store (a known gap: BM25 from ``pg_stats`` lexeme frequencies would close it).
 """
 
 from __future__ import annotations
