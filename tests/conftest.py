@@ -10,6 +10,7 @@ import pytest
 
 from engram import AsyncMemory, Memory, get_registry
 from engram.embedders.onnx import OnnxEmbedder
+from tests.contract.backends import postgres_server
 from tests.scripted_llm import ScriptedLLM
 
 
@@ -52,6 +53,13 @@ def async_memory(tmp_path: Path, embedder: OnnxEmbedder) -> Iterator[AsyncMemory
     m = AsyncMemory(store_config(tmp_path / "async.db"), embedder=embedder)
     yield m
     m._runtime.store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """The DSN of the session's PostgreSQL server (see ``tests.contract.backends``)."""
+    with postgres_server() as dsn:
+        yield dsn
 
 
 @pytest.fixture

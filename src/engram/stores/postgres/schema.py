@@ -1,0 +1,97 @@
+"""The ``postgres`` store's schema, as named migrations applied in order, in one transaction.
+
+Every table lives in the store's own PostgreSQL schema (``schema_name``), so several stores
+can share one database. Statements are templates: ``{schema}`` is the (validated) schema name,
+``{dimension}`` the embedder's dimension, fixed when the store is first opened. Times are
+ISO-8601 text in the ``C`` collation, so that they order as the strings they are (and as in
+the SQLite store) whatever the database's default collation. The HNSW
+index is not a migration: it is a derived index the store builds or drops at open, as its
+``hnsw`` option says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engram.core.timeutil import now_iso
+
+#: (name, statements). Append new migrations; never edit one that has shipped.
+MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "0001_initial",
+        (
+            "CREATE TABLE {schema}.engram_meta (key text PRIMARY KEY, value text NOT NULL)",
+            """CREATE TABLE {schema}.memories (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                text text NOT NULL,
+                hash text NOT NULL,
+                user_id text,
+                agent_id text,
+                run_id text,
+                actor_id text,
+                role text,
+                memory_type text,
+                metadata jsonb NOT NULL DEFAULT '{{}}',
+                created_at text COLLATE "C" NOT NULL,
+                updated_at text COLLATE "C" NOT NULL,
+                valid_at text COLLATE "C",
+                invalid_at text COLLATE "C",
+                embedding vector({dimension}) NOT NULL,
+                -- The speaker is indexed with the text, as in the SQLite store.
+                lexemes tsvector GENERATED ALWAYS AS
+                    (to_tsvector('english', text || ' ' || coalesce(actor_id, ''))) STORED
+            )""",
+            # Partial: a scope is an equality, and most memories lack an agent or a run.
+            "CREATE INDEX memories_user ON {schema}.memories (user_id, created_at) "
+            "WHERE user_id IS NOT NULL",
+            "CREATE INDEX memories_agent ON {schema}.memories (agent_id, created_at) "
+            "WHERE agent_id IS NOT NULL",
+            "CREATE INDEX memories_run ON {schema}.memories (run_id, created_at) "
+            "WHERE run_id IS NOT NULL",
+            "CREATE INDEX memories_hash ON {schema}.memories (hash)",
+            "CREATE INDEX memories_lexemes ON {schema}.memories USING gin (lexemes)",
+            """CREATE TABLE {schema}.history (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                memory_id text NOT NULL,
+                old_memory text,
+                new_memory text,
+                event text NOT NULL,
+                created_at text NOT NULL,
+                updated_at text NOT NULL,
+                is_deleted boolean NOT NULL DEFAULT false,
+                actor_id text,
+                role text
+            )""",
+            "CREATE INDEX history_memory ON {schema}.history (memory_id, seq)",
+        ),
+    ),
+]
+
+#: The derived HNSW index (cosine distance), built or dropped at open.
+HNSW_INDEX = "memories_embedding_hnsw"
+
+
+def migrate(cursor: Any, schema: str, dimension: int) -> list[str]:
+    """Apply every pending migration inside the caller's transaction; the names applied.
+
+    The caller holds an advisory lock, so concurrent opens apply each migration once.
+    """
+    cursor.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {schema}.engram_migrations "
+        "(name text PRIMARY KEY, applied_at text NOT NULL)"
+    )
+    cursor.execute(f"SELECT name FROM {schema}.engram_migrations")
+    done = {row[0] for row in cursor.fetchall()}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        for statement in statements:
+            cursor.execute(statement.format(schema=schema, dimension=dimension))
+        cursor.execute(f"INSERT INTO {schema}.engram_migrations VALUES (%s, %s)", (name, now_iso()))
+        applied.append(name)
+    return applied

@@ -1,0 +1,104 @@
+"""Bulk export and import for the ``postgres`` store (``engram.stores.transfer``)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from engram.core.records import HistoryRecord, MemoryRecord
+from engram.embedders.base import Vectors
+from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.rows import (
+    COLUMNS,
+    HISTORY_COLUMNS,
+    history_row,
+    record_row,
+    to_numpy,
+    to_record,
+    to_vector,
+)
+
+if TYPE_CHECKING:
+    from psycopg import Cursor
+
+__all__ = ["PostgresTransfer"]
+
+
+class PostgresTransfer(ABC):
+    """The transfer methods, mixed into ``PostgresStore``."""
+
+    config: PostgresStoreConfig
+    schema: str
+    _t: str
+    _h: str
+
+    @abstractmethod
+    def _transaction(self, what: str = "write") -> AbstractContextManager[Cursor[Any]]:
+        """A cursor in one transaction."""
+
+    @abstractmethod
+    def _check_vector(self, vector: Vectors) -> None:
+        """Raise StoreError unless ``vector`` has the store's dimension."""
+
+    def stored_embedder(self) -> tuple[str, int] | None:
+        """The embedder the schema was made with, read without opening the store."""
+        from engram.stores.postgres.store import _drivers
+
+        psycopg = _drivers()[0]
+        with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.engram_meta",)
+            ).fetchone()
+            if not row or not row[0]:
+                return None
+            stored = dict(conn.execute(f"SELECT key, value FROM {self.schema}.engram_meta"))
+        return (stored["embedder"], int(stored["dimension"])) if stored else None
+
+    def export_memories(
+        self, after: int, limit: int
+    ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
+        """Memories with their vectors in commit order after cursor ``after``."""
+        with self._transaction("export") as cur:
+            cur.execute(
+                f"SELECT {COLUMNS}, embedding, seq FROM {self._t} WHERE seq > %s "
+                "ORDER BY seq LIMIT %s",
+                (after, limit),
+            )
+            rows = cur.fetchall()
+        found = [(to_record(row), to_numpy(row[-2])) for row in rows]
+        return found, int(rows[-1][-1]) if rows else after
+
+    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
+        """History rows in commit order after cursor ``after``."""
+        with self._transaction("export") as cur:
+            cur.execute(
+                f"SELECT {HISTORY_COLUMNS}, seq FROM {self._h} WHERE seq > %s "
+                "ORDER BY seq LIMIT %s",
+                (after, limit),
+            )
+            rows = cur.fetchall()
+        return [HistoryRecord(*row[:-1]) for row in rows], int(rows[-1][-1]) if rows else after
+
+    def import_rows(
+        self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]
+    ) -> tuple[int, int]:
+        """Write rows verbatim in one transaction, skipping ids already present."""
+        for _, vector in memories:
+            self._check_vector(vector)
+        memory_rows = [(*record_row(r), to_vector(v)) for r, v in memories]
+        history_rows = [history_row(h) for h in history]
+        with self._transaction() as cur:
+            added = []
+            for target, rows in (
+                (f"{self._t} ({COLUMNS}, embedding)", memory_rows),
+                (f"{self._h} ({HISTORY_COLUMNS})", history_rows),
+            ):
+                if rows:
+                    marks = ", ".join(["%s"] * len(rows[0]))
+                    cur.executemany(
+                        f"INSERT INTO {target} VALUES ({marks}) ON CONFLICT (id) DO NOTHING", rows
+                    )
+                added.append(max(cur.rowcount, 0) if rows else 0)
+            return added[0], added[1]

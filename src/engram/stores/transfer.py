@@ -1,0 +1,41 @@
+"""Bulk export and import of a store's rows, for ``engram migrate``.
+
+A store that implements ``Transferable`` can be copied to or from another: memories with
+their vectors and every history row (those of deleted memories too), read in commit order
+(an opaque integer cursor per table) and written verbatim, in one transaction per batch,
+skipping ids already there, so an interrupted copy can simply be run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from engram.core.records import HistoryRecord, MemoryRecord
+from engram.embedders.base import Vectors
+
+__all__ = ["MemoryRow", "Transferable"]
+
+MemoryRow = tuple[MemoryRecord, Vectors]
+
+
+@runtime_checkable
+class Transferable(Protocol):
+    """What ``engram migrate`` needs from a store besides the ``Store`` interface."""
+
+    def stored_embedder(self) -> tuple[str, int] | None:
+        """The embedder name and dimension the store was made with (None: a new store).
+
+        Works before ``open``, which needs them.
+        """
+
+    def export_memories(self, after: int, limit: int) -> tuple[list[MemoryRow], int]:
+        """Up to ``limit`` memories after cursor ``after`` (0: the start), and the next cursor."""
+
+    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
+        """Up to ``limit`` history rows after cursor ``after``, oldest first; the next cursor."""
+
+    def import_rows(
+        self, memories: Sequence[MemoryRow], history: Sequence[HistoryRecord]
+    ) -> tuple[int, int]:
+        """Write rows verbatim in one transaction, skipping ids present; how many were new."""
