@@ -38,7 +38,7 @@ def main() -> None:
                 timestamp="2025-01-15T09:30:00Z",
             )
 
-            hits = m.search("what does alice drink?", user_id="alice", limit=3, threshold=0.2)
+            hits = m.search("what does alice drink?", user_id="alice", limit=3, threshold=0.25)
             print("\nsearch 'what does alice drink?':")
             for hit in hits["results"]:
                 print(f"  {hit['score']:.3f}  {hit['memory']}")
