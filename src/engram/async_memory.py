@@ -1,4 +1,4 @@
-"""``AsyncMemory``: the asyncio/trio shell; every effect runs in a worker thread."""
+"""``AsyncMemory``: the asyncio/trio shell; no effect ever blocks the event loop."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from engram.stores.base import Store
 class AsyncMemory(MemoryBase):
     """``Memory`` for async code: the same behaviour, and the event loop never blocks.
 
-    Embedding and store I/O run in anyio's worker threads. ``AsyncMemory()`` stores
+    Embedding runs in anyio's worker threads; store I/O too, except where the store has an
+    async driver (PostgreSQL on asyncio, through psycopg's async API). ``AsyncMemory()`` stores
     memories in an embedded SQLite file under ``$ENGRAM_HOME`` (or the
     platform's user data directory) and embeds them with a local ONNX model. Instances are
     safe to share between threads.
@@ -54,7 +55,7 @@ class AsyncMemory(MemoryBase):
 
     async def close(self) -> None:
         """Close the store's connections (and the LLM's)."""
-        await anyio.to_thread.run_sync(self._runtime.store.close)
+        await self._runtime.store.close_async()
         if self._runtime.llm is not None:
             await anyio.to_thread.run_sync(self._runtime.llm.close)
 

@@ -9,18 +9,23 @@ an unprivileged OS user when run as root), stopped and removed afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import tempfile
+import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from engram.core.filters import FilterNode
+from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
+from engram.embedders.base import Vectors
 from engram.stores.base import Store
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.store import PostgresStore
@@ -143,6 +148,92 @@ class PostgresBackend(Backend):
     def cleanup(self) -> None:
         with self._connect() as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+
+
+class AsyncPostgresBackend(PostgresBackend):
+    """The PostgreSQL store driven through its async API (``call_async``), as AsyncMemory is."""
+
+    def __init__(self, dsn: str, name: str = "postgres-async", **options: Any) -> None:
+        super().__init__(dsn, name, **options)
+        self.made: list[AsyncDrivenStore] = []
+
+    def make(self) -> Store:
+        store = AsyncDrivenStore(super().make())
+        self.made.append(store)
+        return store
+
+    def cleanup(self) -> None:
+        for store in self.made:
+            store.stop_loop()
+        super().cleanup()
+
+
+class AsyncDrivenStore(Store):
+    """A store every call of which runs as ``call_async`` on one event loop in its own thread.
+
+    Calls from several threads become concurrent coroutines on that loop, sharing the store's
+    async pool, so the suite's concurrency tests exercise the async path too.
+    """
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.supported_operators = inner.supported_operators
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def _call(self, method: str, *args: Any) -> Any:
+        call = self.inner.call_async(method, *args)
+        return asyncio.run_coroutine_threadsafe(call, self.loop).result()
+
+    def open(self, embedder_name: str, dimension: int) -> None:
+        self.inner.open(embedder_name, dimension)
+
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
+        return cast("list[Change]", self._call("apply", ops, now))
+
+    def get(self, memory_id: str) -> MemoryRecord | None:
+        return cast("MemoryRecord | None", self._call("get", memory_id))
+
+    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
+        return cast("list[MemoryRecord]", self._call("list_memories", where, limit))
+
+    def search(
+        self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
+    ) -> list[tuple[MemoryRecord, float]]:
+        return cast(Hits, self._call("search", vector, where, limit, threshold))
+
+    def keyword_search(
+        self, text: str, where: FilterNode | None, limit: int
+    ) -> list[tuple[MemoryRecord, float]]:
+        return cast(Hits, self._call("keyword_search", text, where, limit))
+
+    def neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
+        return cast(Pairs, self._call("neighbours", memory_ids, where))
+
+    def history(self, memory_id: str) -> list[HistoryRecord]:
+        return cast("list[HistoryRecord]", self._call("history", memory_id))
+
+    def count(self, where: FilterNode | None = None) -> int:
+        return cast(int, self._call("count", where))
+
+    def reset(self) -> None:
+        self._call("reset")
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.inner.close_async(), self.loop).result()
+
+    def stop_loop(self) -> None:
+        """Stop the event loop's thread (the store stays as it is)."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+Hits = list[tuple[MemoryRecord, float]]
+Pairs = dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Fixtures of the contract suite: one store per test, parametrised over every backend.
 
 ``postgres-hnsw`` is the PostgreSQL store forced onto its HNSW path (every search goes
-through the index with iterative scans), so both of its search strategies meet the contract.
+through the index with iterative scans), so both of its search strategies meet the contract;
+``postgres-async`` runs every call through the store's async driver (psycopg's async API).
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from pathlib import Path
 import pytest
 
 from engram.stores.base import Store
-from tests.contract.backends import Backend, PostgresBackend, SQLiteBackend
+from tests.contract.backends import (
+    AsyncPostgresBackend,
+    Backend,
+    PostgresBackend,
+    SQLiteBackend,
+)
 
-BACKENDS = ["sqlite", "postgres", "postgres-hnsw"]
+BACKENDS = ["sqlite", "postgres", "postgres-hnsw", "postgres-async"]
 
 
 def make_backend(name: str, directory: Path, request: pytest.FixtureRequest) -> Backend:
@@ -24,6 +30,8 @@ def make_backend(name: str, directory: Path, request: pytest.FixtureRequest) -> 
     dsn = request.getfixturevalue("postgres_dsn")
     if name == "postgres-hnsw":
         return PostgresBackend(dsn, name, exact_search_max_rows=0)
+    if name == "postgres-async":
+        return AsyncPostgresBackend(dsn, name)
     return PostgresBackend(dsn)
 
 

@@ -3,6 +3,7 @@ the HNSW index, migrations, a client killed mid-transaction, the missing-driver 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -11,20 +12,27 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import numpy as np
 import psycopg
 import pytest
 
-from engram import ConfigurationError, Memory, StoreError, get_registry
+from engram import AsyncMemory, ConfigurationError, Memory, StoreError, get_registry
 from engram.core.filters import parse_filters
 from engram.core.records import Insert, MemoryRecord
 from engram.embedders.onnx import OnnxEmbedder
-from engram.stores.postgres import schema
+from engram.stores.postgres import schema, steps
 from engram.stores.postgres import store as store_module
-from engram.stores.postgres.config import DSN_ENV, PgVectorConfig, keyword_conninfo
+from engram.stores.postgres.config import (
+    DSN_ENV,
+    PgVectorConfig,
+    PostgresStoreConfig,
+    keyword_conninfo,
+)
 from engram.stores.postgres.filters import compile_filter
 from engram.stores.postgres.pgvector import PgVectorStore
 from engram.stores.postgres.store import PostgresStore
+from tests.test_async_memory import normalise, scenario
 
 
 @pytest.fixture
@@ -283,3 +291,69 @@ def test_large_filters_search_through_the_hnsw_index(postgres_dsn: str, schema_n
         while expect_index and index_scans() == before and time.monotonic() < deadline:
             time.sleep(0.2)
         assert (index_scans() > before) == expect_index
+
+
+def test_async_memory_on_postgres_uses_the_async_driver_and_matches_memory(
+    postgres_dsn: str, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [f"t_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    driven: list[str] = []
+
+    async def counting(cursor: Any, plan: Any) -> Any:
+        driven.append(plan.__name__)
+        return await steps.drive_async(cursor, plan)
+
+    monkeypatch.setattr("engram.stores.postgres.store.drive_async", counting)
+    try:
+        with Memory(pg_config(postgres_dsn, names[0]), embedder=embedder) as sync:
+            sync_out = scenario(lambda name, *a, **k: getattr(sync, name)(*a, **k))
+        assert driven == []
+
+        async def run_async() -> list[Any]:
+            config = pg_config(postgres_dsn, names[1])
+            async with AsyncMemory(config, embedder=embedder) as am:
+
+                def call(name: str, *args: Any, **kwargs: Any) -> Any:
+                    return anyio.from_thread.run(lambda: getattr(am, name)(*args, **kwargs))
+
+                return await anyio.to_thread.run_sync(lambda: scenario(call))
+
+        async_out = anyio.run(run_async)
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    assert normalise(async_out, {}) == normalise(sync_out, {})
+    assert {"_apply", "_search", "_keyword_search", "_get", "_history"} <= set(driven)
+
+
+def test_each_event_loop_gets_its_own_async_pool(postgres_dsn: str, schema_name: str) -> None:
+    config = PostgresStoreConfig(
+        dsn=postgres_dsn, schema_name=schema_name, min_connections=1, max_connections=1
+    )
+    store = PostgresStore(config)
+    store.open("test:4", 4)
+    record = MemoryRecord(
+        id="m1", text="hello", hash="h", created_at="2024-01-01", updated_at="2024-01-01"
+    )
+
+    def connections() -> int:
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND application_name = '' AND pid <> pg_backend_pid()"
+            ).fetchone()
+        return int(row[0]) if row else -1
+
+    async def add_and_count() -> tuple[int, int]:
+        await store.call_async("apply", [Insert(record, np.ones(4, np.float32))], "2024-01-02")
+        return await store.call_async("count", None), connections()
+
+    assert asyncio.run(add_and_count()) == (1, 2)  # the sync pool's and this loop's
+    with pytest.raises(StoreError, match="duplicate key"):
+        asyncio.run(add_and_count())  # a new loop, a new pool; the write is rolled back
+    assert store.count() == 1 and connections() == 2  # the ended loop's pool was closed
+    store.close()  # from outside any loop: every pool's connections go
+    assert connections() == 0
+    with pytest.raises(StoreError, match="closed"):
+        asyncio.run(store.call_async("count", None))

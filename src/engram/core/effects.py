@@ -2,7 +2,8 @@
 
 An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` effects,
 receives their results, and returns the public result. ``run_sync`` performs effects inline
-(``Memory``); ``run_async`` performs them in a worker thread so the event loop never blocks
+(``Memory``); ``run_async`` awaits the store's async path (``Store.call_async``) and runs
+embedding and LLM calls in worker threads, so the event loop never blocks
 (``AsyncMemory``). Both shells drive the very same generators, so they cannot drift apart.
 """
 
@@ -84,11 +85,18 @@ def run_sync(flow: Flow[T], runtime: Runtime) -> T:
 
 
 async def run_async(flow: Flow[T], runtime: Runtime) -> T:
-    """Drive ``flow`` to completion, doing each effect in a worker thread."""
+    """Drive ``flow`` to completion without blocking the event loop.
+
+    Store calls go through ``Store.call_async`` (natively async where the store has an async
+    driver, else in a worker thread); embedding and LLM calls run in worker threads.
+    """
     try:
         effect = next(flow)
         while True:
-            outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
+            if isinstance(effect, StoreCall):
+                outcome = await runtime.store.call_async(effect.method, *effect.args)
+            else:
+                outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)
     except StopIteration as stop:
         result: T = stop.value

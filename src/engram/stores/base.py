@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
 
 from engram.core.filters import FilterNode
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
@@ -84,3 +88,15 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections; the store cannot be used afterwards."""
+
+    async def call_async(self, method: str, *args: Any) -> Any:
+        """``self.<method>(*args)`` for an event loop (``AsyncMemory``).
+
+        This default runs the blocking method in a worker thread; a store with an async
+        driver (PostgreSQL's psycopg async API) overrides it to run on the loop itself.
+        """
+        return await anyio.to_thread.run_sync(partial(getattr(self, method), *args))
+
+    async def close_async(self) -> None:
+        """``close()`` for an event loop; by default in a worker thread."""
+        await anyio.to_thread.run_sync(self.close)

@@ -1,10 +1,14 @@
 """The scale-out store: memories, vectors, full-text index and history in PostgreSQL + pgvector.
 
-Many processes and hosts share one database. Every ``apply`` is one transaction on a pooled
+Many processes and hosts share one database. Every operation is one transaction on a pooled
 connection (psycopg 3, ``psycopg_pool``): memory rows with their vectors and lexemes (a
 generated ``tsvector`` column) and their history rows commit together or not at all. A
 unique insert takes a transaction-scoped advisory lock on (scope, hash), so concurrent adds
 of one fact make one memory. The schema is made by named migrations (``schema.py``).
+
+Each operation is written once, as a plan of statements (``steps.py``): ``Memory`` runs it on
+a blocking connection, ``AsyncMemory`` on asyncio through psycopg's async API
+(``call_async``, one async pool per event loop: ``async_pool.py``), without threads.
 
 Vector search is exact (cosine, a scan of the filtered rows through the btree on the scope
 columns) when the filter selects at most ``exact_search_max_rows`` rows; beyond that it uses
@@ -17,12 +21,13 @@ with the SQLite store (a known gap: BM25 from ``pg_stats`` lexeme frequencies wo
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +48,7 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
 from engram.stores.base import Store
+from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.rows import (
@@ -56,11 +62,14 @@ from engram.stores.postgres.rows import (
     to_vector,
 )
 from engram.stores.postgres.schema import HNSW_INDEX, migrate
+from engram.stores.postgres.steps import Copy, Execute, Plan, drive, drive_async
 from engram.stores.postgres.transfer import PostgresTransfer
 
 if TYPE_CHECKING:
     from psycopg import Cursor
-    from psycopg_pool import ConnectionPool
+    from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+T = TypeVar("T")
 
 __all__ = ["PostgresStore"]
 
@@ -104,6 +113,7 @@ class PostgresStore(PostgresTransfer, Store):
         self._closed = False
         self._t = f"{self.schema}.memories"
         self._h = f"{self.schema}.history"
+        self._async_pools = LoopPool(self._make_async_pool)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -181,12 +191,13 @@ class PostgresStore(PostgresTransfer, Store):
             cur.execute(f"DROP INDEX {name}")
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools (an async one on its own loop, if that still runs)."""
         if self._closed:
             return
         self._closed = True
         if self._pool is not None:
             self._pool.close()
+        self._async_pools.close_blocking()
 
     def _checked_pool(self) -> ConnectionPool[Any]:
         if self._closed:
@@ -204,82 +215,107 @@ class PostgresStore(PostgresTransfer, Store):
             with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
-            if what == "write":
-                raise StoreError(
-                    f"the write was rolled back: {e}", suggestion="nothing was written"
-                ) from e
-            raise StoreError(f"the {what} failed: {e}") from e
+            raise _failed(e, what) from e
+
+    def _run(self, plan: Plan[T], what: str = "write") -> T:
+        """Run ``plan`` in one transaction."""
+        with self._transaction(what) as cur:
+            return drive(cur, plan)
+
+    async def call_async(self, method: str, *args: Any) -> Any:
+        """Run ``method`` on the event loop through psycopg's async API (asyncio only)."""
+        if method not in _PLANS or not _on_asyncio():
+            return await super().call_async(method, *args)
+        psycopg = _drivers()[0]
+        self._checked_pool()
+        pool = await self._async_pools.get()
+        plan = getattr(self, f"_{method}")(*args)
+        try:
+            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                return await drive_async(cur, plan)
+        except psycopg.Error as e:
+            raise _failed(e, _PLANS[method]) from e
+
+    def _make_async_pool(self, configure: Any) -> AsyncConnectionPool[Any]:
+        psycopg_pool = _drivers()[1]
+        timeout = self.config.connect_timeout
+        pool: AsyncConnectionPool[Any] = psycopg_pool.AsyncConnectionPool(
+            self.config.conninfo(),
+            min_size=min(self.config.min_connections, self.config.max_connections),
+            max_size=self.config.max_connections,
+            kwargs={"autocommit": True, "connect_timeout": int(timeout)},
+            configure=configure,
+            check=psycopg_pool.AsyncConnectionPool.check_connection,
+            timeout=max(timeout, 30.0),
+            name=f"engram-{self.schema}-async",
+            open=False,
+        )
+        return pool
+
+    async def close_async(self) -> None:
+        """Close the async pools (the running loop's on that loop), then the rest."""
+        await self._async_pools.close()
+        await super().close_async()
 
     # -- writes ------------------------------------------------------------------------------
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction."""
-        with self._transaction() as cur:
-            changes: list[Change] = []
-            pending: list[Insert] = []
-            for op in ops:
-                if isinstance(op, Insert) and not op.unique:
-                    self._check_vector(op.vector)
-                    pending.append(op)
-                    continue
-                changes.extend(self._insert_many(cur, pending))
-                pending = []
-                if isinstance(op, Insert):
-                    changes.append(self._insert_unique(cur, op))
-                elif isinstance(op, Update):
-                    changes.append(self._update(cur, op, now))
-                elif isinstance(op, Delete):
-                    changes.append(self._delete(cur, op.memory_id))
-                elif isinstance(op, Invalidate):
-                    changes.append(self._invalidate(cur, op, now))
-                elif isinstance(op, DeleteWhere):
-                    changes.extend(self._delete_where(cur, op.where))
-                else:  # pragma: no cover - exhaustive
-                    raise TypeError(f"unknown write operation {op!r}")
-            changes.extend(self._insert_many(cur, pending))
-            history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
-            self._write_rows(cur, f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-            return changes
+        return self._run(self._apply(ops, now))
 
-    def _write_rows(
-        self, cur: Cursor[Any], target: str, types: list[str], rows: list[tuple[Any, ...]]
-    ) -> None:
-        """Insert ``rows`` into ``target`` (``table (columns)``): by COPY when there are many."""
-        if len(rows) >= COPY_MIN_ROWS:
-            with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
-                for row in rows:
-                    copy.write_row(row)
-        elif rows:
-            marks = ", ".join(["%s"] * len(rows[0]))
-            cur.executemany(f"INSERT INTO {target} VALUES ({marks})", rows)
+    def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        changes: list[Change] = []
+        pending: list[Insert] = []
+        for op in ops:
+            if isinstance(op, Insert) and not op.unique:
+                self._check_vector(op.vector)
+                pending.append(op)
+                continue
+            changes.extend((yield from self._insert_many(pending)))
+            pending = []
+            if isinstance(op, Insert):
+                changes.append((yield from self._insert_unique(op)))
+            elif isinstance(op, Update):
+                changes.append((yield from self._update(op, now)))
+            elif isinstance(op, Delete):
+                changes.append((yield from self._delete(op.memory_id)))
+            elif isinstance(op, Invalidate):
+                changes.append((yield from self._invalidate(op, now)))
+            elif isinstance(op, DeleteWhere):
+                changes.extend((yield from self._delete_where(op.where)))
+            else:  # pragma: no cover - exhaustive
+                raise TypeError(f"unknown write operation {op!r}")
+        changes.extend((yield from self._insert_many(pending)))
+        history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
+        yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
+        return changes
 
-    def _insert_many(self, cur: Cursor[Any], inserts: list[Insert]) -> list[Change]:
+    def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
             return []
         rows = [(*record_row(op.record), to_vector(op.vector)) for op in inserts]
-        self._write_rows(cur, f"{self._t} ({COLUMNS}, embedding)", COPY_TYPES, rows)
+        yield from _write_rows(f"{self._t} ({COLUMNS}, embedding)", COPY_TYPES, rows)
         return [Change("ADD", op.record.id, None, op.record) for op in inserts]
 
-    def _insert_unique(self, cur: Cursor[Any], op: Insert) -> Change:
+    def _insert_unique(self, op: Insert) -> Plan[Change]:
         r = op.record
         self._check_vector(op.vector)
         key = _lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
-        cur.execute(
+        yield Execute("SELECT pg_advisory_xact_lock(%s)", (key,), "none")
+        row = yield Execute(
             f"SELECT {COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
             "FROM %s AND agent_id IS NOT DISTINCT FROM %s AND run_id IS NOT DISTINCT FROM %s "
             "AND invalid_at IS NULL ORDER BY seq LIMIT 1",
             (r.hash, r.user_id, r.agent_id, r.run_id),
+            "one",
         )
-        row = cur.fetchone()
         if row is not None:
             existing = to_record(row)
             return Change("NONE", existing.id, existing, existing)
-        return self._insert_many(cur, [op])[0]
+        return (yield from self._insert_many([op]))[0]
 
-    def _update(self, cur: Cursor[Any], op: Update, now: str) -> Change:
-        old = self._fetch_for_update(cur, op.memory_id)
+    def _update(self, op: Update, now: str) -> Plan[Change]:
+        old = yield from self._fetch_for_update(op.memory_id)
         self._check_vector(op.vector)
         new = replace(
             old,
@@ -288,38 +324,44 @@ class PostgresStore(PostgresTransfer, Store):
             metadata=old.metadata if op.metadata is None else op.metadata,
             updated_at=now,
         )
-        cur.execute(
+        yield Execute(
             f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
             "embedding = %s WHERE id = %s",
             (new.text, new.hash, jsonb(new.metadata), now, to_vector(op.vector), new.id),
+            "none",
         )
         return Change("UPDATE", new.id, old, new)
 
-    def _delete(self, cur: Cursor[Any], memory_id: str) -> Change:
-        cur.execute(f"DELETE FROM {self._t} WHERE id = %s RETURNING {COLUMNS}", (memory_id,))
-        row = cur.fetchone()
+    def _delete(self, memory_id: str) -> Plan[Change]:
+        row = yield Execute(
+            f"DELETE FROM {self._t} WHERE id = %s RETURNING {COLUMNS}", (memory_id,), "one"
+        )
         if row is None:
             raise _not_found(memory_id)
         return Change("DELETE", memory_id, to_record(row), None)
 
-    def _invalidate(self, cur: Cursor[Any], op: Invalidate, now: str) -> Change:
-        old = self._fetch_for_update(cur, op.memory_id)
+    def _invalidate(self, op: Invalidate, now: str) -> Plan[Change]:
+        old = yield from self._fetch_for_update(op.memory_id)
         new = replace(old, invalid_at=op.invalid_at, updated_at=now)
-        cur.execute(
+        yield Execute(
             f"UPDATE {self._t} SET invalid_at = %s, updated_at = %s WHERE id = %s",
             (op.invalid_at, now, old.id),
+            "none",
         )
         return Change("DELETE", old.id, old, new)
 
-    def _delete_where(self, cur: Cursor[Any], where: FilterNode) -> list[Change]:
+    def _delete_where(self, where: FilterNode) -> Plan[list[Change]]:
         sql, params = compile_filter(where, alias="m")
-        cur.execute(f"DELETE FROM {self._t} m WHERE {sql} RETURNING {M_COLUMNS}, m.seq", params)
-        olds = sorted(cur.fetchall(), key=lambda row: row[-1])
+        rows = yield Execute(
+            f"DELETE FROM {self._t} m WHERE {sql} RETURNING {M_COLUMNS}, m.seq", params
+        )
+        olds = sorted(rows, key=lambda row: row[-1])
         return [Change("DELETE", row[0], to_record(row), None) for row in olds]
 
-    def _fetch_for_update(self, cur: Cursor[Any], memory_id: str) -> MemoryRecord:
-        cur.execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s FOR UPDATE", (memory_id,))
-        row = cur.fetchone()
+    def _fetch_for_update(self, memory_id: str) -> Plan[MemoryRecord]:
+        row = yield Execute(
+            f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s FOR UPDATE", (memory_id,), "one"
+        )
         if row is None:
             raise _not_found(memory_id)
         return to_record(row)
@@ -332,65 +374,73 @@ class PostgresStore(PostgresTransfer, Store):
 
     def reset(self) -> None:
         """Erase every memory and history row."""
-        with self._transaction() as cur:
-            cur.execute(f"TRUNCATE {self._t}, {self._h}")
+        self._run(self._reset())
+
+    def _reset(self) -> Plan[None]:
+        yield Execute(f"TRUNCATE {self._t}, {self._h}", (), "none")
 
     # -- reads -------------------------------------------------------------------------------
 
     def get(self, memory_id: str) -> MemoryRecord | None:
         """The memory with this id, or None."""
-        with self._transaction("read") as cur:
-            cur.execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,))
-            row = cur.fetchone()
+        return self._run(self._get(memory_id), "read")
+
+    def _get(self, memory_id: str) -> Plan[MemoryRecord | None]:
+        row = yield Execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,), "one")
         return None if row is None else to_record(row)
 
     def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
+        return self._run(self._list_memories(where, limit), "read")
+
+    def _list_memories(self, where: FilterNode | None, limit: int) -> Plan[list[MemoryRecord]]:
         sql, params = compile_filter(where, alias="m")
-        with self._transaction("read") as cur:
-            cur.execute(
-                f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} "
-                'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
-                (*params, limit),
-            )
-            rows = cur.fetchall()
+        rows = yield Execute(
+            f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} "
+            'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
+            (*params, limit),
+        )
         return [to_record(row) for row in rows]
 
     def count(self, where: FilterNode | None = None) -> int:
         """How many memories match ``where``."""
+        return self._run(self._count(where), "read")
+
+    def _count(self, where: FilterNode | None = None) -> Plan[int]:
         sql, params = compile_filter(where, alias="m")
-        with self._transaction("read") as cur:
-            cur.execute(f"SELECT count(*) FROM {self._t} m WHERE {sql}", params)
-            row = cur.fetchone()
+        row = yield Execute(f"SELECT count(*) FROM {self._t} m WHERE {sql}", params, "one")
         return int(row[0]) if row else 0
 
     def search(
         self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
     ) -> list[tuple[MemoryRecord, float]]:
         """Cosine search over the memories matching ``where``: exact, or HNSW when large."""
+        return self._run(self._search(vector, where, limit, threshold), "search")
+
+    def _search(
+        self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
+    ) -> Plan[list[tuple[MemoryRecord, float]]]:
         query = to_vector(vector)
         sql, params = compile_filter(where, alias="m")
-        with self._transaction("search") as cur:
-            if self._use_index(cur, where, sql, params):
-                ef_search = min(max(self.config.ef_search, limit), 1000)
-                cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                # We chose the index for this filter; the planner may not on a small table.
-                cur.execute("SET LOCAL enable_seqscan = off")
-                cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-                cur.execute(
-                    f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
-                    f"FROM {self._t} m WHERE {sql} ORDER BY m.embedding <=> %s LIMIT %s) c "
-                    "ORDER BY d, seq",
-                    (query, *params, query, limit),
-                )
-            else:
-                # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
-                cur.execute(
-                    f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
-                    f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
-                    (query, *params, limit),
-                )
-            rows = cur.fetchall()
+        if (yield from self._use_index(where, sql, params)):
+            ef_search = min(max(self.config.ef_search, limit), 1000)
+            yield Execute("SET LOCAL hnsw.iterative_scan = relaxed_order", (), "none")
+            # We chose the index for this filter; the planner may not on a small table.
+            yield Execute("SET LOCAL enable_seqscan = off", (), "none")
+            yield Execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}", (), "none")
+            rows = yield Execute(
+                f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                f"FROM {self._t} m WHERE {sql} ORDER BY m.embedding <=> %s LIMIT %s) c "
+                "ORDER BY d, seq",
+                (query, *params, query, limit),
+            )
+        else:
+            # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
+            rows = yield Execute(
+                f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+                f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
+                (query, *params, limit),
+            )
         found = []
         for row in rows:
             distance = row[-1]
@@ -399,9 +449,7 @@ class PostgresStore(PostgresTransfer, Store):
                 found.append((to_record(row), score))
         return found
 
-    def _use_index(
-        self, cur: Cursor[Any], where: FilterNode | None, sql: str, params: list[Any]
-    ) -> bool:
+    def _use_index(self, where: FilterNode | None, sql: str, params: list[Any]) -> Plan[bool]:
         """Whether the filter selects more rows than an exact search should scan.
 
         A scope (user / agent / run equalities ANDed at the top) bounds what the filter can
@@ -413,85 +461,132 @@ class PostgresStore(PostgresTransfer, Store):
         scope = scope_values(where)
         if scope:
             bound = conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
-            if self._count_upto(cur, *compile_filter(bound, alias="m"), cap + 1) <= cap:
+            if (yield from self._count_upto(*compile_filter(bound, alias="m"), cap + 1)) <= cap:
                 return False
         elif where is None:
-            cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,))
-            row = cur.fetchone()
+            row = yield Execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,), "one"
+            )
             if row is not None and row[0] >= 0:
                 return bool(row[0] > cap)
-        return self._count_upto(cur, sql, params, cap + 1) > cap
+        return (yield from self._count_upto(sql, params, cap + 1)) > cap
 
-    def _count_upto(self, cur: Cursor[Any], sql: str, params: list[Any], most: int) -> int:
+    def _count_upto(self, sql: str, params: list[Any], most: int) -> Plan[int]:
         """How many rows match, counting no further than ``most``."""
-        cur.execute(
+        row = yield Execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {self._t} m WHERE {sql} LIMIT %s) s",
             (*params, most),
+            "one",
         )
-        row = cur.fetchone()
         return int(row[0]) if row else 0
 
     def keyword_search(
         self, text: str, where: FilterNode | None, limit: int
     ) -> list[tuple[MemoryRecord, float]]:
         """Full-text search (English stemming) ranked by ``ts_rank``, best first."""
+        return self._run(self._keyword_search(text, where, limit), "keyword search")
+
+    def _keyword_search(
+        self, text: str, where: FilterNode | None, limit: int
+    ) -> Plan[list[tuple[MemoryRecord, float]]]:
         words = dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]+", text))
         if not words:
             return []
         sql, params = compile_filter(where, alias="m")
-        with self._transaction("keyword search") as cur:
-            cur.execute(
-                f"SELECT {M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
-                f"FROM {self._t} m, to_tsquery('english', %s) AS q "
-                f"WHERE m.lexemes @@ q AND {sql} ORDER BY score DESC, m.seq LIMIT %s",
-                (" | ".join(words), *params, limit),
-            )
-            rows = cur.fetchall()
+        rows = yield Execute(
+            f"SELECT {M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
+            f"FROM {self._t} m, to_tsquery('english', %s) AS q "
+            f"WHERE m.lexemes @@ q AND {sql} ORDER BY score DESC, m.seq LIMIT %s",
+            (" | ".join(words), *params, limit),
+        )
         return [(to_record(row), float(row[-1])) for row in rows]
 
     def neighbours(
         self, memory_ids: Sequence[str], where: FilterNode | None
     ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
         """The previous and next memory of each id within its scope, among those matching."""
+        return self._run(self._neighbours(memory_ids, where), "read")
+
+    def _neighbours(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> Plan[dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]]:
         sql, params = compile_filter(where, alias="m")
         found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
-        with self._transaction("read") as cur:
-            for memory_id in dict.fromkeys(memory_ids):
-                cur.execute(
-                    f"SELECT seq, user_id, agent_id, run_id FROM {self._t} WHERE id = %s",
-                    (memory_id,),
+        for memory_id in dict.fromkeys(memory_ids):
+            row = yield Execute(
+                f"SELECT seq, user_id, agent_id, run_id FROM {self._t} WHERE id = %s",
+                (memory_id,),
+                "one",
+            )
+            if row is None:
+                continue
+            scope = dict(zip(("user_id", "agent_id", "run_id"), row[1:], strict=True))
+            seq = row[0]
+            same = " AND ".join(
+                f"m.{name} IS NULL" if value is None else f"m.{name} = %s"
+                for name, value in scope.items()
+            )
+            values = [value for value in scope.values() if value is not None]
+            pair = []
+            for side, order in (("<", "DESC"), (">", "ASC")):
+                near = yield Execute(
+                    f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {same} AND m.seq {side} %s "
+                    f"AND {sql} ORDER BY m.seq {order} LIMIT 1",
+                    (*values, seq, *params),
+                    "one",
                 )
-                row = cur.fetchone()
-                if row is None:
-                    continue
-                scope = dict(zip(("user_id", "agent_id", "run_id"), row[1:], strict=True))
-                seq = row[0]
-                same = " AND ".join(
-                    f"m.{name} IS NULL" if value is None else f"m.{name} = %s"
-                    for name, value in scope.items()
-                )
-                values = [value for value in scope.values() if value is not None]
-                pair = []
-                for side, order in (("<", "DESC"), (">", "ASC")):
-                    cur.execute(
-                        f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {same} AND m.seq {side} %s "
-                        f"AND {sql} ORDER BY m.seq {order} LIMIT 1",
-                        (*values, seq, *params),
-                    )
-                    near = cur.fetchone()
-                    pair.append(None if near is None else to_record(near))
-                found[memory_id] = (pair[0], pair[1])
+                pair.append(None if near is None else to_record(near))
+            found[memory_id] = (pair[0], pair[1])
         return found
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
-        with self._transaction("read") as cur:
-            cur.execute(
-                f"SELECT {HISTORY_COLUMNS} FROM {self._h} WHERE memory_id = %s ORDER BY seq",
-                (memory_id,),
-            )
-            rows = cur.fetchall()
+        return self._run(self._history(memory_id), "read")
+
+    def _history(self, memory_id: str) -> Plan[list[HistoryRecord]]:
+        rows = yield Execute(
+            f"SELECT {HISTORY_COLUMNS} FROM {self._h} WHERE memory_id = %s ORDER BY seq",
+            (memory_id,),
+        )
         return [HistoryRecord(*row) for row in rows]
+
+
+#: The methods ``call_async`` runs natively, with the words its errors use.
+_PLANS = {
+    "apply": "write",
+    "reset": "write",
+    "get": "read",
+    "list_memories": "read",
+    "count": "read",
+    "search": "search",
+    "keyword_search": "keyword search",
+    "neighbours": "read",
+    "history": "read",
+}
+
+
+def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> Plan[None]:
+    """Insert ``rows`` into ``target`` (``table (columns)``): by COPY when there are many."""
+    if len(rows) >= COPY_MIN_ROWS:
+        yield Copy(f"COPY {target} FROM STDIN (FORMAT BINARY)", types, rows)
+    elif rows:
+        marks = ", ".join(["%s"] * len(rows[0]))
+        yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
+
+
+def _failed(error: Exception, what: str) -> StoreError:
+    if what == "write":
+        return StoreError(f"the write was rolled back: {error}", suggestion="nothing was written")
+    return StoreError(f"the {what} failed: {error}")
+
+
+def _on_asyncio() -> bool:
+    """Whether an asyncio event loop runs this code (psycopg's async API needs one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
