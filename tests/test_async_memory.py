@@ -101,9 +101,16 @@ class ThreadRecordingStore(SQLiteStore):
         self.threads: set[int] = set()
 
     def __getattribute__(self, name: str) -> Any:
-        if name in {"apply", "get", "list_memories", "search", "history", "reset", "count"}:
-            object.__getattribute__(self, "threads").add(threading.get_ident())
-        return object.__getattribute__(self, name)
+        method = object.__getattribute__(self, name)
+        if name not in {"apply", "get", "list_memories", "search", "history", "reset", "count"}:
+            return method
+        threads = object.__getattribute__(self, "threads")
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            threads.add(threading.get_ident())
+            return method(*args, **kwargs)
+
+        return recorded
 
 
 @pytest.mark.anyio
