@@ -357,3 +357,28 @@ def test_each_event_loop_gets_its_own_async_pool(postgres_dsn: str, schema_name:
     assert connections() == 0
     with pytest.raises(StoreError, match="closed"):
         asyncio.run(store.call_async("count", None))
+
+
+def test_bulk_inserts_send_vectors_exactly(postgres_dsn: str, schema_name: str) -> None:
+    store = PostgresStore(PostgresStoreConfig(dsn=postgres_dsn, schema_name=schema_name))
+    store.open("test:16", 16)
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((100, 16)).astype(np.float32)
+    ops = [
+        Insert(
+            MemoryRecord(
+                id=f"m{i}", text=f"t{i}", hash=f"h{i}", created_at="2024-01-01",
+                updated_at="2024-01-01", metadata={"i": i},
+            ),
+            vectors[i],
+        )
+        for i in range(100)
+    ]  # fmt: skip
+    store.apply(ops, "2024-01-02")  # one COPY
+    exported, _ = store.export_memories(0, 1000)
+    assert len(exported) == 100
+    for record, vector in exported:
+        i = int(record.id[1:])
+        assert record.metadata == {"i": i}
+        np.testing.assert_array_equal(vector, vectors[i])
+    store.close()

@@ -16,6 +16,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from engram.stores.postgres.rows import register_adapters_async
+
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
     from psycopg_pool import AsyncConnectionPool
@@ -96,10 +98,8 @@ class _Entry:
         self.pool = make(self.configure)
 
     async def configure(self, conn: AsyncConnection[Any]) -> None:
-        from pgvector.psycopg import register_vector_async
-
         self.connections.add(conn)
-        await register_vector_async(conn)
+        await register_adapters_async(conn)
 
     def drop(self) -> None:
         """Close the connections directly: the pool's loop has ended and its API with it."""

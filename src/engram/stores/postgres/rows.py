@@ -1,7 +1,13 @@
-"""How the ``postgres`` store's rows map to records: column lists and conversions."""
+"""How the ``postgres`` store's rows map to records: column lists and conversions.
+
+Bulk writes send vectors already encoded in pgvector's binary format (``wire_vectors``: one
+numpy conversion per batch instead of one ``pgvector.Vector`` per row), through a dumper
+registered on every connection (``register_adapters``) next to pgvector's own.
+"""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,12 +39,57 @@ def jsonb(value: dict[str, Any]) -> Any:
     return Jsonb(value)
 
 
-def record_row(r: MemoryRecord) -> tuple[Any, ...]:
-    """The values of ``COLUMNS`` for ``r``."""
+def record_row(r: MemoryRecord, *, typed: bool = False) -> tuple[Any, ...]:
+    """The values of ``COLUMNS`` for ``r``; ``typed`` when the statement declares the column
+    types (COPY's ``set_types``), so that metadata needs no ``Jsonb`` wrapper."""
     return (
         r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
-        r.actor_id, r.role, r.memory_type, jsonb(r.metadata), r.valid_at, r.invalid_at,
+        r.actor_id, r.role, r.memory_type, r.metadata if typed else jsonb(r.metadata),
+        r.valid_at, r.invalid_at,
     )  # fmt: skip
+
+
+class WireVector(bytes):
+    """A vector in pgvector's binary wire format: dimension, a zero, big-endian float32s."""
+
+
+def wire_vectors(vectors: Sequence[Vectors]) -> list[WireVector]:
+    """``vectors`` encoded for the wire, converted as one array."""
+    if not len(vectors):
+        return []
+    matrix = np.asarray(vectors, dtype=">f4")
+    header = struct.pack(">HH", matrix.shape[1], 0)
+    return [WireVector(header + row.tobytes()) for row in matrix]
+
+
+def register_adapters(conn: Any) -> None:
+    """pgvector's adapters, and the dumper of ``WireVector``, on a connection."""
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    _register_wire_dumper(conn)
+
+
+async def register_adapters_async(conn: Any) -> None:
+    """``register_adapters`` for an async connection."""
+    from pgvector.psycopg import register_vector_async
+
+    await register_vector_async(conn)
+    _register_wire_dumper(conn)
+
+
+def _register_wire_dumper(conn: Any) -> None:
+    """Send a ``WireVector`` as it is. Registered last for the vector type, it also serves
+    COPY's ``set_types(["vector"])``, and hands anything else to pgvector's dumper."""
+    from pgvector.psycopg.vector import VectorBinaryDumper
+
+    class WireVectorDumper(VectorBinaryDumper):
+        oid = conn.adapters.types["vector"].oid
+
+        def dump(self, obj: Any) -> Any:
+            return obj if isinstance(obj, WireVector) else super().dump(obj)
+
+    conn.adapters.register_dumper(WireVector, WireVectorDumper)
 
 
 def to_record(row: Sequence[Any]) -> MemoryRecord:

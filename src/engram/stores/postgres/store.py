@@ -58,8 +58,10 @@ from engram.stores.postgres.rows import (
     history_row,
     jsonb,
     record_row,
+    register_adapters,
     to_record,
     to_vector,
+    wire_vectors,
 )
 from engram.stores.postgres.schema import HNSW_INDEX, migrate
 from engram.stores.postgres.steps import Copy, Execute, Plan, drive, drive_async
@@ -80,17 +82,17 @@ COPY_MIN_ROWS = 32
 
 
 def _drivers() -> Any:
-    """psycopg, psycopg_pool and pgvector's adapter, imported on first use."""
+    """psycopg and psycopg_pool, imported on first use (with pgvector's adapters)."""
     try:
+        import pgvector.psycopg  # noqa: F401
         import psycopg
         import psycopg_pool
-        from pgvector.psycopg import register_vector
     except ImportError as e:
         raise ImportError(
             f"the postgres store needs psycopg, psycopg_pool and pgvector ({e}); "
             'install them with: pip install "engram[postgres]"'
         ) from e
-    return psycopg, psycopg_pool, register_vector
+    return psycopg, psycopg_pool
 
 
 def _lock_key(*parts: str | None) -> int:
@@ -119,7 +121,7 @@ class PostgresStore(PostgresTransfer, Store):
 
     def open(self, embedder_name: str, dimension: int) -> None:
         """Create or migrate the schema, check the embedder, build or drop the HNSW index."""
-        psycopg, psycopg_pool, register_vector = _drivers()
+        psycopg, psycopg_pool = _drivers()
         conninfo = self.config.conninfo()
         timeout = self.config.connect_timeout
         try:
@@ -162,7 +164,7 @@ class PostgresStore(PostgresTransfer, Store):
             min_size=min(self.config.min_connections, self.config.max_connections),
             max_size=self.config.max_connections,
             kwargs={"autocommit": True, "connect_timeout": int(timeout)},
-            configure=register_vector,
+            configure=register_adapters,
             check=psycopg_pool.ConnectionPool.check_connection,
             timeout=max(timeout, 30.0),
             name=f"engram-{self.schema}",
@@ -293,7 +295,12 @@ class PostgresStore(PostgresTransfer, Store):
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
             return []
-        rows = [(*record_row(op.record), to_vector(op.vector)) for op in inserts]
+        vectors = wire_vectors([op.vector for op in inserts])
+        typed = len(inserts) >= COPY_MIN_ROWS  # COPY declares the column types
+        rows = [
+            (*record_row(op.record, typed=typed), vector)
+            for op, vector in zip(inserts, vectors, strict=True)
+        ]
         yield from _write_rows(f"{self._t} ({COLUMNS}, embedding)", COPY_TYPES, rows)
         return [Change("ADD", op.record.id, None, op.record) for op in inserts]
 
