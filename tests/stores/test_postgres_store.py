@@ -328,33 +328,42 @@ def test_async_memory_on_postgres_uses_the_async_driver_and_matches_memory(
 
 
 def test_each_event_loop_gets_its_own_async_pool(postgres_dsn: str, schema_name: str) -> None:
+    app = f"loops_{schema_name}"
     config = PostgresStoreConfig(
-        dsn=postgres_dsn, schema_name=schema_name, min_connections=1, max_connections=1
-    )
+        dsn=f"{postgres_dsn}?application_name={app}", schema_name=schema_name,
+        min_connections=1, max_connections=1,
+    )  # fmt: skip
     store = PostgresStore(config)
     store.open("test:4", 4)
     record = MemoryRecord(
         id="m1", text="hello", hash="h", created_at="2024-01-01", updated_at="2024-01-01"
     )
 
-    def connections() -> int:
-        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                "AND application_name = '' AND pid <> pg_backend_pid()"
-            ).fetchone()
-        return int(row[0]) if row else -1
+    def connections(expected: int) -> int:
+        """The store's server connections, once they reach ``expected`` (exits take a moment)."""
+        deadline = time.monotonic() + 5
+        while True:
+            with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (app,)
+                ).fetchone()
+            found = int(row[0]) if row else -1
+            if found == expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
-    async def add_and_count() -> tuple[int, int]:
+    async def add_and_count() -> int:
         await store.call_async("apply", [Insert(record, np.ones(4, np.float32))], "2024-01-02")
-        return await store.call_async("count", None), connections()
+        return int(await store.call_async("count", None))
 
-    assert asyncio.run(add_and_count()) == (1, 2)  # the sync pool's and this loop's
+    assert asyncio.run(add_and_count()) == 1
+    assert connections(2) == 2  # the sync pool's and the loop's
     with pytest.raises(StoreError, match="duplicate key"):
         asyncio.run(add_and_count())  # a new loop, a new pool; the write is rolled back
-    assert store.count() == 1 and connections() == 2  # the ended loop's pool was closed
+    assert store.count() == 1
+    assert connections(2) == 2  # the ended loop's pool was closed
     store.close()  # from outside any loop: every pool's connections go
-    assert connections() == 0
+    assert connections(0) == 0
     with pytest.raises(StoreError, match="closed"):
         asyncio.run(store.call_async("count", None))
 
@@ -382,3 +391,57 @@ def test_bulk_inserts_send_vectors_exactly(postgres_dsn: str, schema_name: str) 
         assert record.metadata == {"i": i}
         np.testing.assert_array_equal(vector, vectors[i])
     store.close()
+
+
+class RecordingCursor:
+    """A psycopg cursor that notes the statements it executes."""
+
+    def __init__(self, cursor: Any, statements: list[str]) -> None:
+        self.cursor, self.statements = cursor, statements
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.statements.append(sql)
+        return self.cursor.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
+
+def test_a_filter_too_selective_for_the_index_falls_back_to_an_exact_scan(
+    postgres_dsn: str, schema_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[str] = []
+    monkeypatch.setattr(
+        "engram.stores.postgres.store.drive",
+        lambda cursor, plan: steps.drive(RecordingCursor(cursor, statements), plan),
+    )
+    config = PostgresStoreConfig(
+        dsn=postgres_dsn, schema_name=schema_name, exact_search_max_rows=10
+    )
+    store = PostgresStore(config)
+    store.open("t:4", 4)
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((300, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    records = [
+        MemoryRecord(id=f"m{i}", text=f"t{i}", hash=f"h{i}", created_at="t", updated_at="t",
+                     metadata={"n": i})
+        for i in range(300)
+    ]  # fmt: skip
+    store.apply([Insert(r, v) for r, v in zip(records, vectors, strict=True)], "t")
+    query = vectors[0]
+
+    def searches(where: dict[str, Any]) -> tuple[list[str], list[str]]:
+        statements.clear()
+        hits = store.search(query, parse_filters(where), 5, None)
+        searched = [s for s in statements if "<=>" in s]
+        return [r.id for r, _ in hits], ["index" if "ORDER BY m.embedding" in s else "exact"
+                                          for s in searched]  # fmt: skip
+
+    wide, wide_plans = searches({"n": {"lt": 150}})
+    narrow, narrow_plans = searches({"n": {"in": [3, 4, 5]}})
+    store.close()
+    assert len(wide) == 5 and wide_plans == ["index"]  # the index found enough rows
+    expected = sorted((3, 4, 5), key=lambda i: -float(vectors[i] @ query))
+    assert narrow == [f"m{i}" for i in expected]
+    assert narrow_plans == ["index", "exact"]  # three rows pass: then an exact scan

@@ -429,7 +429,13 @@ class PostgresStore(PostgresTransfer, Store):
     ) -> Plan[list[tuple[MemoryRecord, float]]]:
         query = to_vector(vector)
         sql, params = compile_filter(where, alias="m")
-        if (yield from self._use_index(where, sql, params)):
+        exact = Execute(
+            # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
+            f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
+            f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
+            (query, *params, limit),
+        )
+        if (yield from self._use_index(where)):
             ef_search = min(max(self.config.ef_search, limit), 1000)
             yield Execute("SET LOCAL hnsw.iterative_scan = relaxed_order", (), "none")
             # We chose the index for this filter; the planner may not on a small table.
@@ -441,13 +447,13 @@ class PostgresStore(PostgresTransfer, Store):
                 "ORDER BY d, seq",
                 (query, *params, query, limit),
             )
+            if where is not None and len(rows) < limit:
+                # Too few rows pass the filter among those the index scanned (up to
+                # hnsw.max_scan_tuples): the filter is selective, so scan its rows exactly.
+                yield Execute("SET LOCAL enable_seqscan = on", (), "none")
+                rows = yield exact
         else:
-            # OFFSET 0 keeps the planner from reading the HNSW index: this scan is exact.
-            rows = yield Execute(
-                f"SELECT * FROM (SELECT {M_COLUMNS}, m.seq, m.embedding <=> %s AS d "
-                f"FROM {self._t} m WHERE {sql} OFFSET 0) c ORDER BY d, seq LIMIT %s",
-                (query, *params, limit),
-            )
+            rows = yield exact
         found = []
         for row in rows:
             distance = row[-1]
@@ -456,11 +462,15 @@ class PostgresStore(PostgresTransfer, Store):
                 found.append((to_record(row), score))
         return found
 
-    def _use_index(self, where: FilterNode | None, sql: str, params: list[Any]) -> Plan[bool]:
-        """Whether the filter selects more rows than an exact search should scan.
+    def _use_index(self, where: FilterNode | None) -> Plan[bool]:
+        """Whether to search through the HNSW index rather than exactly.
 
         A scope (user / agent / run equalities ANDed at the top) bounds what the filter can
-        select, and is counted from its btree alone; other filters are counted as they are.
+        select: it is counted from its btree, up to ``exact_search_max_rows``, and searched
+        exactly when no larger. Without a scope, the table's size decides (the planner's row
+        estimate, or a capped count before the first ANALYZE). Counting an arbitrary filter
+        would scan the table itself; instead the index search falls back to an exact one when
+        the filter lets fewer than ``limit`` rows through.
         """
         if not self.config.hnsw:
             return False
@@ -468,15 +478,13 @@ class PostgresStore(PostgresTransfer, Store):
         scope = scope_values(where)
         if scope:
             bound = conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
-            if (yield from self._count_upto(*compile_filter(bound, alias="m"), cap + 1)) <= cap:
-                return False
-        elif where is None:
-            row = yield Execute(
-                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,), "one"
-            )
-            if row is not None and row[0] >= 0:
-                return bool(row[0] > cap)
-        return (yield from self._count_upto(sql, params, cap + 1)) > cap
+            return (yield from self._count_upto(*compile_filter(bound, alias="m"), cap + 1)) > cap
+        row = yield Execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,), "one"
+        )
+        if row is not None and row[0] >= 0:
+            return bool(row[0] > cap)
+        return (yield from self._count_upto("true", [], cap + 1)) > cap
 
     def _count_upto(self, sql: str, params: list[Any], most: int) -> Plan[int]:
         """How many rows match, counting no further than ``most``."""
