@@ -113,25 +113,28 @@ def migrate(
         state.update(json.loads(state_path.read_text()))
     copied = {"memories": 0, "history": 0}
     total = source.count()
-    for table in ("memories", "history"):
-        done = 0
-        while True:
-            if table == "memories":
-                memories, cursor = source.export_memories(state[table], batch)
-                read, new = len(memories), target.import_rows(memories, [])[0] if memories else 0
-            else:
-                history, cursor = source.export_history(state[table], batch)
-                read, new = len(history), target.import_rows([], history)[1] if history else 0
-            if not read:
-                break
-            copied[table] += new
-            done += read
-            state[table] = cursor
-            if state_path:
-                state_path.parent.mkdir(parents=True, exist_ok=True)
-                state_path.write_text(json.dumps(state))
-            if progress:
-                progress(table, done, total if table == "memories" else done)
+    with target.bulk_load():
+        for table in ("memories", "history"):
+            done = 0
+            while True:
+                if table == "memories":
+                    memories, cursor = source.export_memories(state[table], batch)
+                    read = len(memories)
+                    new = target.import_rows(memories, [])[0] if memories else 0
+                else:
+                    history, cursor = source.export_history(state[table], batch)
+                    read = len(history)
+                    new = target.import_rows([], history)[1] if history else 0
+                if not read:
+                    break
+                copied[table] += new
+                done += read
+                state[table] = cursor
+                if state_path:
+                    state_path.parent.mkdir(parents=True, exist_ok=True)
+                    state_path.write_text(json.dumps(state))
+                if progress:
+                    progress(table, done, total if table == "memories" else done)
     report = MigrationReport(
         copied["memories"], copied["history"], checksum(source), checksum(target), resumed
     )

@@ -445,3 +445,41 @@ def test_a_filter_too_selective_for_the_index_falls_back_to_an_exact_scan(
     expected = sorted((3, 4, 5), key=lambda i: -float(vectors[i] @ query))
     assert narrow == [f"m{i}" for i in expected]
     assert narrow_plans == ["index", "exact"]  # three rows pass: then an exact scan
+
+
+def test_bulk_load_drops_the_index_and_pauses_autovacuum_until_done(
+    postgres_dsn: str, schema_name: str
+) -> None:
+    def state() -> tuple[bool, list[Any], bool]:
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            index = conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (f"{schema_name}.{schema.HNSW_INDEX}",)
+            ).fetchone()
+            options = conn.execute(
+                "SELECT reloptions FROM pg_class WHERE oid = %s::regclass",
+                (f"{schema_name}.memories",),
+            ).fetchone()
+            vacuumed = conn.execute(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE schemaname = %s AND relname = 'memories'",
+                (schema_name,),
+            ).fetchone()
+        return (
+            bool(index and index[0]),
+            (options[0] if options else None) or [],
+            bool(vacuumed and vacuumed[0]),
+        )
+
+    store = PostgresStore(PostgresStoreConfig(dsn=postgres_dsn, schema_name=schema_name))
+    store.open("t:4", 4)
+    assert state() == (True, [], False)
+    record = MemoryRecord(id="m1", text="x", hash="h", created_at="t", updated_at="t")
+    with store.bulk_load():
+        assert state()[:2] == (False, ["autovacuum_enabled=false"])
+        store.import_rows([(record, np.ones(4, np.float32))], [])
+    assert state() == (True, [], True)
+    with pytest.raises(RuntimeError), store.bulk_load():
+        raise RuntimeError("interrupted")
+    assert state()[:2] == (True, [])  # restored on the way out of an error too
+    assert store.count() == 1
+    store.close()

@@ -9,6 +9,7 @@ skipping ids already there, so an interrupted copy can simply be run again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 from engram.core.records import HistoryRecord, MemoryRecord
@@ -34,6 +35,10 @@ class Transferable(Protocol):
 
     def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
         """Up to ``limit`` history rows after cursor ``after``, oldest first; the next cursor."""
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """A context in which many ``import_rows`` calls run fast (indexes that every insert
+        would update are rebuilt once at the end); a store may make it a no-op."""
 
     def import_rows(
         self, memories: Sequence[MemoryRow], history: Sequence[HistoryRecord]

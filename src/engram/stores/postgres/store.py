@@ -172,13 +172,15 @@ class PostgresStore(PostgresTransfer, Store):
         )
         self.dimension = dimension
 
-    def _sync_hnsw(self, cur: Cursor[Any]) -> None:
-        """Build the HNSW index when ``hnsw`` is on and it is missing; drop it when off."""
+    def _sync_hnsw(self, cur: Cursor[Any], wanted: bool | None = None) -> None:
+        """Build the HNSW index when ``wanted`` (default: the ``hnsw`` option) and it is
+        missing; drop it when not wanted."""
+        wanted = self.config.hnsw if wanted is None else wanted
         name = f"{self.schema}.{HNSW_INDEX}"
         cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
         row = cur.fetchone()
         exists = bool(row and row[0])
-        if self.config.hnsw and not exists:
+        if wanted and not exists:
             # Building is much faster when the graph fits: ask for 512 MB at least.
             cur.execute(
                 "SELECT set_config('maintenance_work_mem', greatest(setting::bigint, 524288) "
@@ -189,7 +191,7 @@ class PostgresStore(PostgresTransfer, Store):
                 f"(embedding vector_cosine_ops) WITH (m = {self.config.hnsw_m}, "
                 f"ef_construction = {self.config.hnsw_ef_construction})"
             )
-        elif exists and not self.config.hnsw:
+        elif exists and not wanted:
             cur.execute(f"DROP INDEX {name}")
 
     def close(self) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from engram.core.records import HistoryRecord, MemoryRecord
@@ -41,6 +41,45 @@ class PostgresTransfer(ABC):
     @abstractmethod
     def _check_vector(self, vector: Vectors) -> None:
         """Raise StoreError unless ``vector`` has the store's dimension."""
+
+    @abstractmethod
+    def _sync_hnsw(self, cur: Cursor[Any], wanted: bool | None = None) -> None:
+        """Build or drop the HNSW index."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Load many memories fast (PostgreSQL's advice for populating a database).
+
+        For the duration the derived HNSW index is dropped (each insert would otherwise
+        update the graph) and autovacuum is paused on the store's tables (it would scan them
+        while they grow). Afterwards the tables are vacuumed and analysed once and, when the
+        ``hnsw`` option is on, the index is rebuilt. Meanwhile searches are exact, so slow on a
+        large store; other clients' reads and writes stay correct.
+        """
+        tables = (self._t, self._h)
+        with self._transaction() as cur:
+            self._sync_hnsw(cur, wanted=False)
+            for table in tables:
+                cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+        try:
+            yield
+        finally:
+            with self._transaction() as cur:
+                for table in tables:
+                    cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+            with self._autocommit() as cur:
+                cur.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+            with self._transaction() as cur:
+                self._sync_hnsw(cur)
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[Cursor[Any]]:
+        """A cursor outside any transaction (VACUUM refuses to run inside one)."""
+        from engram.stores.postgres.store import _drivers
+
+        psycopg = _drivers()[0]
+        with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
+            yield conn.cursor()
 
     def stored_embedder(self) -> tuple[str, int] | None:
         """The embedder the schema was made with, read without opening the store."""

@@ -579,6 +579,11 @@ class SQLiteStore(Store):
             ).fetchall()
         return [_history(row) for row in rows], rows[-1][-1] if rows else after
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Nothing to prepare: SQLite's indexes are cheap to keep up while loading."""
+        yield
+
     def import_rows(
         self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]
     ) -> tuple[int, int]:
