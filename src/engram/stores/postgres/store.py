@@ -160,17 +160,24 @@ class PostgresStore(PostgresTransfer, Store):
                 details={"stored": stored, "configured": [embedder_name, dimension]},
             )
         self._pool = psycopg_pool.ConnectionPool(
-            conninfo,
-            min_size=min(self.config.min_connections, self.config.max_connections),
-            max_size=self.config.max_connections,
-            kwargs={"autocommit": True, "connect_timeout": int(timeout)},
-            configure=register_adapters,
+            **self._pool_options(register_adapters),
             check=psycopg_pool.ConnectionPool.check_connection,
-            timeout=max(timeout, 30.0),
             name=f"engram-{self.schema}",
             open=True,
         )
         self.dimension = dimension
+
+    def _pool_options(self, configure: Any) -> dict[str, Any]:
+        """What the sync pool and the async ones share."""
+        timeout = self.config.connect_timeout
+        return {
+            "conninfo": self.config.conninfo(),
+            "min_size": min(self.config.min_connections, self.config.max_connections),
+            "max_size": self.config.max_connections,
+            "kwargs": {"autocommit": True, "connect_timeout": int(timeout)},
+            "configure": configure,
+            "timeout": max(timeout, 30.0),
+        }
 
     def _sync_hnsw(self, cur: Cursor[Any], wanted: bool | None = None) -> None:
         """Build the HNSW index when ``wanted`` (default: the ``hnsw`` option) and it is
@@ -242,15 +249,9 @@ class PostgresStore(PostgresTransfer, Store):
 
     def _make_async_pool(self, configure: Any) -> AsyncConnectionPool[Any]:
         psycopg_pool = _drivers()[1]
-        timeout = self.config.connect_timeout
         pool: AsyncConnectionPool[Any] = psycopg_pool.AsyncConnectionPool(
-            self.config.conninfo(),
-            min_size=min(self.config.min_connections, self.config.max_connections),
-            max_size=self.config.max_connections,
-            kwargs={"autocommit": True, "connect_timeout": int(timeout)},
-            configure=configure,
+            **self._pool_options(configure),
             check=psycopg_pool.AsyncConnectionPool.check_connection,
-            timeout=max(timeout, 30.0),
             name=f"engram-{self.schema}-async",
             open=False,
         )
