@@ -1,0 +1,214 @@
+"""Okapi BM25 in PostgreSQL as SQLite's FTS5 computes it: the SQL of ``keyword_search``.
+
+Pure functions that return SQL text and parameters, and a small cache; no I/O. FTS5's
+``bm25()`` is the reference (``engram.stores.base.Store.keyword_search``): for the query's
+words ``w`` and a memory ``d``,
+
+    score(d) = sum over w of idf(w) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
+    idf(w)   = ln((N - df + 0.5) / (df + 0.5)), or 1e-6 when that is not positive
+
+with k1 = 1.2 and b = 0.75; N is the table's row count and avgdl its mean row length (every
+row, whatever the filter); df counts the rows holding the word, tf its occurrences in ``d``.
+All of it comes from the generated ``tsvector`` column ``lexemes`` (English stemming of the
+text and the speaker) and its GIN index:
+
+- Words: ``engram.core.keywords`` (stop-words dropped as for SQLite), each stemmed by
+  ``to_tsvector('english', ...)``. Each word is a term of its own, even when two stem alike,
+  as FTS5 scores each quoted word of its query.
+- tf: the lexeme's number of positions in the row's tsvector.
+- len(d): FTS5 counts every token of the row, stop-words included, plus its scope tokens
+  (one per user / agent / run id set). Stop-words take positions in a tsvector, so the row's
+  largest position plus its number of scope ids is that count.
+- N, df and avgdl are exact while the table has at most ``STATS_MIN_PAGES`` pages or no
+  statistics yet: a count, a GIN count per word, an average over every row. A larger table
+  reads PostgreSQL's own statistics, kept by ANALYZE and autovacuum: N is the planner's
+  estimate (``reltuples`` scaled to the table's current size); a lexeme among the column's
+  most common elements (``pg_stats.most_common_elems``) has df = its frequency times N, and
+  any other is rare and is counted through the GIN index (no further than the smallest common
+  frequency times N); avgdl is averaged over ``AVGDL_SAMPLE_PAGES`` pages (always the same
+  blocks: ``TABLESAMPLE SYSTEM ... REPEATABLE``).
+- avgdl costs a pass over the rows (or the sample), so a search returns the avgdl and N it
+  used, and the store passes them back to its next search (:class:`AvgdlCache`), which reuses
+  that avgdl while N stays within ``AVGDL_DRIFT`` of it.
+
+One statement, one round trip: ``CASE`` and ``COALESCE`` evaluate their sub-selects only when
+reached, so a large table never counts its rows and a reused avgdl is never recomputed.
+
+Where the scores still differ from SQLite's: PostgreSQL's English stop list is longer than
+``STOP_WORDS`` and those words are not in the tsvector, so a query's "her", "s", "up", "not"
+or "about" score nothing here (and a query of stop-words alone finds nothing); Snowball's
+English stemmer differs from FTS5's Porter on a few words; PostgreSQL's parser keeps
+hyphenated words whole as well as in parts (one more position), and numbers such as 3.5, URLs
+and e-mail addresses as single tokens; a text that ends in stop-words with no speaker after it
+is counted short by those words. On a large table, the statistics move the scores by a few
+per cent between two ANALYZEs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engram.core.keywords import query_words
+
+__all__ = ["AVGDL_TTL_SECONDS", "AvgdlCache", "keyword_query", "pg_words"]
+
+K1 = 1.2
+B = 0.75
+#: FTS5's floor for the idf of a term found in half of the rows or more.
+IDF_FLOOR = 1e-6
+#: Tables of more pages than this (8 kB each; about 6,500 memories with 384-d embeddings) take
+#: N and common words' df from statistics instead of counting.
+STATS_MIN_PAGES = 1000
+#: Pages the avgdl sample of a larger table reads.
+AVGDL_SAMPLE_PAGES = 1000
+#: A cached avgdl is reused while the table's row count stays within this share of its own.
+AVGDL_DRIFT = 0.01
+#: How long a store keeps an avgdl at most.
+AVGDL_TTL_SECONDS = 600.0
+
+
+def pg_words(text: str) -> list[str]:
+    """The query's words for PostgreSQL: ``query_words``, split at underscores (PostgreSQL's
+    parser splits there too; a run of letters and digits stems to one lexeme at most)."""
+    words = [part for word in query_words(text) for part in re.findall(r"[^\W_]+", word)]
+    return list(dict.fromkeys(words))
+
+
+def keyword_query(
+    schema: str,
+    columns: str,
+    words: Sequence[str],
+    where: tuple[str, Sequence[Any]],
+    limit: int,
+    cached: tuple[float, float] | None = None,
+) -> tuple[str, list[Any]]:
+    """The statement of one BM25 keyword search, and its parameters.
+
+    Args:
+        schema: The store's schema (its table is ``memories`` there).
+        columns: The columns to select, on alias ``m``.
+        words: The query's words (:func:`pg_words`); not empty.
+        where: A compiled filter on alias ``m`` and its parameters.
+        limit: How many rows to return at most.
+        cached: ``(avgdl, N)`` from an earlier search (:class:`AvgdlCache`): avgdl is reused
+            while the table's row count stays within ``AVGDL_DRIFT`` of that N.
+
+    Returns:
+        The SQL, whose rows are ``columns`` then the score (best first), the avgdl and the N
+        it used; and its parameters.
+    """
+    sql, params = where
+    table = f"{schema}.memories"
+    avgdl, rows = cached if cached is not None else (None, None)
+    slots = range(1, len(words) + 1)
+    tfs = "".join(
+        f",\n        max(cardinality(u.positions)) FILTER (WHERE u.lexeme = t.lexemes[{i}])"
+        f"::float8 AS tf{i}"
+        for i in slots
+    )
+    score = "\n    + ".join(
+        f"coalesce(i.idfs[{i}] * a.tf{i} * {K1 + 1} / (a.tf{i} + a.k), 0)" for i in slots
+    )
+    statement = f"""
+WITH terms AS MATERIALIZED (
+    SELECT array_agg(w.lexeme ORDER BY q.i) AS lexemes,
+        coalesce(string_agg(quote_literal(w.lexeme), ' | '), '')::tsquery AS query
+    FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, i), LATERAL (
+        SELECT (tsvector_to_array(to_tsvector('english', q.word)))[1] AS lexeme) w
+), shape AS MATERIALIZED (
+    SELECT c.reltuples, c.relpages, greatest(pg_relation_size(c.oid)
+            / current_setting('block_size')::float8, 1) AS pages
+    FROM pg_class c WHERE c.oid = %s::regclass
+), size AS MATERIALIZED (
+    SELECT h.pages, h.large, CASE WHEN h.large THEN h.reltuples / h.relpages * h.pages
+            ELSE (SELECT count(*) FROM {table})::float8 END AS n
+    FROM (SELECT *, pages > %s AND relpages > 0 AND reltuples > 0 AS large FROM shape) h
+), corpus AS MATERIALIZED (
+    SELECT z.large, z.n, CASE WHEN abs(z.n - %s::float8) <= %s * z.n THEN %s::float8
+        ELSE coalesce((SELECT nullif(avg(({_doclen("s")})::float8), 0) FROM {table} s
+            TABLESAMPLE SYSTEM ((SELECT least(100.0, 100.0 * %s / pages) FROM size))
+            REPEATABLE (0)), 1.0) END AS avgdl
+    FROM size z
+), common AS MATERIALIZED (
+    SELECT p.most_common_elems::text::text[] AS lexemes, p.most_common_elem_freqs AS freqs,
+        ceil(p.most_common_elem_freqs[cardinality(p.most_common_elems) + 1] * c.n)::bigint
+            AS rare
+    FROM pg_stats p, corpus c WHERE c.large AND p.schemaname = %s
+        AND p.tablename = 'memories' AND p.attname = 'lexemes'
+), counted AS MATERIALIZED (
+    SELECT s.i, CASE WHEN t.lexemes[s.i] IS NOT NULL THEN coalesce(
+            (SELECT f.freqs[array_position(f.lexemes, t.lexemes[s.i])] * c.n FROM common f),
+            (SELECT count(*) FROM (SELECT FROM {table} m
+                WHERE m.lexemes @@ quote_literal(t.lexemes[s.i])::tsquery
+                LIMIT (SELECT rare FROM common)) x)::float8) END AS df
+    FROM terms t, corpus c, generate_subscripts(t.lexemes, 1) AS s(i)
+), idf AS MATERIALIZED (
+    SELECT array_agg(CASE WHEN c.n - d.df <= d.df THEN %s
+        ELSE ln((c.n - d.df + 0.5) / (d.df + 0.5)) END ORDER BY d.i) AS idfs
+    FROM counted d, corpus c
+)
+SELECT {columns}, {score} AS score, c.avgdl, c.n
+FROM {table} m CROSS JOIN corpus c CROSS JOIN terms t CROSS JOIN idf i
+CROSS JOIN LATERAL (
+    SELECT {K1} * ({1 - B} + {B} * ({_doclen_agg("m")}) / c.avgdl) AS k{tfs}
+    FROM unnest(m.lexemes) u
+) a
+WHERE m.lexemes @@ (SELECT query FROM terms) AND {sql}
+ORDER BY score DESC, m.seq
+LIMIT %s"""
+    return statement, [
+        list(words),
+        table,
+        STATS_MIN_PAGES,
+        rows,
+        AVGDL_DRIFT,
+        avgdl,
+        AVGDL_SAMPLE_PAGES,
+        schema,
+        IDF_FLOOR,
+        *params,
+        limit,
+    ]
+
+
+def _doclen_agg(alias: str) -> str:
+    """A row's length in FTS5 tokens, aggregated over ``unnest(lexemes) u``: its largest
+    position plus its scope ids."""
+    return (
+        "coalesce(max(u.positions[cardinality(u.positions)]), 0) "
+        f"+ num_nonnulls({alias}.user_id, {alias}.agent_id, {alias}.run_id)"
+    )
+
+
+def _doclen(alias: str) -> str:
+    """A row's length in FTS5 tokens, as a scalar expression on ``alias``."""
+    return f"(SELECT {_doclen_agg(alias)} FROM unnest({alias}.lexemes) u)"
+
+
+class AvgdlCache:
+    """The avgdl and N of a store's last search, for the next one to reuse (see
+    :func:`keyword_query`), kept ``ttl`` seconds at most: rows that change without changing N
+    (updates) move avgdl too."""
+
+    def __init__(
+        self, ttl: float = AVGDL_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._value: tuple[float, float] | None = None
+        self._at = 0.0
+
+    def get(self) -> tuple[float, float] | None:
+        """``(avgdl, N)``, or None when there is none or it is stale."""
+        if self._value is not None and self._clock() - self._at < self.ttl:
+            return self._value
+        return None
+
+    def update(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Remember the avgdl and N a search used (its rows' last columns), unless it reused
+        the cached ones."""
+        if rows and (found := (float(rows[0][-2]), float(rows[0][-1]))) != self.get():
+            self._value, self._at = found, self._clock()
