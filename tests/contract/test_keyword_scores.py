@@ -3,11 +3,12 @@ same corpus, each store returns the SQLite store's memories, in its order, with 
 (within ``TOLERANCE``), so that search's fusion (``ranking.LEXICAL_HALF``) weighs lexical
 relevance alike everywhere.
 
-The corpus avoids what the engines tokenize or stem differently (hyphens, a text ending in
-stop-words with no speaker after it, words PostgreSQL's English stop list drops but
+The corpus avoids what the engines tokenize or stem differently (a number like 3.5, a text
+ending in stop-words with no speaker after it, words PostgreSQL's English stop list drops but
 ``STOP_WORDS`` keeps, such as "her" or "up"); those gaps are described in
-``engram.stores.postgres.lexical``. One is a stated divergence here: PostgreSQL's tsvector
-holds no stop-words, so a query made only of stop-words finds nothing there.
+``engram.stores.postgres.lexical``. It has a hyphenated word, which PostgreSQL indexes whole
+and in parts. One divergence is stated here: PostgreSQL's tsvector holds no stop-words, so a
+query made only of stop-words finds nothing there.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ CORPUS = [
     ("Maya and Leo went hiking near Lisbon.", "Maya", "u", None, None),
     ("Climbing is Leo's passion: he climbed in Spain, climbs every week.", "Leo", "u", None, None),
     ("What did you do at the weekend?", "Maya", "u", None, None),
-    ("I painted the kitchen and the hallway.", "Maya", "u", None, None),
+    ("I painted the kitchen and the hallway off-white.", "Maya", "u", None, None),
     ("We booked a hiking trip to the Alps.", "Leo", "u", None, "trip"),
     ("Maya plays the guitar in a band", None, "u", None, None),
     ("Boots, a tent and a stove are packed for hiking.", "Maya", "u", "planner", None),

@@ -511,11 +511,8 @@ class PostgresStore(PostgresTransfer, Store):
         words = pg_words(text)
         if not words:
             return []
-        filter_sql = compile_filter(where, alias="m")
-        sql, params = keyword_query(
-            self.schema, M_COLUMNS, words, filter_sql, limit, self._avgdl.get()
-        )
-        rows = yield Execute(sql, params)
+        sql, params = keyword_query(self.schema, M_COLUMNS, words, where, limit, self._avgdl.get())
+        rows = yield Execute(sql, params, prepare=False)  # planned for its words, never generic
         self._avgdl.update(rows)
         return [(to_record(row), float(row[-3])) for row in rows]
 
