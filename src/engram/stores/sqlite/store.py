@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from engram.core.filters import And, Condition, FilterNode, scope_values
+from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
+from engram.core.keywords import query_words
 from engram.core.records import (
     Change,
     Delete,
@@ -618,8 +619,7 @@ class SQLiteStore(Store):
 def fts_query(text: str, scope: dict[str, str] | None = None) -> str:
     """An FTS5 query: any word of ``text`` (quoted, so none is syntax; stop-words dropped
     unless nothing else is left) in the text or speaker, within the scope's tokens if known."""
-    words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text)))
-    words = [w for w in words if w not in STOP_WORDS] or words
+    words = query_words(text)
     if not words:
         return ""
     match = "{text actor_id} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
@@ -638,14 +638,6 @@ def scope_tokens(user_id: str | None, agent_id: str | None, run_id: str | None) 
             digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
             tokens.append(f"s{letter}{int.from_bytes(digest, 'big')}")
     return " ".join(tokens)
-
-
-#: Words too common to be worth a doclist read; BM25 would give them almost no weight anyway.
-STOP_WORDS = frozenset(
-    """a an and are as at be been but by did do does for from had has have how i in is it its
-    me my of on or our she he so that the their them they this to was we were what when where
-    which who why will with you your""".split()
-)
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
