@@ -274,7 +274,7 @@ def main() -> None:
     with postgres(args.dsn) as dsn:
         for n in args.sizes:
             vectors, users, buckets = dataset(n, model=args.data)
-            print(f"== {n:,} {args.data} memories, {USERS} users, {DIM}-d, {args.queries} queries")
+            print(f"== {n:,} memories ({args.data} vectors), {USERS} users, {args.queries} queries")
             if "sqlite" in args.stores:
                 bench_sqlite(vectors, users, buckets, args.queries)
             if "postgres" in args.stores:
