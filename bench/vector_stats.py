@@ -14,8 +14,10 @@ of the covariance spectrum of the points and of their differences to their 10 ne
 The same for scale.py's models at LoCoMo's size (the memories model with five users, as LoCoMo
 has five conversations; the isotropic model with its 2,000 topics, and with 6 topics, ~460
 points per topic as at 1M), for LoCoMo's questions and for scale.py's queries (a stored vector
-plus noise) against the turns; the growth of the figures with the number of points (random
-subsets); and both models at ``--large`` points (default 1M, 0 skips; 300 sampled queries).
+plus noise, the stored vector left out) against the turns; how the nearest cosines and LID grow
+with the number of points (random subsets) and with the number of other users (the evidence
+for extrapolating to 1M); and both models at ``--large`` points (default 1M, 0 skips; 300
+sampled queries). About a minute.
 
 Usage: ``python bench/vector_stats.py [LOCOMO_JSON] [--large N]``
 (default ``../shared/data/locomo/locomo10-dev.json``; the data is only read from there).
