@@ -313,7 +313,8 @@ def bench_postgres(
         pg = PostgresStore(config.model_copy(update={"ef_search": ef_search}))
         pg.open(EMBEDDER, DIM)
         for line in measure(pg, vectors, users, buckets, queries, scoped_too=number == 0):
-            print(f"postgres ef_search={ef_search} {line}", flush=True)
+            label = f"ef_search={ef_search}/{pg.config.filtered_ef_search} (unfiltered/filtered)"
+            print(f"postgres {label} {line}", flush=True)
         pg.close()
 
 

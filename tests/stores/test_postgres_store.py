@@ -483,3 +483,29 @@ def test_bulk_load_drops_the_index_and_pauses_autovacuum_until_done(
     assert state()[:2] == (True, [])  # restored on the way out of an error too
     assert store.count() == 1
     store.close()
+
+
+def test_filtered_index_searches_walk_the_graph_wider(
+    postgres_dsn: str, schema_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[str] = []
+    monkeypatch.setattr(
+        "engram.stores.postgres.store.drive",
+        lambda cursor, plan: steps.drive(RecordingCursor(cursor, statements), plan),
+    )
+    config = PostgresStoreConfig(
+        dsn=postgres_dsn, schema_name=schema_name, exact_search_max_rows=0,
+        ef_search=50, filtered_ef_search=700,
+    )  # fmt: skip
+    store = PostgresStore(config)
+    store.open("t:4", 4)
+    vector = np.ones(4, np.float32)
+    store.apply([Insert(MemoryRecord(id="m", text="t", hash="h", created_at="t",
+                                     updated_at="t", user_id="u"), vector)], "t")  # fmt: skip
+    breadths = []
+    for where in (None, parse_filters({"user_id": "u"})):
+        statements.clear()
+        assert [r.id for r, _ in store.search(vector, where, 5, None)] == ["m"]
+        breadths += [s for s in statements if "hnsw.ef_search" in s]
+    store.close()
+    assert breadths == ["SET LOCAL hnsw.ef_search = 50", "SET LOCAL hnsw.ef_search = 700"]

@@ -51,6 +51,13 @@ class PostgresStoreConfig(BaseModel):
         le=1000,
         description="HNSW search breadth: recall against latency (see the README's figures).",
     )
+    filtered_ef_search: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        description="HNSW search breadth under a filter: the walk must gather enough "
+        "candidates that pass it (at most ef_search's ceiling, 1000).",
+    )
     exact_search_max_rows: int = Field(
         default=20_000,
         ge=0,

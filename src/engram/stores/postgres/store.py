@@ -441,7 +441,8 @@ class PostgresStore(PostgresTransfer, Store):
             (query, *params, limit),
         )
         if (yield from self._use_index(where)):
-            ef_search = min(max(self.config.ef_search, limit), 1000)
+            breadth = self.config.ef_search if where is None else self.config.filtered_ef_search
+            ef_search = min(max(breadth, limit), 1000)
             yield Execute("SET LOCAL hnsw.iterative_scan = relaxed_order", (), "none")
             # We chose the index for this filter; the planner may not on a small table.
             yield Execute("SET LOCAL enable_seqscan = off", (), "none")
