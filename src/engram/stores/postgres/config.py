@@ -61,7 +61,8 @@ class PostgresStoreConfig(BaseModel):
     exact_search_max_rows: int = Field(
         default=20_000,
         ge=0,
-        description="Searches whose filter selects at most this many rows are exact.",
+        description="Searches within a scope of at most this many rows, or of a table no "
+        "larger, are exact.",
     )
     connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
 

@@ -10,10 +10,12 @@ Each operation is written once, as a plan of statements (``steps.py``): ``Memory
 a blocking connection, ``AsyncMemory`` on asyncio through psycopg's async API
 (``call_async``, one async pool per event loop: ``async_pool.py``), without threads.
 
-Vector search is exact (cosine, a scan of the filtered rows through the btree on the scope
-columns) when the filter selects at most ``exact_search_max_rows`` rows; beyond that it uses
-the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (a plain filtered HNSW scan
-returns almost nothing) and re-sorts the candidates exactly. Lexical search is Okapi BM25
+Vector search is exact (cosine, a scan of the scope's rows through the btree on the scope
+columns) within a scope of at most ``exact_search_max_rows`` rows, and on a table no larger;
+beyond that it uses the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (a plain
+filtered HNSW scan returns almost nothing), walking the graph wider under a filter
+(``filtered_ef_search``), re-sorting the candidates exactly, and scanning the filter's rows
+exactly when the index finds fewer than ``limit`` of them. Lexical search is Okapi BM25
 with the scores of the SQLite store's FTS5, which the search's fusion assumes
 (``ranking.LEXICAL_HALF``), computed in one statement (``lexical``) from the generated
 ``tsvector`` (English stemming) and its GIN index; on large tables PostgreSQL's statistics
