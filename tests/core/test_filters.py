@@ -20,6 +20,7 @@ from engram.core.filters import (
     conjoin,
     operators_in,
     parse_filters,
+    scope_filter,
     scope_values,
 )
 from engram.exceptions import ValidationError
@@ -299,3 +300,10 @@ def test_operators_in() -> None:
     assert node is not None
     assert operators_in(node) == {"eq", "gt", "lt", "in", "icontains"}
     assert operators_in(A) == {"eq"}
+
+
+def test_scope_filter_keeps_only_the_scope_equalities() -> None:
+    where = parse_filters({"user_id": "u", "run_id": "r", "category": {"in": ["x"]}})
+    assert scope_filter(where) == parse_filters({"user_id": "u", "run_id": "r"})
+    assert scope_filter(parse_filters({"OR": [{"user_id": "u"}, {"agent_id": "a"}]})) is None
+    assert scope_filter(None) is None

@@ -399,9 +399,9 @@ class RecordingCursor:
     def __init__(self, cursor: Any, statements: list[str]) -> None:
         self.cursor, self.statements = cursor, statements
 
-    def execute(self, sql: str, params: Any = ()) -> Any:
+    def execute(self, sql: str, params: Any = (), **options: Any) -> Any:
         self.statements.append(sql)
-        return self.cursor.execute(sql, params)
+        return self.cursor.execute(sql, params, **options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.cursor, name)

@@ -58,6 +58,7 @@ __all__ = [
     "conjoin",
     "operators_in",
     "parse_filters",
+    "scope_filter",
     "scope_values",
 ]
 
@@ -144,6 +145,13 @@ def conjoin(*nodes: FilterNode | None) -> FilterNode | None:
     """AND of the given nodes, skipping ``None``: ``None`` if none remain, the node if one."""
     present = [node for node in nodes if node is not None]
     return _and(present) if present else None
+
+
+def scope_filter(node: FilterNode | None) -> FilterNode | None:
+    """The equalities of ``node``'s scope (``scope_values``) alone, or None without one: a
+    filter that selects everything ``node`` can select, answered by the scope indexes."""
+    scope = scope_values(node)
+    return conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
 
 
 def operators_in(node: FilterNode) -> set[str]:

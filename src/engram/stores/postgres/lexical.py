@@ -56,7 +56,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from engram.core.filters import Condition, Field, FilterNode, conjoin, scope_values
+from engram.core.filters import FilterNode, scope_filter
 from engram.core.keywords import query_words
 from engram.stores.postgres.filters import compile_filter
 
@@ -201,11 +201,10 @@ def _hits(
     sql, params = compile_filter(where, alias="m")
     keep = "m.seq, m.lexemes, m.user_id, m.agent_id, m.run_id"
     tsquery = "to_tsquery('english', %s)"
-    scope = scope_values(where)
+    bound = scope_filter(where)
     planned = f"SELECT {keep} FROM {table} m WHERE m.lexemes @@ {tsquery} AND {sql}"
-    if not scope:
+    if bound is None:
         return "", [], planned, [match, *params]
-    bound = conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
     bound_sql, bound_params = compile_filter(bound, alias="m")
     cte = (
         ", scope AS MATERIALIZED (\n    SELECT count(*) <= %s AS small FROM (\n"

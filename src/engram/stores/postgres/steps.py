@@ -63,7 +63,7 @@ def drive(cursor: Any, plan: Plan[T]) -> T:
                 cursor.executemany(step.sql, step.params)
                 outcome = cursor.rowcount
             else:
-                cursor.execute(step.sql, step.params, **_options(step))
+                cursor.execute(step.sql, step.params, prepare=step.prepare)
                 if step.fetch == "one":
                     outcome = cursor.fetchone()
                 elif step.fetch == "all":
@@ -91,7 +91,7 @@ async def drive_async(cursor: Any, plan: Plan[T]) -> T:
                 await cursor.executemany(step.sql, step.params)
                 outcome = cursor.rowcount
             else:
-                await cursor.execute(step.sql, step.params, **_options(step))
+                await cursor.execute(step.sql, step.params, prepare=step.prepare)
                 if step.fetch == "one":
                     outcome = await cursor.fetchone()
                 elif step.fetch == "all":
@@ -102,8 +102,3 @@ async def drive_async(cursor: Any, plan: Plan[T]) -> T:
     except StopIteration as stop:
         result: T = stop.value
         return result
-
-
-def _options(step: Execute) -> dict[str, Any]:
-    """The keyword arguments of ``execute`` that ``step`` sets."""
-    return {} if step.prepare is None else {"prepare": step.prepare}

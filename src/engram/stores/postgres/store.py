@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from engram.core.filters import Condition, Field, FilterNode, conjoin, scope_values
+from engram.core.filters import FilterNode, scope_filter
 from engram.core.records import (
     Change,
     Delete,
@@ -483,9 +483,8 @@ class PostgresStore(PostgresTransfer, Store):
         if not self.config.hnsw:
             return False
         cap = self.config.exact_search_max_rows
-        scope = scope_values(where)
-        if scope:
-            bound = conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
+        bound = scope_filter(where)
+        if bound is not None:
             return (yield from self._count_upto(*compile_filter(bound, alias="m"), cap + 1)) > cap
         row = yield Execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self._t,), "one"
