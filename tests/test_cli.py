@@ -78,3 +78,19 @@ def test_root_runs_the_server_as_an_unprivileged_user(monkeypatch: pytest.Monkey
     assert server._os_user() == "custom"
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert server._os_user() is None
+
+
+def test_version_and_module_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    import engram
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"engram {engram.__version__}"
+    for module in ("engram", "engram.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == f"engram {engram.__version__}"

