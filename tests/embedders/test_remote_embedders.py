@@ -131,5 +131,5 @@ def test_sentence_transformers_uses_the_models_dimension() -> None:
 
 def test_sentence_transformers_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    with pytest.raises(ConfigurationError, match=r"engram\[sentence-transformers\]"):
+    with pytest.raises(ConfigurationError, match=r"engram-recall\[sentence-transformers\]"):
         SentenceTransformersEmbedder(SentenceTransformersConfig())

@@ -78,5 +78,5 @@ def test_errors_are_mapped(fake_litellm: list[dict[str, Any]], name: str, error:
 
 def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "litellm", None)
-    with pytest.raises(ConfigurationError, match=r"engram\[litellm\]"):
+    with pytest.raises(ConfigurationError, match=r"engram-recall\[litellm\]"):
         LiteLLM(LiteLLMConfig())

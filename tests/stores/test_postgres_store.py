@@ -234,7 +234,7 @@ def test_no_user_text_in_sql() -> None:
 
 def test_missing_drivers_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg_pool", None)
-    with pytest.raises(ImportError, match=r"engram\[postgres\]"):
+    with pytest.raises(ImportError, match=r"engram-recall\[postgres\]"):
         store_module._drivers()
 
 

@@ -12,13 +12,9 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engram.core.filters import And, Condition, FilterNode, scope_values
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
-from engram.core.keywords import query_words
 from engram.core.records import (
     Change,
     Delete,
@@ -40,27 +35,30 @@ from engram.core.records import (
     Update,
     WriteOp,
     history_for,
-    text_hash,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
+from engram.exceptions import ConfigurationError, StoreError
 from engram.paths import default_store_path
 from engram.stores.base import Store
+from engram.stores.sqlite import writes
+from engram.stores.sqlite.connections import Connections
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.rows import (
+    COLUMNS,
+    HISTORY_COLUMNS,
+    M_COLUMNS,
+    fts_query,
+    history_of,
+    history_row,
+    record_of,
+    record_row,
+    scope_tokens,
+)
 from engram.stores.sqlite.schema import migrate
 from engram.stores.sqlite.vectors import SCOPE_COLUMNS, VectorCache
 
-_COLUMNS = (
-    "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
-    "memory_type, metadata, valid_at, invalid_at"
-)
-_M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in _COLUMNS.split(","))
 #: vector_log rows kept for other processes' caches to catch up from; older ones are trimmed.
 VECTOR_LOG_KEPT = 100_000
-_HISTORY_COLUMNS = (
-    "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
-    "actor_id, role"
-)
 
 
 class SQLiteStoreConfig(BaseModel):
@@ -76,7 +74,7 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(Store):
+class SQLiteStore(Connections, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
@@ -84,88 +82,10 @@ class SQLiteStore(Store):
 
     def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
         self.config = config or SQLiteStoreConfig()
-        self.path = Path(self.config.path).expanduser() if self.config.path else None
+        path = Path(self.config.path).expanduser() if self.config.path else None
+        super().__init__(path, self.config.busy_timeout)
         self.dimension = 0
         self._vectors = VectorCache(0)
-        self._write_lock = threading.Lock()
-        self._writer: sqlite3.Connection | None = None
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._closed = False
-
-    # -- connections -------------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self.config.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(self.config.busy_timeout * 1000)}")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as e:
-            raise StoreError(
-                f"cannot open the SQLite store at {self.path}: {e}",
-                suggestion="check that the directory exists and is writable",
-            ) from e
-        return conn
-
-    def _reader(self) -> sqlite3.Connection:
-        self._check_open()
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            conn.execute("PRAGMA query_only = 1")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction on the single writer connection; rolled back on any error."""
-        self._check_open()
-        with self._write_lock:
-            conn = self._writer
-            assert conn is not None
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as e:
-                raise StoreError(f"cannot start a write transaction: {e}") from e
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as e:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(e, sqlite3.Error):
-                    raise StoreError(
-                        f"the write was rolled back: {e}", suggestion="nothing was written"
-                    ) from e
-                raise
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction, so multi-statement reads see one snapshot."""
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        except sqlite3.Error as e:
-            raise StoreError(f"the read failed: {e}") from e
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError("the store is closed", suggestion="create a new Memory")
-        if self._writer is None:
-            raise StoreError("the store is not open", suggestion="call open() first")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -214,19 +134,6 @@ class SQLiteStore(Store):
         self.dimension = dimension
         self._vectors = VectorCache(dimension)
 
-    def close(self) -> None:
-        """Close every connection this store opened."""
-        if self._closed:
-            return
-        self._closed = True
-        with self._write_lock:
-            if self._writer is not None:
-                self._writer.close()
-        with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
-
     # -- writes ------------------------------------------------------------------------------
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
@@ -235,21 +142,21 @@ class SQLiteStore(Store):
             changes: list[Change] = []
             for op in ops:
                 if isinstance(op, Insert):
-                    changes.append(self._insert(conn, op))
+                    changes.append(writes.insert(conn, op, self._blob(op.vector)))
                 elif isinstance(op, Update):
-                    changes.append(self._update(conn, op, now))
+                    changes.append(writes.update(conn, op, self._blob(op.vector), now))
                 elif isinstance(op, Delete):
-                    changes.append(self._delete(conn, op.memory_id))
+                    changes.append(writes.delete(conn, op.memory_id))
                 elif isinstance(op, Invalidate):
-                    changes.append(self._invalidate(conn, op, now))
+                    changes.append(writes.invalidate(conn, op, now))
                 elif isinstance(op, DeleteWhere):
-                    changes.extend(self._delete_where(conn, op.where))
+                    changes.extend(writes.delete_where(conn, op.where))
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
-                f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO history ({HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    _history_row(history_for(change, now))
+                    history_row(history_for(change, now))
                     for change in changes
                     if change.event != "NONE"
                 ],
@@ -259,76 +166,6 @@ class SQLiteStore(Store):
                 (VECTOR_LOG_KEPT,),
             )
             return changes
-
-    def _insert(self, conn: sqlite3.Connection, op: Insert) -> Change:
-        r = op.record
-        blob = self._blob(op.vector)
-        if op.unique:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM memories WHERE hash = ? AND user_id IS ? "
-                "AND agent_id IS ? AND run_id IS ? AND invalid_at IS NULL LIMIT 1",
-                (r.hash, r.user_id, r.agent_id, r.run_id),
-            ).fetchone()
-            if row is not None:
-                existing = _record(row)
-                return Change("NONE", existing.id, existing, existing)
-        cursor = conn.execute(
-            f"INSERT INTO memories ({_COLUMNS}, scope_tokens) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*_record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id)),
-        )
-        conn.execute("INSERT INTO vectors (seq, embedding) VALUES (?, ?)", (cursor.lastrowid, blob))
-        return Change("ADD", r.id, None, r)
-
-    def _update(self, conn: sqlite3.Connection, op: Update, now: str) -> Change:
-        old, seq = self._fetch_one(conn, op.memory_id)
-        blob = self._blob(op.vector)
-        new = replace(
-            old,
-            text=op.text,
-            hash=text_hash(op.text),
-            metadata=old.metadata if op.metadata is None else op.metadata,
-            updated_at=now,
-        )
-        conn.execute(
-            "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ? WHERE seq = ?",
-            (new.text, new.hash, _json(new.metadata), now, seq),
-        )
-        conn.execute("UPDATE vectors SET embedding = ? WHERE seq = ?", (blob, seq))
-        return Change("UPDATE", new.id, old, new)
-
-    def _delete(self, conn: sqlite3.Connection, memory_id: str) -> Change:
-        old, seq = self._fetch_one(conn, memory_id)
-        conn.execute("DELETE FROM memories WHERE seq = ?", (seq,))
-        return Change("DELETE", memory_id, old, None)
-
-    def _invalidate(self, conn: sqlite3.Connection, op: Invalidate, now: str) -> Change:
-        old, seq = self._fetch_one(conn, op.memory_id)
-        new = replace(old, invalid_at=op.invalid_at, updated_at=now)
-        conn.execute(
-            "UPDATE memories SET invalid_at = ?, updated_at = ? WHERE seq = ?",
-            (op.invalid_at, now, seq),
-        )
-        return Change("DELETE", old.id, old, new)
-
-    def _delete_where(self, conn: sqlite3.Connection, where: FilterNode) -> list[Change]:
-        sql, params = compile_filter(where, alias="m")
-        rows = conn.execute(f"SELECT {_COLUMNS}, seq FROM memories m WHERE {sql}", params)
-        olds = [(_record(row), row[-1]) for row in rows.fetchall()]
-        conn.executemany("DELETE FROM memories WHERE seq = ?", [(seq,) for _, seq in olds])
-        return [Change("DELETE", old.id, old, None) for old, _ in olds]
-
-    def _fetch_one(self, conn: sqlite3.Connection, memory_id: str) -> tuple[MemoryRecord, int]:
-        row = conn.execute(
-            f"SELECT {_COLUMNS}, seq FROM memories WHERE id = ?", (memory_id,)
-        ).fetchone()
-        if row is None:
-            raise MemoryNotFoundError(
-                f"no memory with id {memory_id!r}",
-                memory_id=memory_id,
-                suggestion="check the id; get_all() lists the memories of a scope",
-            )
-        return _record(row), row[-1]
 
     def _blob(self, vector: Vectors) -> bytes:
         vector = np.ascontiguousarray(vector, dtype=np.float32)
@@ -352,20 +189,20 @@ class SQLiteStore(Store):
         """The memory with this id, or None."""
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM memories WHERE id = ?", (memory_id,)
+                f"SELECT {COLUMNS} FROM memories WHERE id = ?", (memory_id,)
             ).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM memories m WHERE {sql} "
+                f"SELECT {COLUMNS} FROM memories m WHERE {sql} "
                 "ORDER BY created_at DESC, seq DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     def count(self, where: FilterNode | None = None) -> int:
         """How many memories match ``where``."""
@@ -399,9 +236,9 @@ class SQLiteStore(Store):
             wanted = [int(s) for s in seqs[top]]
             marks = ", ".join("?" * len(wanted))
             found = {
-                row[-1]: _record(row)
+                row[-1]: record_of(row)
                 for row in conn.execute(
-                    f"SELECT {_COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
+                    f"SELECT {COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
                 )
             }
         # A row another thread's newer snapshot put in the cache is not in ours: leave it out.
@@ -444,13 +281,13 @@ class SQLiteStore(Store):
         sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0, 0.0) AS score "
+                f"SELECT {M_COLUMNS}, -bm25(memories_fts, 1.0, 1.0, 0.0) AS score "
                 "FROM memories_fts "
                 "JOIN memories m ON m.seq = memories_fts.rowid "
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
-        return [(_record(row), float(row[-1])) for row in rows]
+        return [(record_of(row), float(row[-1])) for row in rows]
 
     def neighbours(
         self, memory_ids: Sequence[str], where: FilterNode | None
@@ -461,7 +298,7 @@ class SQLiteStore(Store):
             return self._neighbours_from_cache(memory_ids, *only_scope)
         sql, params = compile_filter(where, alias="m")
         same_scope = "m.user_id IS ? AND m.agent_id IS ? AND m.run_id IS ?"
-        before = f"SELECT {_M_COLUMNS} FROM memories m WHERE {same_scope} AND m.seq < ? AND {sql} "
+        before = f"SELECT {M_COLUMNS} FROM memories m WHERE {same_scope} AND m.seq < ? AND {sql} "
         after = before.replace("m.seq < ?", "m.seq > ?")
         found: dict[str, tuple[MemoryRecord | None, MemoryRecord | None]] = {}
         with self._read() as conn:
@@ -476,8 +313,8 @@ class SQLiteStore(Store):
                 prev = conn.execute(f"{before} ORDER BY m.seq DESC LIMIT 1", key).fetchone()
                 nxt = conn.execute(f"{after} ORDER BY m.seq LIMIT 1", key).fetchone()
                 found[memory_id] = (
-                    _record(prev) if prev else None,
-                    _record(nxt) if nxt else None,
+                    record_of(prev) if prev else None,
+                    record_of(nxt) if nxt else None,
                 )
         return found
 
@@ -520,9 +357,9 @@ class SQLiteStore(Store):
             for start in range(0, len(needed), 500):
                 chunk = needed[start : start + 500]
                 records.update(
-                    (row[-1], _record(row))
+                    (row[-1], record_of(row))
                     for row in conn.execute(
-                        f"SELECT {_COLUMNS}, seq FROM memories "
+                        f"SELECT {COLUMNS}, seq FROM memories "
                         f"WHERE seq IN ({', '.join('?' * len(chunk))})",
                         chunk,
                     )
@@ -539,10 +376,10 @@ class SQLiteStore(Store):
         """The memory's history rows, oldest first."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
+                f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
                 (memory_id,),
             ).fetchall()
-        return [_history(row) for row in rows]
+        return [history_of(row) for row in rows]
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
@@ -564,21 +401,21 @@ class SQLiteStore(Store):
         """Memories with their vectors in commit order after cursor ``after``."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_M_COLUMNS}, v.embedding, m.seq FROM memories m "
+                f"SELECT {M_COLUMNS}, v.embedding, m.seq FROM memories m "
                 "JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
                 (after, limit),
             ).fetchall()
-        found = [(_record(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
+        found = [(record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
         return found, rows[-1][-1] if rows else after
 
     def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
         """History rows in commit order after cursor ``after``."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
+                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after, limit),
             ).fetchall()
-        return [_history(row) for row in rows], rows[-1][-1] if rows else after
+        return [history_of(row) for row in rows], rows[-1][-1] if rows else after
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -594,10 +431,10 @@ class SQLiteStore(Store):
         with self._write() as conn:
             for (record, _), blob in zip(memories, blobs, strict=True):
                 cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO memories ({_COLUMNS}, scope_tokens) "
+                    f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        *_record_row(record),
+                        *record_row(record),
                         scope_tokens(record.user_id, record.agent_id, record.run_id),
                     ),
                 )
@@ -609,35 +446,11 @@ class SQLiteStore(Store):
                     added += 1
             before = conn.total_changes
             conn.executemany(
-                f"INSERT OR IGNORE INTO history ({_HISTORY_COLUMNS}) "
+                f"INSERT OR IGNORE INTO history ({HISTORY_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_history_row(h) for h in history],
+                [history_row(h) for h in history],
             )
             return added, conn.total_changes - before
-
-
-def fts_query(text: str, scope: dict[str, str] | None = None) -> str:
-    """An FTS5 query: any word of ``text`` (quoted, so none is syntax; stop-words dropped
-    unless nothing else is left) in the text or speaker, within the scope's tokens if known."""
-    words = query_words(text)
-    if not words:
-        return ""
-    match = "{text actor_id} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
-    if scope:
-        tokens = scope_tokens(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"))
-        match = f"scope_tokens : ({' AND '.join(tokens.split())}) AND {match}"
-    return match
-
-
-def scope_tokens(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
-    """One opaque FTS token per id that is set: a letter per field and a hash (digits only, so
-    no tokenizer or stemmer can split or alter it)."""
-    tokens = []
-    for letter, value in (("u", user_id), ("a", agent_id), ("r", run_id)):
-        if value is not None:
-            digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
-            tokens.append(f"s{letter}{int.from_bytes(digest, 'big')}")
-    return " ".join(tokens)
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
@@ -668,37 +481,3 @@ def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) ->
         candidates = candidates[part]
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order]
-
-
-def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _record_row(r: MemoryRecord) -> tuple[Any, ...]:
-    return (
-        r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
-        r.actor_id, r.role, r.memory_type, _json(r.metadata), r.valid_at, r.invalid_at,
-    )  # fmt: skip
-
-
-def _record(row: Sequence[Any]) -> MemoryRecord:
-    return MemoryRecord(
-        id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
-        user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
-        memory_type=row[10], metadata=json.loads(row[11]), valid_at=row[12], invalid_at=row[13],
-    )  # fmt: skip
-
-
-def _history(row: Sequence[Any]) -> HistoryRecord:
-    return HistoryRecord(
-        id=row[0], memory_id=row[1], old_memory=row[2], new_memory=row[3], event=row[4],
-        created_at=row[5], updated_at=row[6], is_deleted=bool(row[7]), actor_id=row[8],
-        role=row[9],
-    )  # fmt: skip
-
-
-def _history_row(h: HistoryRecord) -> tuple[Any, ...]:
-    return (
-        h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
-        int(h.is_deleted), h.actor_id, h.role,
-    )  # fmt: skip
