@@ -18,6 +18,7 @@ TOP_LEVEL_KEYS = [
     "embedder",
     "graph_store",
     "history_db_path",
+    "limits",
     "llm",
     "reranker",
     "vector_store",

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from engram.core.limits import Limits
 from engram.exceptions import ConfigurationError
+from engram.options import Options, describe_errors
 from engram.registry import get_registry
 
 __all__ = ["MemoryConfig", "ProviderConfig"]
 
 
-class ProviderConfig(BaseModel):
+class ProviderConfig(Options):
     """One provider block: ``{"provider": name, "config": {...}}``."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     provider: str
     config: Any = None
@@ -35,10 +37,8 @@ def _default_embedder() -> ProviderConfig:
     return ProviderConfig(provider="onnx")
 
 
-class MemoryConfig(BaseModel):
+class MemoryConfig(Options):
     """Everything ``Memory`` needs; every field has an offline default."""
-
-    model_config = ConfigDict(extra="forbid")
 
     vector_store: ProviderConfig = Field(default_factory=_default_store)
     embedder: ProviderConfig = Field(default_factory=_default_embedder)
@@ -53,6 +53,11 @@ class MemoryConfig(BaseModel):
     version: Literal["v1.0", "v1.1"] = "v1.1"
     custom_fact_extraction_prompt: str | None = None
     custom_update_memory_prompt: str | None = None
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="What one call may ask (text length, messages per add, metadata and "
+        "filter size, id length, limit); see the README's Limits section.",
+    )
 
     @model_validator(mode="after")
     def _validate_providers(self) -> MemoryConfig:
@@ -80,12 +85,8 @@ class MemoryConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except PydanticValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-                for err in e.errors()
-            )
             raise ConfigurationError(
-                f"invalid config: {problems}",
+                f"invalid config: {describe_errors(e)}",
                 config_source="dict",
                 suggestion=f"allowed top-level keys: {', '.join(sorted(cls.model_fields))}",
                 details={"allowed": sorted(cls.model_fields)},

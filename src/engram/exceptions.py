@@ -21,6 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The longest message an error keeps; a longer one (a caller's value pasted whole) is cut.
+MAX_MESSAGE_CHARS = 2000
+#: A string value longer than this is kept on a ValidationError as its prefix only.
+MAX_VALUE_CHARS = 200
+
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
@@ -48,6 +53,8 @@ class EngramError(Exception):
         suggestion: str | None = None,
         debug_info: dict[str, Any] | None = None,
     ) -> None:
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message)} characters, cut)"
         self.message = message
         self.error_code = error_code or self.default_code
         self.details = details or {}
@@ -82,6 +89,9 @@ class ValidationError(EngramError):
         debug_info: dict[str, Any] | None = None,
     ) -> None:
         self.field = field
+        # A 10 MB text stays with its caller: the error keeps its prefix.
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            value = value[:MAX_VALUE_CHARS] + "..."
         self.value = value
         self.expected = expected
         details = {"field": field, "expected": expected, **(details or {})}

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from engram.core.limits import shown
 from engram.exceptions import ConfigurationError
 
 __all__ = ["CATEGORIES", "Registry", "get_registry"]
@@ -59,7 +60,7 @@ class Registry:
                 f"{self.singular!r} block, or install a package that provides one"
             )
             raise ConfigurationError(
-                f"unknown {self.singular} provider {name!r}",
+                f"unknown {self.singular} provider {shown(name)}",
                 missing_field=f"{self.singular}.provider",
                 suggestion=suggestion,
                 details={"allowed": names},
@@ -83,7 +84,8 @@ class Registry:
             config = config.model_dump(exclude_unset=True)
         if not isinstance(config, dict):
             raise ConfigurationError(
-                f"{self.singular} {name!r}: config must be a dict, got {type(config).__name__}",
+                f"{self.singular} {shown(name)}: config must be a dict, "
+                f"got {type(config).__name__}",
                 missing_field=f"{self.singular}.config",
             )
         allowed = sorted(model.model_fields)
@@ -93,7 +95,8 @@ class Registry:
         unknown = sorted(set(config) - set(names))
         if unknown and model.model_config.get("extra") not in ("allow", "forbid"):
             raise ConfigurationError(
-                f"{self.singular} {name!r}: unknown config keys {', '.join(map(str, unknown))}",
+                f"{self.singular} {shown(name)}: unknown config keys "
+                f"{', '.join(shown(key) for key in unknown[:10])}",
                 missing_field=f"{self.singular}.config",
                 suggestion=f"allowed keys: {', '.join(allowed)}",
                 details={"allowed": allowed},
@@ -101,13 +104,11 @@ class Registry:
         try:
             return model.model_validate(config)
         except PydanticValidationError as e:
+            from engram.options import describe_errors
+
             allowed = sorted(model.model_fields)
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-                for err in e.errors()
-            )
             raise ConfigurationError(
-                f"{self.singular} {name!r}: invalid config: {problems}",
+                f"{self.singular} {shown(name)}: invalid config: {describe_errors(e)}",
                 missing_field=f"{self.singular}.config",
                 suggestion=f"allowed keys: {', '.join(allowed)}",
                 details={"allowed": allowed},
@@ -176,5 +177,8 @@ def get_registry(category: str) -> Registry:
     """The registry of ``category``: one of ``CATEGORIES``."""
     try:
         return _registries[category]
-    except KeyError:
-        raise ValueError(f"unknown provider category {category!r}") from None
+    except (KeyError, TypeError):
+        raise ConfigurationError(
+            f"unknown provider category {shown(category)}",
+            suggestion=f"use one of: {', '.join(CATEGORIES)}",
+        ) from None

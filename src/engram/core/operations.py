@@ -15,6 +15,7 @@ from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.extractor import extract_statements
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
 from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
+from engram.core.limits import DEFAULT_LIMITS, Limits, shown
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
     Change,
@@ -68,8 +69,10 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.version = version
+        self.limits = limits
         self.rerank_top_k = rerank_top_k
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
@@ -92,12 +95,13 @@ class Operations:
         timestamp: object = None,
     ) -> Flow[Result]:
         """Store messages as memories: as given, or inferred (LLM or offline extractor)."""
-        scope = scope_of(user_id, agent_id, run_id)
+        limits = self.limits
+        scope = scope_of(user_id, agent_id, run_id, limits=limits)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
-        custom_prompt = optional_str(prompt, "prompt")
-        meta = check_metadata(metadata)
-        parsed = parse_messages(messages)
+        custom_prompt = optional_str(prompt, "prompt", limits.max_text_chars)
+        meta = check_metadata(metadata, limits=limits)
+        parsed = parse_messages(messages, limits)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
@@ -226,7 +230,7 @@ class Operations:
 
     def get(self, memory_id: object) -> Flow[dict[str, Any]]:
         """One memory by id."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         if record is None:
             raise _not_found(memory_id)
@@ -244,7 +248,8 @@ class Operations:
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, check_limit(limit)))
+        count = check_limit(limit, most=self.limits.max_limit)
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
         return listing([memory_dict(r) for r in records], self.version)
 
     def search(
@@ -262,9 +267,10 @@ class Operations:
         explain: object = False,
     ) -> Flow[Result]:
         """A scope's memories most relevant to ``query``: hybrid search, best first."""
-        text = require_str(query, "query")
+        text = require_str(query, "query", self.limits.max_text_chars)
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count, minimum = check_limit(limit), check_threshold(threshold)
+        count = check_limit(limit, most=self.limits.max_limit)
+        minimum = check_threshold(threshold)
         show_parts = check_bool(explain, "explain")
         wants_rerank = check_bool(rerank, "rerank")
         if wants_rerank and self.rerank_top_k is None:
@@ -305,9 +311,9 @@ class Operations:
         self, memory_id: object, data: object, metadata: object = None
     ) -> Flow[dict[str, Any]]:
         """Replace a memory's text (and metadata when given), recording history."""
-        memory_id = require_str(memory_id, "memory_id")
-        text = require_str(data, "data")
-        meta = None if metadata is None else check_metadata(metadata)
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
+        text = require_str(data, "data", self.limits.max_text_chars)
+        meta = None if metadata is None else check_metadata(metadata, limits=self.limits)
         current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         if current is None:
             raise _not_found(memory_id)
@@ -318,7 +324,7 @@ class Operations:
 
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         yield StoreCall("apply", ([Delete(memory_id)], now_iso()))
         return {"message": "Memory deleted successfully!", "id": memory_id}
 
@@ -326,7 +332,7 @@ class Operations:
         self, *, user_id: object = None, agent_id: object = None, run_id: object = None
     ) -> Flow[dict[str, Any]]:
         """Erase every memory of a scope."""
-        scope = scope_of(user_id, agent_id, run_id)
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
         where = scope.as_filter()
         assert where is not None
         changes: list[Change] = yield StoreCall("apply", ([DeleteWhere(where)], now_iso()))
@@ -334,7 +340,7 @@ class Operations:
 
     def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
         """The memory's changes, oldest first."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
         if not rows:
             raise _not_found(memory_id)
@@ -352,8 +358,8 @@ class Operations:
         filters: object,
         include_invalidated: object,
     ) -> FilterNode | None:
-        parsed = parse_filters(filters)  # type: ignore[arg-type]
-        scope = scope_of(user_id, agent_id, run_id, parsed)
+        parsed = parse_filters(filters, self.limits)  # type: ignore[arg-type]
+        scope = scope_of(user_id, agent_id, run_id, parsed, self.limits)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         return conjoin(scope.as_filter(), parsed, live)
 
@@ -369,7 +375,7 @@ def embedding_text(text: str, actor: str | None) -> str:
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"no memory with id {shown(memory_id)}",
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

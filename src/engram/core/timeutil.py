@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from engram.core.limits import shown
 from engram.exceptions import ValidationError
 
 _EXPECTED = "a datetime, an ISO 8601 string or a Unix epoch number"
@@ -28,7 +29,7 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
         return _parse(value, field)
     except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
         raise ValidationError(
-            f"{field} is out of range once converted to UTC: {value!r}",
+            f"{field} is out of range once converted to UTC: {shown(value)}",
             field=field,
             value=value,
             expected=_EXPECTED,
@@ -51,9 +52,19 @@ def _parse(value: object, field: str) -> str:
             return to_iso(datetime.fromtimestamp(value, tz=UTC))
         except (OverflowError, OSError, ValueError) as e:
             raise ValidationError(
-                f"{field} is out of range: {value}", field=field, value=value, expected=_EXPECTED
+                f"{field} is out of range: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_EXPECTED,
             ) from e
     if isinstance(value, str):
+        if len(value) > 64:  # the longest ISO 8601 time is about 40 characters
+            raise ValidationError(
+                f"{field} is not an ISO 8601 time: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_EXPECTED,
+            )
         text = value.strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
@@ -61,7 +72,7 @@ def _parse(value: object, field: str) -> str:
             moment = datetime.fromisoformat(text)
         except ValueError as e:
             raise ValidationError(
-                f"{field} is not an ISO 8601 time: {value!r}",
+                f"{field} is not an ISO 8601 time: {shown(value)}",
                 field=field,
                 value=value,
                 expected=_EXPECTED,

@@ -14,25 +14,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.embedders.base import Embedder, Vectors
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-class OnnxEmbedderConfig(BaseModel):
+class OnnxEmbedderConfig(Options):
     """Options of the ``onnx`` embedder."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(default=MODEL_NAME, description="Only all-MiniLM-L6-v2 ships today.")
     model_path: str | None = Field(default=None, description="Another ONNX export of the model.")
     batch_size: int = Field(default=64, ge=1, le=1024)
     max_length: int = Field(default=256, ge=8, le=512, description="Tokens kept per text.")
-    threads: int | None = Field(default=None, ge=1, description="onnxruntime intra-op threads.")
+    threads: int | None = Field(
+        default=None, ge=1, le=1024, description="onnxruntime intra-op threads."
+    )
     spin: bool = Field(
         default=False,
         description="Let onnxruntime's threads spin between runs: slightly faster on an idle "

@@ -6,13 +6,13 @@ same effects as every operation, so ``Memory`` and ``AsyncMemory`` share it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from engram.options import Options
 
 
-class LLMRerankerConfig(BaseModel):
+class LLMRerankerConfig(Options):
     """Options of the ``llm`` reranker."""
-
-    model_config = ConfigDict(extra="forbid")
 
     top_k: int = Field(default=10, ge=1, le=50, description="How many results the LLM grades.")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.core.filters import And, Condition, FilterNode, scope_values
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
@@ -38,6 +38,7 @@ from engram.core.records import (
 )
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, StoreError
+from engram.options import Options
 from engram.paths import default_store_path
 from engram.stores.base import Store
 from engram.stores.sqlite import writes
@@ -61,16 +62,17 @@ from engram.stores.sqlite.vectors import SCOPE_COLUMNS, VectorCache
 VECTOR_LOG_KEPT = 100_000
 
 
-class SQLiteStoreConfig(BaseModel):
+class SQLiteStoreConfig(Options):
     """Options of the ``sqlite`` store."""
-
-    model_config = ConfigDict(extra="forbid")
 
     path: str | None = Field(
         default=None, description="The database file; default $ENGRAM_HOME/engram.db."
     )
     busy_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds to wait for another process's write lock."
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for another process's write lock.",
     )
 
 
