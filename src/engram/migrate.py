@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engram.exceptions import ConfigurationError
-from engram.paths import data_home
+from engram.paths import data_home, write_private
 from engram.registry import get_registry
 from engram.stores.base import Store
 from engram.stores.transfer import Transferable
@@ -131,8 +131,7 @@ def migrate(
                 done += read
                 state[table] = cursor
                 if state_path:
-                    state_path.parent.mkdir(parents=True, exist_ok=True)
-                    state_path.write_text(json.dumps(state))
+                    write_private(state_path, json.dumps(state))
                 if progress:
                     progress(table, done, total if table == "memories" else done)
     report = MigrationReport(

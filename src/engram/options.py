@@ -121,10 +121,12 @@ def config_problem(data: object) -> str | None:
 
 def describe_errors(error: PydanticValidationError) -> str:
     """pydantic's errors as ``key.path: message; ...``, never quoting the values."""
-    return "; ".join(
-        f"{'.'.join(_part(p) for p in err['loc']) or 'config'}: {err['msg']}"
-        for err in error.errors(include_input=False, include_url=False)[:10]
-    )
+    problems = []
+    for err in error.errors(include_input=False, include_url=False)[:10]:
+        message = err["msg"].removeprefix("Value error, ")
+        where = ".".join(_part(p) for p in err["loc"])
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
 
 
 def _part(part: object) -> str:

@@ -9,6 +9,7 @@ stay fast.
 
     engram postgres start|status|stop    a local PostgreSQL + pgvector server
     engram migrate --from SRC --to DST   copy memories, vectors and history between stores
+    engram doctor [PATH] [--repair | --salvage NEW]   check a SQLite store, and mend it
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import sys
 from collections.abc import Sequence
 
 from engram import __version__
-from engram.cli import migrate, postgres
+from engram.cli import doctor, migrate, postgres
 from engram.exceptions import EngramError
 
 __all__ = ["main"]
 
 #: The command groups, in the order ``engram --help`` lists them.
-COMMANDS = (postgres, migrate)
+COMMANDS = (postgres, migrate, doctor)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

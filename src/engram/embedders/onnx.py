@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from engram.embedders.base import Embedder, Vectors
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, ProviderError
 from engram.options import Options
 
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
@@ -78,7 +78,7 @@ class OnnxEmbedder(Embedder):
             from tokenizers import Tokenizer
 
             model_path = self._path
-            tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+            tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))  # ships inside engram
             tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
             tokenizer.enable_truncation(self.config.max_length)
             options = ort.SessionOptions()
@@ -89,12 +89,36 @@ class OnnxEmbedder(Embedder):
             spin = "1" if self.config.spin else "0"
             options.add_session_config_entry("session.intra_op.allow_spinning", spin)
             options.add_session_config_entry("session.inter_op.allow_spinning", spin)
-            session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
+            try:
+                session = ort.InferenceSession(
+                    str(model_path), options, providers=["CPUExecutionProvider"]
+                )
+            except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
+                raise ConfigurationError(
+                    f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
+                    f"({type(e).__name__}: {str(e)[:200]})",
+                    missing_field="embedder.config.model_path",
+                    suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2, or "
+                    "remove it to use the bundled model",
+                ) from e
             self._input_names = {i.name for i in session.get_inputs()}
+            self._check_model(session, model_path)
             self._tokenizer = tokenizer
             self._session = session
+
+    def _check_model(self, session: Any, model_path: Path) -> None:
+        """A model that loads must also take BERT's inputs and give 384-d token vectors."""
+        outputs = session.get_outputs()
+        width = outputs[0].shape[-1] if outputs and outputs[0].shape else None
+        needed = {"input_ids", "attention_mask"}
+        if not needed <= self._input_names or (isinstance(width, int) and width != 384):
+            raise ConfigurationError(
+                f"onnx embedder: {model_path} is not an export of {MODEL_NAME}: it takes "
+                f"{sorted(self._input_names)[:5]} and gives {width}-wide outputs, "
+                f"not input_ids and attention_mask to {self.dimension}-wide token vectors",
+                missing_field="embedder.config.model_path",
+                suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2",
+            )
 
     def _model_path(self) -> Path:
         if self.config.model_path:
@@ -123,12 +147,19 @@ class OnnxEmbedder(Embedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        size = self.config.batch_size
-        for start in range(0, len(order), size):
-            chunk = order[start : start + size]
-            out[chunk] = self._run([encodings[i] for i in chunk])
+        try:
+            encodings = self._tokenizer.encode_batch(list(texts))
+            order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+            size = self.config.batch_size
+            for start in range(0, len(order), size):
+                chunk = order[start : start + size]
+                out[chunk] = self._run([encodings[i] for i in chunk])
+        except Exception as e:  # onnxruntime or tokenizers failing on a model that loaded
+            raise ProviderError(
+                f"onnx embedder: the model failed to embed {len(texts)} texts "
+                f"({type(e).__name__}: {str(e)[:200]})",
+                suggestion="check model_path, or remove it to use the bundled model",
+            ) from e
         return out
 
     def _run(self, encodings: list[Any]) -> Vectors:

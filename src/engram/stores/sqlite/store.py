@@ -15,7 +15,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,11 +38,12 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, StoreError
 from engram.options import Options
-from engram.paths import default_store_path
+from engram.paths import default_store_path, expand, private_file
 from engram.stores.base import Store
 from engram.stores.sqlite import writes
-from engram.stores.sqlite.connections import Connections
+from engram.stores.sqlite.connections import DECODE_ERRORS, Connections, store_error
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.health import check_header, check_structure
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -84,7 +84,7 @@ class SQLiteStore(Connections, Store):
 
     def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
         self.config = config or SQLiteStoreConfig()
-        path = Path(self.config.path).expanduser() if self.config.path else None
+        path = expand(self.config.path, "vector_store.config.path") if self.config.path else None
         super().__init__(path, self.config.busy_timeout)
         self.dimension = 0
         self._vectors = VectorCache(0)
@@ -95,7 +95,9 @@ class SQLiteStore(Connections, Store):
         """Create or migrate the file and check it was made with this embedder."""
         if self.path is None:
             self.path = default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
+        private_file(self.path)
+        check_header(self.path)
         writer = self._connect()
         try:
             writer.execute("PRAGMA journal_mode = WAL")
@@ -110,11 +112,13 @@ class SQLiteStore(Connections, Store):
                     )
                 writer.execute("COMMIT")
             except BaseException:
-                writer.execute("ROLLBACK")
+                if writer.in_transaction:
+                    writer.execute("ROLLBACK")
                 raise
+            check_structure(writer, self.path)
         except sqlite3.Error as e:
             writer.close()
-            raise StoreError(f"cannot open the SQLite store at {self.path}: {e}") from e
+            raise store_error(e, self.path, "opening the store") from e
         except BaseException:
             writer.close()
             raise
@@ -193,7 +197,7 @@ class SQLiteStore(Connections, Store):
             row = conn.execute(
                 f"SELECT {COLUMNS} FROM memories WHERE id = ?", (memory_id,)
             ).fetchone()
-        return None if row is None else record_of(row)
+            return None if row is None else record_of(row)
 
     def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
         """Memories matching ``where``, newest first."""
@@ -204,7 +208,7 @@ class SQLiteStore(Connections, Store):
                 "ORDER BY created_at DESC, seq DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [record_of(row) for row in rows]
+            return [record_of(row) for row in rows]
 
     def count(self, where: FilterNode | None = None) -> int:
         """How many memories match ``where``."""
@@ -243,12 +247,13 @@ class SQLiteStore(Connections, Store):
                     f"SELECT {COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
                 )
             }
-        # A row another thread's newer snapshot put in the cache is not in ours: leave it out.
-        return [
-            (found[seq], float(scores[i]))
-            for seq, i in zip(wanted, top, strict=True)
-            if seq in found
-        ]
+            # A row another thread's newer snapshot put in the cache is not in ours: leave it
+            # out.
+            return [
+                (found[seq], float(scores[i]))
+                for seq, i in zip(wanted, top, strict=True)
+                if seq in found
+            ]
 
     def _score(
         self, conn: sqlite3.Connection, query: Vectors, seqs: npt.NDArray[np.int64]
@@ -289,7 +294,7 @@ class SQLiteStore(Connections, Store):
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
-        return [(record_of(row), float(row[-1])) for row in rows]
+            return [(record_of(row), float(row[-1])) for row in rows]
 
     def neighbours(
         self, memory_ids: Sequence[str], where: FilterNode | None
@@ -381,21 +386,30 @@ class SQLiteStore(Connections, Store):
                 f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
                 (memory_id,),
             ).fetchall()
-        return [history_of(row) for row in rows]
+            return [history_of(row) for row in rows]
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
     def stored_embedder(self) -> tuple[str, int] | None:
         """The embedder the file was made with, read without opening the store."""
         path = self.path or default_store_path()
-        if not path.exists():
+        if not path.exists() or not path.stat().st_size:
             return None
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-            try:
-                stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
-            except sqlite3.OperationalError:
+        check_header(path)
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as e:
+            raise store_error(e, path, "reading the store's embedder") from e
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if "engram_meta" not in tables:
                 return None
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+            stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
+            return (stored["embedder"], int(stored["dimension"])) if stored else None
+        except (sqlite3.Error, *DECODE_ERRORS) as e:
+            raise store_error(e, path, "reading the store's embedder") from e
+        finally:
+            conn.close()
 
     def export_memories(
         self, after: int, limit: int
@@ -407,7 +421,9 @@ class SQLiteStore(Connections, Store):
                 "JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
                 (after, limit),
             ).fetchall()
-        found = [(record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
+            found = [
+                (record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows
+            ]
         return found, rows[-1][-1] if rows else after
 
     def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
@@ -417,7 +433,7 @@ class SQLiteStore(Connections, Store):
                 f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after, limit),
             ).fetchall()
-        return [history_of(row) for row in rows], rows[-1][-1] if rows else after
+            return [history_of(row) for row in rows], rows[-1][-1] if rows else after
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
