@@ -83,6 +83,8 @@ COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
 HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
+#: Longest a pool keeps retrying a failed connection in the background.
+RECONNECT_SECONDS = 3.0
 
 
 def _drivers() -> Any:
@@ -130,7 +132,9 @@ class PostgresStore(PostgresTransfer, Store):
         conninfo = self.config.conninfo()
         timeout = self.config.connect_timeout
         try:
-            with psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout)) as conn:
+            with psycopg.connect(
+                conninfo, autocommit=True, connect_timeout=max(int(timeout), 1)
+            ) as conn:
                 with conn.transaction(), conn.cursor() as cur:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
                     migrate(cur, self.schema, dimension)
@@ -173,15 +177,24 @@ class PostgresStore(PostgresTransfer, Store):
         self.dimension = dimension
 
     def _pool_options(self, configure: Any) -> dict[str, Any]:
-        """What the sync pool and the async ones share."""
+        """What the sync pool and the async ones share.
+
+        A call waits ``pool_timeout`` (default ``connect_timeout``) for a connection, then
+        fails with a StoreError; every connection is checked as it is taken (a dead one,
+        after a server restart, is replaced, not handed out). The pool's own reconnection
+        attempts back off exponentially (1, 2, 4... s) and are abandoned after
+        ``RECONNECT_SECONDS``, so that once the server is back the next call connects at once
+        instead of waiting out a long backoff.
+        """
         timeout = self.config.connect_timeout
         return {
             "conninfo": self.config.conninfo(),
             "min_size": min(self.config.min_connections, self.config.max_connections),
             "max_size": self.config.max_connections,
-            "kwargs": {"autocommit": True, "connect_timeout": int(timeout)},
+            "kwargs": {"autocommit": True, "connect_timeout": max(int(timeout), 1)},
             "configure": configure,
-            "timeout": max(timeout, 30.0),
+            "timeout": self.config.pool_timeout or timeout,
+            "reconnect_timeout": min(RECONNECT_SECONDS, max(timeout, 1.0)),
         }
 
     def _sync_hnsw(self, cur: Cursor[Any], wanted: bool | None = None) -> None:
@@ -594,9 +607,30 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
 
 
 def _failed(error: Exception, what: str) -> StoreError:
+    """The StoreError of a psycopg error: an unreachable server says so, and what to do."""
+    text = str(error)[:500]
+    unreachable = type(error).__name__ in ("PoolTimeout", "OperationalError")
+    advice = (
+        "the PostgreSQL server cannot be reached (stopped, restarting, or the network): "
+        "retry once it is back; the store reconnects by itself"
+        if unreachable
+        else None
+    )
+    if what == "write" and unreachable:
+        # A connection lost while committing leaves the outcome unknown to us.
+        return StoreError(
+            f"the write failed, the server unreachable: {text}",
+            error_code="store_unreachable",
+            suggestion=f"{advice}; if the connection was lost while committing, the write may "
+            "have been applied: retry add with the same idempotency_key to be sure",
+        )
     if what == "write":
-        return StoreError(f"the write was rolled back: {error}", suggestion="nothing was written")
-    return StoreError(f"the {what} failed: {error}")
+        return StoreError(f"the write was rolled back: {text}", suggestion="nothing was written")
+    return StoreError(
+        f"the {what} failed: {text}",
+        error_code="store_unreachable" if unreachable else None,
+        suggestion=advice,
+    )
 
 
 def _on_asyncio() -> bool:
