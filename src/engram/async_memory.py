@@ -77,6 +77,7 @@ class AsyncMemory(MemoryBase):
         memory_type: str | None = None,
         prompt: str | None = None,
         timestamp: Timestamp | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """Store messages as memories.
 
@@ -91,13 +92,26 @@ class AsyncMemory(MemoryBase):
             memory_type: None, or ``"procedural_memory"`` (needs an LLM and agent_id).
             prompt: the prompt for procedural memory.
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
+            idempotency_key: a string naming this request (a uuid4, say). The add's writes
+                commit together with a record of the key; an add with the same key and scope
+                within 24 hours returns that first result and writes nothing, so a retry after
+                a timeout, a cancellation or a lost connection never stores anything twice.
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
             "usage"?}``; ``usage`` (token counts) when an LLM was asked.
 
+        Cancellation (a task cancelled, ``asyncio.wait_for`` or ``anyio.fail_after`` timing
+        out) may come before, during or after the transaction that writes the memories, and
+        the caller cannot tell which: the add may have committed all of its memories (never
+        some of them: the transaction is all or nothing). On SQLite the write runs in a worker
+        thread that finishes it even after the caller is cancelled. Retry with the same
+        ``idempotency_key`` to learn the outcome: it returns the committed result, or
+        performs the add once.
+
         Raises:
-            ValidationError: bad messages, ids, metadata or timestamp.
+            ValidationError: bad messages, ids, metadata or timestamp, or an idempotency_key
+                already used for a different request.
             ProviderError: the LLM's answer stayed unusable after retries (nothing written).
         """
         result = await run_async(
@@ -111,6 +125,7 @@ class AsyncMemory(MemoryBase):
                 memory_type=memory_type,
                 prompt=prompt,
                 timestamp=timestamp,
+                idempotency_key=idempotency_key,
             ),
             self._runtime,
         )

@@ -75,6 +75,7 @@ class Memory(MemoryBase):
         memory_type: str | None = None,
         prompt: str | None = None,
         timestamp: Timestamp | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """Store messages as memories.
 
@@ -89,13 +90,18 @@ class Memory(MemoryBase):
             memory_type: None, or ``"procedural_memory"`` (needs an LLM and agent_id).
             prompt: the prompt for procedural memory.
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
+            idempotency_key: a string naming this request (a uuid4, say). The add's writes
+                commit together with a record of the key; an add with the same key and scope
+                within 24 hours returns that first result and writes nothing, so a retry after
+                a timeout, a cancellation or a lost connection never stores anything twice.
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
             "usage"?}``; ``usage`` (token counts) when an LLM was asked.
 
         Raises:
-            ValidationError: bad messages, ids, metadata or timestamp.
+            ValidationError: bad messages, ids, metadata or timestamp, or an idempotency_key
+                already used for a different request.
             ProviderError: the LLM's answer stayed unusable after retries (nothing written).
         """
         result = run_sync(
@@ -109,6 +115,7 @@ class Memory(MemoryBase):
                 memory_type=memory_type,
                 prompt=prompt,
                 timestamp=timestamp,
+                idempotency_key=idempotency_key,
             ),
             self._runtime,
         )

@@ -87,7 +87,7 @@ class SQLiteBackend(Backend):
         with sqlite3.connect(self.path) as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("memories", "memories_fts", "vectors", "history")
+                for table in ("memories", "memories_fts", "vectors", "history", "idempotency")
             }
 
     def cleanup(self) -> None:
@@ -132,7 +132,7 @@ class PostgresBackend(Backend):
         with self._connect() as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {self.schema}.{table}").fetchone()[0]
-                for table in ("memories", "history")
+                for table in ("memories", "history", "idempotency")
             }
 
     def terminate_connections(self) -> int:
@@ -215,6 +215,9 @@ class AsyncDrivenStore(Store):
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         return cast("list[HistoryRecord]", self._call("history", memory_id))
+
+    def recall(self, token: str) -> tuple[str, list[Change]] | None:
+        return cast("tuple[str, list[Change]] | None", self._call("recall", token))
 
     def count(self, where: FilterNode | None = None) -> int:
         return cast(int, self._call("count", where))

@@ -22,8 +22,7 @@ from engram import AsyncMemory, ConfigurationError, Memory, StoreError, get_regi
 from engram.core.filters import parse_filters
 from engram.core.records import Insert, MemoryRecord
 from engram.embedders.onnx import OnnxEmbedder
-from engram.stores.postgres import schema, steps
-from engram.stores.postgres import store as store_module
+from engram.stores.postgres import connect, schema, steps
 from engram.stores.postgres.config import (
     DSN_ENV,
     PgVectorConfig,
@@ -239,7 +238,7 @@ def test_no_user_text_in_sql() -> None:
 def test_missing_drivers_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg_pool", None)
     with pytest.raises(ImportError, match=r"engram-recall\[postgres\]"):
-        store_module._drivers()
+        connect.drivers()
 
 
 def test_scope_equalities_can_use_the_partial_scope_indexes(

@@ -7,10 +7,11 @@ Validation, planning and result shaping happen here, once, for both ``Memory`` a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from engram.core import ranking, reranking
+from engram.core import idempotency, ranking, reranking
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.extractor import extract_statements
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
@@ -24,6 +25,7 @@ from engram.core.records import (
     HistoryRecord,
     Insert,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
     new_id,
@@ -93,16 +95,35 @@ class Operations:
         memory_type: object = None,
         prompt: object = None,
         timestamp: object = None,
+        idempotency_key: object = None,
     ) -> Flow[Result]:
-        """Store messages as memories: as given, or inferred (LLM or offline extractor)."""
+        """Store messages as memories: as given, or inferred (LLM or offline extractor).
+
+        With ``idempotency_key``, the add's writes commit with a record of the key, and a
+        later add with the same key (in the same scope) returns the recorded result and
+        writes nothing (``engram.core.idempotency``).
+        """
         limits = self.limits
         scope = scope_of(user_id, agent_id, run_id, limits=limits)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
         custom_prompt = optional_str(prompt, "prompt", limits.max_text_chars)
         meta = check_metadata(metadata, limits=limits)
+        key = optional_str(idempotency_key, "idempotency_key", limits.max_id_chars)
         parsed = parse_messages(messages, limits)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
+        asks_llm = kind == "procedural_memory" or (infer and self.has_llm)
+        remember = None
+        if key is not None:
+            token = idempotency.token(scope, key)
+            options = {"infer": infer, "memory_type": kind, "prompt": custom_prompt}
+            options["timestamp"] = when if timestamp is not None else None
+            fingerprint = idempotency.fingerprint(parsed, meta, options)
+            stored = yield StoreCall("recall", (token,))
+            if stored is not None:
+                changes = idempotency.replayed(stored, fingerprint, key)
+                return self._shaped(changes, Tally() if asks_llm else None)
+            remember = Remember(token, fingerprint, expires_before=idempotency.expiry())
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
             return MemoryRecord(
@@ -135,26 +156,53 @@ class Operations:
                     missing_field="llm",
                     suggestion='configure one: Memory.from_config({"llm": {...}})',
                 )
-            return (yield from self._add_procedural(parsed, custom_prompt, record))
+            return (yield from self._add_procedural(parsed, custom_prompt, record, remember))
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
-            return (yield from self._add_inferred(parsed, when, live_scope, record))
+            return (yield from self._add_inferred(parsed, when, live_scope, record, remember))
         if infer:
-            return (yield from self._add_offline(parsed, when, live_scope, record))
+            return (yield from self._add_offline(parsed, when, live_scope, record, remember))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
-        if not kept:
-            return listing([], self.version)
-        vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
-        ops: list[WriteOp] = [
-            Insert(record(m.content, m.name, m.role), vector)
-            for m, vector in zip(kept, vectors, strict=True)
-        ]
-        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
-        return listing([change_dict(c) for c in changes], self.version)
+        ops: list[WriteOp] = []
+        if kept:
+            vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
+            ops = [
+                Insert(record(m.content, m.name, m.role), vector)
+                for m, vector in zip(kept, vectors, strict=True)
+            ]
+        changes = yield from self._commit(ops, [], remember)
+        return self._shaped(changes)
+
+    def _commit(
+        self, ops: list[WriteOp], unchanged: Sequence[Change], remember: Remember | None
+    ) -> Flow[list[Change]]:
+        """Apply an add's writes in one transaction; its changes, then ``unchanged``.
+
+        With ``remember`` (an idempotency key) the transaction also records the changes under
+        the key, or, if the key was recorded meanwhile, writes nothing and returns those.
+        """
+        if remember is not None:
+            op = replace(remember, unchanged=tuple(unchanged))
+            recorded: list[Change] = yield StoreCall("apply", ([*ops, op], now_iso()))
+            return recorded
+        changes: list[Change] = []
+        if ops:
+            changes = yield StoreCall("apply", (ops, now_iso()))
+        return [*changes, *unchanged]
+
+    def _shaped(self, changes: list[Change], tally: Tally | None = None) -> Result:
+        """add()'s result: one item per change, and ``usage`` when an LLM was asked."""
+        items = [change_dict(c) for c in changes]
+        return listing(items, self.version) if tally is None else self._with_usage(items, tally)
 
     def _add_inferred(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
         tally = Tally()
@@ -163,19 +211,24 @@ class Operations:
         facts: list[str] = []
         if talk:
             facts = yield from extract_facts(talk, when, self.fact_prompt, tally)
-        changes: list[Change] = []
+        ops: list[WriteOp] = []
+        unchanged: list[Change] = []
         if facts:
             vectors = yield Embed(tuple(facts))
             plan = yield from plan_updates(
                 facts, vectors, live_scope, record, when, self.update_prompt, tally
             )
-            if plan.ops:
-                changes = yield StoreCall("apply", (plan.ops, now_iso()))
-            changes = changes + plan.unchanged
-        return self._with_usage([change_dict(c) for c in changes], tally)
+            ops, unchanged = list(plan.ops), list(plan.unchanged)
+        changes = yield from self._commit(ops, unchanged, remember)
+        return self._shaped(changes, tally)
 
     def _add_offline(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
         if not self._said_no_llm:
@@ -185,11 +238,11 @@ class Operations:
             )
             self._said_no_llm = True
         statements = extract_statements(parsed, when)
-        if not statements:
-            return listing([], self.version)
-        vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
+        if not statements:
+            return self._shaped((yield from self._commit(ops, [], remember)))
+        vectors = yield Embed(tuple(s.text for s in statements))
         kept: list[int] = []
         for i, (statement, vector) in enumerate(zip(statements, vectors, strict=True)):
             if any(float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY for j in kept):
@@ -204,22 +257,23 @@ class Operations:
             kept.append(i)
             new = record(statement.text, statement.message.name, statement.message.role)
             ops.append(Insert(new, vector, unique=True))
-        changes: list[Change] = []
-        if ops:
-            changes = yield StoreCall("apply", (ops, now_iso()))
-        changes += unchanged.values()
-        return listing([change_dict(c) for c in changes], self.version)
+        changes = yield from self._commit(ops, list(unchanged.values()), remember)
+        return self._shaped(changes)
 
     def _add_procedural(
-        self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
+        self,
+        parsed: list[Message],
+        custom_prompt: str | None,
+        record: NewRecord,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """One LLM call summarises the conversation into one procedural memory."""
         tally = Tally()
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
         ops: list[WriteOp] = [Insert(record(summary), vectors[0])]
-        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
-        return self._with_usage([change_dict(c) for c in changes], tally)
+        changes = yield from self._commit(ops, [], remember)
+        return self._shaped(changes, tally)
 
     def _with_usage(self, items: list[dict[str, Any]], tally: Tally) -> Result:
         """``listing`` plus the LLM calls' token ``usage`` (v1.1 only: v1.0 is a bare list)."""

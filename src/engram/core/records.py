@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from engram.core.filters import FilterNode
@@ -95,7 +96,25 @@ class DeleteWhere:
     where: FilterNode
 
 
-WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere
+@dataclass(frozen=True, slots=True)
+class Remember:
+    """Make this batch idempotent under ``token`` (an ``add`` with an idempotency key).
+
+    Inside the batch's transaction, before anything else, the store looks the token up: if a
+    batch already committed under it, nothing is written and ``apply`` returns that batch's
+    changes as recorded (``fingerprint`` must match, or the key was reused for another
+    request: ValidationError). Otherwise the batch is applied and its changes, followed by
+    ``unchanged`` (the add's NONE events), are recorded under the token in the same
+    transaction, and returned. Tokens recorded before ``expires_before`` are deleted.
+    """
+
+    token: str
+    fingerprint: str
+    unchanged: tuple[Change, ...] = ()
+    expires_before: str = ""
+
+
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | Remember
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +125,36 @@ class Change:
     memory_id: str
     old: MemoryRecord | None
     new: MemoryRecord | None
+
+
+def changes_to_json(changes: list[Change]) -> str:
+    """``changes`` as JSON (every field of their records), for a store to keep."""
+    return json.dumps(
+        [
+            {
+                "event": c.event,
+                "memory_id": c.memory_id,
+                "old": None if c.old is None else asdict(c.old),
+                "new": None if c.new is None else asdict(c.new),
+            }
+            for c in changes
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def changes_from_json(text: str) -> list[Change]:
+    """The changes ``changes_to_json`` wrote."""
+    return [
+        Change(
+            item["event"],
+            item["memory_id"],
+            None if item["old"] is None else MemoryRecord(**item["old"]),
+            None if item["new"] is None else MemoryRecord(**item["new"]),
+        )
+        for item in json.loads(text)
+    ]
 
 
 def text_hash(text: str) -> str:

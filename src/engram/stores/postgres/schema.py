@@ -67,6 +67,19 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX history_memory ON {schema}.history (memory_id, seq)",
         ),
     ),
+    (
+        "0002_idempotency",
+        (
+            # add()'s idempotency keys, as in the SQLite store.
+            """CREATE TABLE {schema}.idempotency (
+                token text PRIMARY KEY,
+                fingerprint text NOT NULL,
+                changes jsonb NOT NULL,
+                created_at text COLLATE "C" NOT NULL
+            )""",
+            "CREATE INDEX idempotency_created ON {schema}.idempotency (created_at)",
+        ),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.

@@ -24,8 +24,6 @@ stand in for exact counts.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,7 +31,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
 from engram.core.records import (
     Change,
@@ -43,6 +40,7 @@ from engram.core.records import (
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
     history_for,
@@ -51,9 +49,13 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
 from engram.stores.base import Store
+from engram.stores.postgres import idempotency
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.connect import drivers as _drivers
+from engram.stores.postgres.connect import on_asyncio, store_error
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.idempotency import lock_key
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
@@ -87,26 +89,6 @@ COPY_MIN_ROWS = 32
 RECONNECT_SECONDS = 3.0
 
 
-def _drivers() -> Any:
-    """psycopg and psycopg_pool, imported on first use (with pgvector's adapters)."""
-    try:
-        import pgvector.psycopg  # noqa: F401
-        import psycopg
-        import psycopg_pool
-    except ImportError as e:
-        raise ImportError(
-            f"the postgres store needs psycopg, psycopg_pool and pgvector ({e}); "
-            f"install them with: {install_hint('postgres')}"
-        ) from e
-    return psycopg, psycopg_pool
-
-
-def _lock_key(*parts: str | None) -> int:
-    """A signed 64-bit advisory lock key for ``parts``."""
-    digest = hashlib.md5(repr(parts).encode("utf-8"), usedforsecurity=False).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 class PostgresStore(PostgresTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
@@ -121,6 +103,7 @@ class PostgresStore(PostgresTransfer, Store):
         self._closed = False
         self._t = f"{self.schema}.memories"
         self._h = f"{self.schema}.history"
+        self._i = f"{self.schema}.idempotency"
         self._async_pools = LoopPool(self._make_async_pool)
         self._avgdl = AvgdlCache()
 
@@ -136,7 +119,7 @@ class PostgresStore(PostgresTransfer, Store):
                 conninfo, autocommit=True, connect_timeout=max(int(timeout), 1)
             ) as conn:
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(self.schema),))
                     migrate(cur, self.schema, dimension)
                     cur.execute(f"SELECT key, value FROM {self.schema}.engram_meta")
                     stored = dict(cur.fetchall())
@@ -244,7 +227,7 @@ class PostgresStore(PostgresTransfer, Store):
             with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
-            raise _failed(e, what) from e
+            raise store_error(e, what) from e
 
     def _run(self, plan: Plan[T], what: str = "write") -> T:
         """Run ``plan`` in one transaction."""
@@ -253,7 +236,7 @@ class PostgresStore(PostgresTransfer, Store):
 
     async def call_async(self, method: str, *args: Any) -> Any:
         """Run ``method`` on the event loop through psycopg's async API (asyncio only)."""
-        if method not in _PLANS or not _on_asyncio():
+        if method not in _PLANS or not on_asyncio():
             return await super().call_async(method, *args)
         psycopg = _drivers()[0]
         self._checked_pool()
@@ -263,7 +246,7 @@ class PostgresStore(PostgresTransfer, Store):
             async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
-            raise _failed(e, _PLANS[method]) from e
+            raise store_error(e, _PLANS[method]) from e
 
     def _make_async_pool(self, configure: Any) -> AsyncConnectionPool[Any]:
         psycopg_pool = _drivers()[1]
@@ -287,9 +270,16 @@ class PostgresStore(PostgresTransfer, Store):
         return self._run(self._apply(ops, now))
 
     def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        remember = next((op for op in ops if isinstance(op, Remember)), None)
+        if remember is not None:
+            replay = yield from idempotency.recorded(self._i, self.schema, remember)
+            if replay is not None:
+                return replay
         changes: list[Change] = []
         pending: list[Insert] = []
         for op in ops:
+            if isinstance(op, Remember):
+                continue  # recorded below, once the batch's changes are known
             if isinstance(op, Insert) and not op.unique:
                 self._check_vector(op.vector)
                 pending.append(op)
@@ -311,7 +301,9 @@ class PostgresStore(PostgresTransfer, Store):
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-        return changes
+        if remember is None:
+            return changes
+        return (yield from idempotency.record(self._i, remember, changes, now))
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -328,7 +320,7 @@ class PostgresStore(PostgresTransfer, Store):
     def _insert_unique(self, op: Insert) -> Plan[Change]:
         r = op.record
         self._check_vector(op.vector)
-        key = _lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
+        key = lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
         yield Execute("SELECT pg_advisory_xact_lock(%s)", (key,), "none")
         row = yield Execute(
             f"SELECT {COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
@@ -405,7 +397,7 @@ class PostgresStore(PostgresTransfer, Store):
         self._run(self._reset())
 
     def _reset(self) -> Plan[None]:
-        yield Execute(f"TRUNCATE {self._t}, {self._h}", (), "none")
+        yield Execute(f"TRUNCATE {self._t}, {self._h}, {self._i}", (), "none")
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -571,6 +563,13 @@ class PostgresStore(PostgresTransfer, Store):
             found[memory_id] = (pair[0], pair[1])
         return found
 
+    def recall(self, token: str) -> tuple[str, list[Change]] | None:
+        """The fingerprint and changes recorded under an idempotency token, or None."""
+        return self._run(self._recall(token), "read")
+
+    def _recall(self, token: str) -> Plan[tuple[str, list[Change]] | None]:
+        return (yield from idempotency.recall(self._i, token))
+
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         return self._run(self._history(memory_id), "read")
@@ -594,6 +593,7 @@ _PLANS = {
     "keyword_search": "keyword search",
     "neighbours": "read",
     "history": "read",
+    "recall": "read",
 }
 
 
@@ -604,42 +604,6 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
     elif rows:
         marks = ", ".join(["%s"] * len(rows[0]))
         yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
-
-
-def _failed(error: Exception, what: str) -> StoreError:
-    """The StoreError of a psycopg error: an unreachable server says so, and what to do."""
-    text = str(error)[:500]
-    unreachable = type(error).__name__ in ("PoolTimeout", "OperationalError")
-    advice = (
-        "the PostgreSQL server cannot be reached (stopped, restarting, or the network): "
-        "retry once it is back; the store reconnects by itself"
-        if unreachable
-        else None
-    )
-    if what == "write" and unreachable:
-        # A connection lost while committing leaves the outcome unknown to us.
-        return StoreError(
-            f"the write failed, the server unreachable: {text}",
-            error_code="store_unreachable",
-            suggestion=f"{advice}; if the connection was lost while committing, the write may "
-            "have been applied: retry add with the same idempotency_key to be sure",
-        )
-    if what == "write":
-        return StoreError(f"the write was rolled back: {text}", suggestion="nothing was written")
-    return StoreError(
-        f"the {what} failed: {text}",
-        error_code="store_unreachable" if unreachable else None,
-        suggestion=advice,
-    )
-
-
-def _on_asyncio() -> bool:
-    """Whether an asyncio event loop runs this code (psycopg's async API needs one)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:

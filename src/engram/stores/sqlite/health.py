@@ -54,6 +54,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "memories_fts_idx",
         "memories_fts_docsize",
         "memories_fts_config",
+        "idempotency",
     ),
     "index": (
         "memories_user",
@@ -62,6 +63,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "memories_hash",
         "memories_scope",
         "history_memory",
+        "idempotency_created",
     ),
     "trigger": (
         "memories_vector_delete",
@@ -75,7 +77,14 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     ),
 }
 #: The tables that hold data: a damaged page in one of them loses rows.
-DATA_TABLES = ("engram_meta", "engram_migrations", "memories", "vectors", "history")
+DATA_TABLES = (
+    "engram_meta",
+    "engram_migrations",
+    "memories",
+    "vectors",
+    "history",
+    "idempotency",
+)
 #: Tables whose content is derived from the memory rows (the full-text index, the vector log).
 DERIVED_TABLES = (
     "memories_fts",

@@ -107,6 +107,20 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             END""",
         ),
     ),
+    (
+        "0003_idempotency",
+        (
+            # add()'s idempotency keys: the token of a key in its scope, a digest of the
+            # request, and the changes it made (JSON), written in the add's transaction.
+            """CREATE TABLE idempotency (
+                token TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                changes TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX idempotency_created ON idempotency (created_at)",
+        ),
+    ),
 ]
 
 

@@ -31,8 +31,10 @@ from engram.core.records import (
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
+    changes_from_json,
     history_for,
 )
 from engram.embedders.base import Vectors
@@ -145,6 +147,11 @@ class SQLiteStore(Connections, Store):
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction."""
         with self._write() as conn:
+            remember = next((op for op in ops if isinstance(op, Remember)), None)
+            if remember is not None:
+                recorded = writes.recorded(conn, remember)
+                if recorded is not None:
+                    return recorded
             changes: list[Change] = []
             for op in ops:
                 if isinstance(op, Insert):
@@ -157,6 +164,8 @@ class SQLiteStore(Connections, Store):
                     changes.append(writes.invalidate(conn, op, now))
                 elif isinstance(op, DeleteWhere):
                     changes.extend(writes.delete_where(conn, op.where))
+                elif isinstance(op, Remember):
+                    continue  # recorded below, once the batch's changes are known
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
@@ -171,6 +180,8 @@ class SQLiteStore(Connections, Store):
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
                 (VECTOR_LOG_KEPT,),
             )
+            if remember is not None:
+                return writes.remember(conn, remember, changes, now)
             return changes
 
     def _blob(self, vector: Vectors) -> bytes:
@@ -187,6 +198,7 @@ class SQLiteStore(Connections, Store):
             conn.execute("DELETE FROM memories")
             conn.execute("DELETE FROM vectors")
             conn.execute("DELETE FROM history")
+            conn.execute("DELETE FROM idempotency")
             conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
     # -- reads -------------------------------------------------------------------------------
@@ -378,6 +390,14 @@ class SQLiteStore(Connections, Store):
             )
             for memory_id, (before, after) in wanted.items()
         }
+
+    def recall(self, token: str) -> tuple[str, list[Change]] | None:
+        """The fingerprint and changes recorded under an idempotency token, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, changes FROM idempotency WHERE token = ?", (token,)
+            ).fetchone()
+            return None if row is None else (row[0], changes_from_json(row[1]))
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""

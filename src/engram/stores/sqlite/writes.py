@@ -6,12 +6,16 @@ import sqlite3
 from dataclasses import replace
 
 from engram.core.filters import FilterNode
+from engram.core.idempotency import replayed
 from engram.core.records import (
     Change,
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
+    changes_from_json,
+    changes_to_json,
     text_hash,
 )
 from engram.exceptions import MemoryNotFoundError
@@ -99,3 +103,27 @@ def fetch_one(conn: sqlite3.Connection, memory_id: str) -> tuple[MemoryRecord, i
             suggestion="check the id; get_all() lists the memories of a scope",
         )
     return record_of(row), row[-1]
+
+
+def recorded(conn: sqlite3.Connection, op: Remember) -> list[Change] | None:
+    """The changes recorded under ``op``'s token, if an add with it committed already."""
+    row = conn.execute(
+        "SELECT fingerprint, changes FROM idempotency WHERE token = ?", (op.token,)
+    ).fetchone()
+    if row is None:
+        return None
+    return replayed((row[0], changes_from_json(row[1])), op.fingerprint)
+
+
+def remember(
+    conn: sqlite3.Connection, op: Remember, changes: list[Change], now: str
+) -> list[Change]:
+    """Record the batch's changes (and the add's NONE events) under ``op``'s token."""
+    every = [*changes, *op.unchanged]
+    conn.execute(
+        "INSERT INTO idempotency (token, fingerprint, changes, created_at) VALUES (?, ?, ?, ?)",
+        (op.token, op.fingerprint, changes_to_json(every), now),
+    )
+    if op.expires_before:
+        conn.execute("DELETE FROM idempotency WHERE created_at < ?", (op.expires_before,))
+    return every
