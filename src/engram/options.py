@@ -50,6 +50,7 @@ class Options(BaseModel):
         if _VALIDATING.get():  # inside another model: the outermost one reports
             super().__init__(**data)
             return
+        _check_keys(type(self).__name__, data)
         token = _VALIDATING.set(True)
         try:
             super().__init__(**data)
@@ -66,6 +67,8 @@ class Options(BaseModel):
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         """pydantic's ``model_validate``; nested models leave their errors to this one."""
+        if isinstance(obj, Mapping):
+            _check_keys(cls.__name__, obj)
         token = _VALIDATING.set(True)
         try:
             return super().model_validate(obj, *args, **kwargs)
@@ -79,6 +82,27 @@ class Options(BaseModel):
         if problem:
             raise ValueError(problem)
         return data
+
+
+def _check_keys(model: str, data: Mapping[Any, Any]) -> None:
+    """Refuse keys pydantic cannot take: not strings (it would pass them to ``__init__`` as
+    keywords, a TypeError) or not encodable (a UnicodeEncodeError in pydantic's core)."""
+    for key in data:
+        if not isinstance(key, str):
+            problem = f"a key that is not a string ({shown(key)})"
+        elif "\x00" in key or _unencodable(key):
+            problem = f"a key that is not valid Unicode ({shown(key)})"
+        else:
+            continue
+        raise ConfigurationError(f"{model}: {problem}", config_source=model)
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def config_problem(data: object) -> str | None:
@@ -111,7 +135,9 @@ def config_problem(data: object) -> str | None:
                 return f"{where} holds more than 10000 items"
             if isinstance(item, Mapping):
                 for key, value in item.items():
-                    label = key if isinstance(key, str) and len(key) <= 60 else shown(key)
+                    if not isinstance(key, str):
+                        return f"{where} has a key that is not a string ({shown(key)})"
+                    label = key if len(key) <= 60 else shown(key)
                     stack.append((key, f"{path}.{label}".lstrip(".") + " (key)", depth + 1))
                     stack.append((value, f"{path}.{label}".lstrip("."), depth + 1))
             else:
