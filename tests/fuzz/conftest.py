@@ -30,6 +30,7 @@ settings.register_profile(
 settings.register_profile(
     "deep",
     max_examples=3000,
+    derandomize=False,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -92,15 +93,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     examples = settings.default.max_examples if settings.default else "?"
     write(f"fuzz ({examples} examples per test, bound {BOUND_SECONDS} s):")
     total = Tally()
-    seen = sorted(
-        {
-            u.split(":")[0] + ":" + u.split(":")[1] + ":" + u.split(":")[2][:80]
-            for t in TALLIES.values()
-            for u in t.unexpected
-        }
-    )
-    for u in seen[:40]:
-        write("   UNEXPECTED " + u)
     for name, found in sorted(TALLIES.items()):
         write(
             f"  {name}: {found.calls} calls, {found.returned} returned, "
@@ -116,3 +108,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"  total: {total.calls} calls, {len(total.unexpected)} non-EngramError exceptions, "
         f"{len(total.slow)} calls past {BOUND_SECONDS} s (slowest {total.slowest:.2f} s)"
     )
+    for line in sorted({found[:160] for found in total.unexpected})[:20]:
+        write(f"  not an EngramError: {line}")
+    for line in total.slow[:20]:
+        write(f"  past the bound: {line}")
