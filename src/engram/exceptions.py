@@ -55,10 +55,10 @@ class EngramError(Exception):
     ) -> None:
         if len(message) > MAX_MESSAGE_CHARS:
             message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message)} characters, cut)"
-        self.message = message
+        self.message = _printable(message)
         self.error_code = error_code or self.default_code
         self.details = details or {}
-        self.suggestion = suggestion
+        self.suggestion = None if suggestion is None else _printable(suggestion)
         self.debug_info = debug_info or {}
         super().__init__(message)
 
@@ -220,6 +220,16 @@ class ProviderError(EngramError):
     """A provider failed in a way none of the other errors describe."""
 
     default_code = "provider_error"
+
+
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate escaped (``\\ud800``): a message that quotes a caller's
+    invalid string must still print, log and encode as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 #: mem0's name for the base class, for code that catches it. Shadows the builtin: import it

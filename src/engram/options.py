@@ -137,7 +137,7 @@ def config_problem(data: object) -> str | None:
                 for key, value in item.items():
                     if not isinstance(key, str):
                         return f"{where} has a key that is not a string ({shown(key)})"
-                    label = key if len(key) <= 60 else shown(key)
+                    label = key if len(key) <= 60 and key.isprintable() else shown(key)
                     stack.append((key, f"{path}.{label}".lstrip(".") + " (key)", depth + 1))
                     stack.append((value, f"{path}.{label}".lstrip("."), depth + 1))
             else:

@@ -176,8 +176,10 @@ _registries = {category: Registry(category, builtins) for category, builtins in 
 def get_registry(category: str) -> Registry:
     """The registry of ``category``: one of ``CATEGORIES``."""
     try:
+        if not isinstance(category, str):  # a caller's object may not even hash
+            raise KeyError(category)
         return _registries[category]
-    except (KeyError, TypeError):
+    except KeyError:
         raise ConfigurationError(
             f"unknown provider category {shown(category)}",
             suggestion=f"use one of: {', '.join(CATEGORIES)}",
