@@ -249,3 +249,9 @@ def test_the_api_refuses_each_hostile_value_with_a_validation_error(memory: Memo
         with pytest.raises(ValidationError) as info:
             call()
         assert info.value.field and len(str(info.value)) < 700
+
+
+def test_messages_that_quote_invalid_text_still_print_and_encode() -> None:
+    error = ValidationError("bad key '\ud800x'", field="k", suggestion="not '\udc80'")
+    assert "\\ud800" in error.message and "\\udc80" in (error.suggestion or "")
+    str(error).encode("utf-8")
