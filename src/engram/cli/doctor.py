@@ -139,7 +139,12 @@ class _Lazy:
             if self._config is not None:
                 import json
 
-                block = json.loads(Path(self._config).read_text())
+                try:
+                    block = json.loads(Path(self._config).read_text())
+                except (OSError, ValueError) as e:
+                    raise ConfigurationError(
+                        f"cannot read the config {self._config}: {e}", config_source=self._config
+                    ) from e
                 block = block.get("embedder", block) if isinstance(block, dict) else None
                 if not isinstance(block, dict) or "provider" not in block:
                     raise ConfigurationError(f"{self._config} names no embedder")

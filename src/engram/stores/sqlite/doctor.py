@@ -67,11 +67,17 @@ def backup(path: Path) -> Path:
     """Copy the store file (and its WAL, if any) next to it; the copy's path."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     copy = path.with_name(f"{path.name}.bak-{stamp}")
-    shutil.copy2(path, copy)
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        shutil.copy2(wal, copy.with_name(copy.name + "-wal"))
-    copy.chmod(0o600)
+    try:
+        shutil.copy2(path, copy)
+        copy.chmod(FILE_MODE)
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():
+            shutil.copy2(wal, copy.with_name(copy.name + "-wal"))
+    except OSError as e:
+        raise StoreError(
+            f"cannot copy {path} aside before repairing it: {e.strerror or e}",
+            suggestion="free disk space next to the file, or copy it yourself first",
+        ) from e
     return copy
 
 
@@ -227,6 +233,9 @@ def salvage(
             except DECODE_ERRORS:
                 result.lost_memories += 1
                 continue
+            if not _whole(record):  # a row read back with damaged values
+                result.lost_memories += 1
+                continue
             batch.append((record, _vector(conn, seq, dimension)))
             if len(batch) >= BATCH:
                 flush()
@@ -243,6 +252,20 @@ def salvage(
         if history:
             result.history += target.import_rows([], history)[1]
     return result
+
+
+def _whole(record: MemoryRecord) -> bool:
+    """Whether a record read from a damaged file still has the types a store writes."""
+    required = (record.id, record.text, record.hash, record.created_at, record.updated_at)
+    optional = (
+        record.user_id, record.agent_id, record.run_id, record.actor_id, record.role,
+        record.memory_type, record.valid_at, record.invalid_at,
+    )  # fmt: skip
+    return (
+        all(isinstance(value, str) for value in required)
+        and all(value is None or isinstance(value, str) for value in optional)
+        and isinstance(record.metadata, dict)
+    )
 
 
 def _vector(conn: sqlite3.Connection, seq: int, dimension: int) -> Vectors | None:
