@@ -255,3 +255,10 @@ def test_messages_that_quote_invalid_text_still_print_and_encode() -> None:
     error = ValidationError("bad key '\ud800x'", field="k", suggestion="not '\udc80'")
     assert "\\ud800" in error.message and "\\udc80" in (error.suggestion or "")
     str(error).encode("utf-8")
+
+
+def test_a_long_query_keeps_its_first_64_distinct_words() -> None:
+    from engram.core.keywords import MAX_QUERY_WORDS, query_words
+
+    words = query_words(" ".join(f"word{i}" for i in range(10_000)) + " word3")
+    assert len(words) == MAX_QUERY_WORDS == 64 and words[:2] == ["word0", "word1"]
