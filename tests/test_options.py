@@ -99,3 +99,8 @@ def test_unwritable_places_are_store_errors(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot create"):
         private_file(tmp_path / "file" / "x.db")
     assert private_file(tmp_path / "new.db") and not private_file(tmp_path / "new.db")
+
+
+def test_a_directory_is_no_store_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="is a directory"):
+        Memory({"vector_store": {"provider": "sqlite", "config": {"path": str(tmp_path)}}})

@@ -105,7 +105,11 @@ class Connections:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
-            conn.execute("PRAGMA query_only = 1")
+            try:
+                conn.execute("PRAGMA query_only = 1")
+            except sqlite3.Error as e:
+                conn.close()
+                raise store_error(e, self.path, "opening a reader") from e
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)

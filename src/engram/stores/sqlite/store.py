@@ -97,6 +97,12 @@ class SQLiteStore(Connections, Store):
         """Create or migrate the file and check it was made with this embedder."""
         if self.path is None:
             self.path = default_store_path()
+        if self.path.is_dir():
+            raise ConfigurationError(
+                f"the store path {self.path} is a directory",
+                missing_field="vector_store.config.path",
+                suggestion=f"give a file path, such as {self.path / 'engram.db'}",
+            )
         # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
         private_file(self.path)
         check_header(self.path)
