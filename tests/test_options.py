@@ -101,6 +101,8 @@ def test_unwritable_places_are_store_errors(tmp_path: Path) -> None:
     assert private_file(tmp_path / "new.db") and not private_file(tmp_path / "new.db")
 
 
-def test_a_directory_is_no_store_path(tmp_path: Path) -> None:
+def test_a_directory_or_a_device_is_no_store_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="is a directory"):
         Memory({"vector_store": {"provider": "sqlite", "config": {"path": str(tmp_path)}}})
+    with pytest.raises(ConfigurationError, match="not a regular file"):
+        Memory({"vector_store": {"provider": "sqlite", "config": {"path": "/dev/null"}}})

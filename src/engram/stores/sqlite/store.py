@@ -97,11 +97,12 @@ class SQLiteStore(Connections, Store):
         """Create or migrate the file and check it was made with this embedder."""
         if self.path is None:
             self.path = default_store_path()
-        if self.path.is_dir():
+        if self.path.exists() and not self.path.is_file():  # a directory, a device, a FIFO
+            kind = "a directory" if self.path.is_dir() else "not a regular file"
             raise ConfigurationError(
-                f"the store path {self.path} is a directory",
+                f"the store path {self.path} is {kind}",
                 missing_field="vector_store.config.path",
-                suggestion=f"give a file path, such as {self.path / 'engram.db'}",
+                suggestion=f"give the path of a file, such as {self.path.parent / 'engram.db'}",
             )
         # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
         private_file(self.path)
