@@ -58,9 +58,15 @@ def private_dir(directory: Path) -> Path:
     """Create ``directory`` and any missing parent as ``0700``; existing ones are kept."""
     missing = []
     current = directory
-    while not current.exists() and current != current.parent:
-        missing.append(current)
-        current = current.parent
+    try:
+        while not current.exists() and current != current.parent:
+            missing.append(current)
+            current = current.parent
+    except OSError as e:  # a name too long, a component that is a file...
+        raise StoreError(
+            f"cannot create the directory {str(directory)[:300]}: {e.strerror or e}",
+            suggestion="choose another path",
+        ) from e
     for path in reversed(missing):
         try:
             os.mkdir(path, DIRECTORY_MODE)

@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngramError as e:
         print(f"engram: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a path the file system refuses (too long, not a directory, ...)
+        print(f"engram: {e.strerror or e}: {str(e.filename)[:300]}", file=sys.stderr)
+        return 1
     return status
 
 

@@ -13,8 +13,10 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 from __future__ import annotations
 
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,13 +99,7 @@ class SQLiteStore(Connections, Store):
         """Create or migrate the file and check it was made with this embedder."""
         if self.path is None:
             self.path = default_store_path()
-        if self.path.exists() and not self.path.is_file():  # a directory, a device, a FIFO
-            kind = "a directory" if self.path.is_dir() else "not a regular file"
-            raise ConfigurationError(
-                f"the store path {self.path} is {kind}",
-                missing_field="vector_store.config.path",
-                suggestion=f"give the path of a file, such as {self.path.parent / 'engram.db'}",
-            )
+        _check_path(self.path)
         # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
         private_file(self.path)
         check_header(self.path)
@@ -496,6 +492,26 @@ class SQLiteStore(Connections, Store):
                 [history_row(h) for h in history],
             )
             return added, conn.total_changes - before
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a path that is not, and cannot become, a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:  # too long, a component not a directory, no permission...
+        raise StoreError(
+            f"cannot use the store path {str(path)[:300]}: {e.strerror or e}",
+            suggestion="give the path of a file in a directory you can write",
+        ) from e
+    if not stat.S_ISREG(mode):  # a directory, a device, a FIFO
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigurationError(
+            f"the store path {path} is {kind}",
+            missing_field="vector_store.config.path",
+            suggestion=f"give the path of a file, such as {path.parent / 'engram.db'}",
+        )
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
