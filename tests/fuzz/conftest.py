@@ -1,7 +1,8 @@
 """The fuzz suite's settings, its tally of calls, and the report printed at the end of the run.
 
-Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default: a few hundred examples per test, a
-minute or two in all on 2 cores) and ``deep`` (thousands per test, for a local run). Every
+Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default: 120 examples per test, two minutes or
+so in all on 2 cores) and ``deep`` (3,000 fresh examples per test, or
+``ENGRAM_FUZZ_EXAMPLES``, for a local run). Every
 call is timed against ``BOUND_SECONDS`` (``ENGRAM_FUZZ_BOUND`` overrides it); the counts are
 printed after the run (calls, EngramErrors, anything else raised, calls past the bound).
 """
@@ -29,7 +30,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "deep",
-    max_examples=3000,
+    max_examples=int(os.environ.get("ENGRAM_FUZZ_EXAMPLES", "3000")),
     derandomize=False,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -101,7 +102,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"  {name}: {found.calls} calls, {found.returned} returned, "
             f"{found.engram_errors} EngramError, {len(found.unexpected)} other exceptions, "
             f"{len(found.slow)} past the bound, slowest {found.slowest:.2f} s "
-            f"({found.slowest_call})"
+            f"({found.slowest_call[:300]})"
         )
         total.calls += found.calls
         total.unexpected += found.unexpected
@@ -114,4 +115,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for line in sorted({found[:160] for found in total.unexpected})[:20]:
         write(f"  not an EngramError: {line}")
     for line in total.slow[:20]:
-        write(f"  past the bound: {line}")
+        write(f"  past the bound: {line[:600]}")

@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engram import AsyncMemory, Memory
+from engram.core.limits import shown
 from engram.embedders.onnx import OnnxEmbedder
 from tests.fuzz import strategies as s
 from tests.fuzz.conftest import Tally
@@ -185,7 +186,9 @@ def one_call(t: Target, tally: Tally, data: st.DataObject) -> None:
         args, kwargs = (), scope
     else:
         args, kwargs = (), {}
-    result = tally.call(method, lambda: t.call(method, *args, **kwargs))
+    described = ", ".join([*map(shown, args), *(f"{k}={shown(v)}" for k, v in kwargs.items())])
+    label = f"{method}({described[:400]})"
+    result = tally.call(label, lambda: t.call(method, *args, **kwargs))
     if method == "add" and isinstance(result, dict):
         t.ids.extend(item["id"] for item in result["results"])
 
