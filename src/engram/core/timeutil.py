@@ -27,6 +27,8 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
     """Normalise a caller-supplied time to the stored format."""
     try:
         return _parse(value, field)
+    except ValidationError:
+        raise
     except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
         raise ValidationError(
             f"{field} is out of range once converted to UTC: {shown(value)}",
