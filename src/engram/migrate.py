@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engram.exceptions import ConfigurationError
-from engram.paths import data_home, write_private
+from engram.paths import data_home, expand, write_private
 from engram.registry import get_registry
 from engram.stores.base import Store
 from engram.stores.transfer import Transferable
@@ -56,7 +56,7 @@ def store_from_spec(spec: str) -> Store:
     if spec.startswith(("postgresql://", "postgres://")):
         store: Store = stores.create("postgres", {"dsn": spec})
         return store
-    path = Path(spec).expanduser()
+    path = expand(spec, "store")
     if path.suffix != ".json":
         store = stores.create("sqlite", {"path": str(path)})
         return store

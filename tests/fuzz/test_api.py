@@ -210,3 +210,43 @@ def test_hostile_calls_fail_typed_fast_and_leave_the_store_consistent(
 
         calls()
     assert tally.calls and not tally.unexpected
+
+
+def nested(depth: int, leaf: Any, key: str = "a") -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = {key: value}
+    return value
+
+
+#: The hostile calls the issue reported, named: each must fail typed, and fast.
+KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("search", ("x",), {"user_id": "u", "filters": nested(1000, {"k": 1}, "NOT")}),
+    ("add", ("x",), {"user_id": "u", "metadata": nested(990, 1)}),
+    ("add", ("x",), {"user_id": "\ud800"}),
+    ("add", ("x\udfff",), {"user_id": "u"}),
+    ("add", ("x",), {"user_id": "u", "metadata": {"k": "\ud800"}}),
+    ("get", ("\udc80",), {}),
+    ("get_all", (), {"user_id": "u", "limit": 10**30}),
+    ("get_all", (), {"user_id": "u", "filters": {"n": 2**70}}),
+    ("search", ("x",), {"user_id": "u", "filters": {"n": {"gt": float("inf")}}}),
+    ("add", (s.HUGE_TEXT,), {"user_id": "u"}),
+    ("search", (s.HUGE_TEXT,), {"user_id": "u"}),
+    ("add", ([{"role": "user", "content": "hi"}] * 10_000,), {"user_id": "u"}),
+    ("update", ("id", s.HUGE_TEXT), {}),
+    ("add", ("x",), {"user_id": "u", "timestamp": 10**30}),
+    ("delete_all", (), {"user_id": "u" * 100_000}),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_reported_hostile_calls_fail_typed_and_fast(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, tally: Tally
+) -> None:
+    with target(kind, request, tmp_path) as t:
+        for method, args, kwargs in KNOWN:
+            call = functools.partial(t.call, method, *args, **kwargs)
+            result = tally.call(method, call)
+            assert result is None, f"{method} accepted a hostile call"
+        t.check()
+    assert tally.engram_errors == len(KNOWN) and not tally.unexpected

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from engram import Memory
@@ -86,6 +86,12 @@ def run(argv: list[str]) -> Any:
 
 def test_hostile_command_lines_exit_with_a_status(place: Path, tally: Tally) -> None:
     @given(argv=commands)
+    @example(argv=["doctor", "~no_such_user_engram/x.db"])
+    @example(argv=["doctor", "healthy.db", "--salvage", "~no_such_user_engram/x.db"])
+    @example(argv=["migrate", "--from", "~no_such_user_engram/x.db", "--to", "new.db"])
+    @example(argv=["doctor", "x" * 5000])
+    @example(argv=["doctor", "x\udcff.db"])
+    @example(argv=["postgres", "status", "--dir", "x" * 5000])
     def command(argv: list[str]) -> None:
         status = tally.call(f"engram {argv[0] if argv else ''}", lambda: run(argv))
         assert status in (0, 1, 2, 3, None), status

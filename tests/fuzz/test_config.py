@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from engram import AsyncMemory, Memory, MemoryConfig, get_registry
@@ -96,12 +96,27 @@ def configs(tmp: Path) -> st.SearchStrategy[Any]:
     return st.builds(lambda base, extra: {**extra, **base}, known, unknown)
 
 
+def sqlite(options: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    """A config of the sqlite store with ``options`` (a path in ``tmp`` unless given)."""
+    return {
+        "vector_store": {"provider": "sqlite", "config": {"path": str(tmp / "e.db"), **options}}
+    }
+
+
 def test_hostile_configs_fail_typed_and_fast(
     tmp_path: Path, tally: Tally, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENGRAM_POSTGRES_DSN", "postgresql://nobody@127.0.0.1:1/none")
 
     @given(config=configs(tmp_path), shell=st.sampled_from(["Memory", "from_config", "Async"]))
+    @example(sqlite({"busy_timeout": float("inf")}, tmp_path), "Memory")
+    @example(sqlite({"path": str(tmp_path / "a\x00b.db")}, tmp_path), "Memory")
+    @example(sqlite({"path": str(tmp_path / "\ud800.db")}, tmp_path), "from_config")
+    @example(sqlite({"path": "~no_such_user_engram/x.db"}, tmp_path), "Async")
+    @example(sqlite({"path": "/dev/null"}, tmp_path), "Memory")
+    @example({"embedder": {"provider": "onnx", "config": {"model_path": "/etc/passwd"}}}, "Memory")
+    @example({"limits": {"max_filter_depth": 10**30}}, "Memory")
+    @example(sqlite({"busy_timeout": 1e300}, tmp_path), "Memory")
     def build(config: Any, shell: str) -> None:
         def make() -> Any:
             if shell == "Memory":

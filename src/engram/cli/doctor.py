@@ -36,16 +36,16 @@ def register(commands: Any) -> None:
 
 def _doctor(args: argparse.Namespace) -> int:
     from engram.exceptions import ConfigurationError
-    from engram.paths import default_store_path
+    from engram.paths import default_store_path, expand
     from engram.stores.sqlite import health
 
-    path = (args.path or default_store_path()).expanduser()
+    path = expand(str(args.path), "path") if args.path else default_store_path()
     if not path.is_file():
         raise ConfigurationError(f"no store file at {path}", suggestion="give the store's path")
     for warning in permission_warnings(path):
         print(f"warning: {warning}")
     if args.salvage:
-        return _salvage(path, args.salvage, args.config)
+        return _salvage(path, expand(str(args.salvage), "--salvage"), args.config)
     report = health.inspect(path)
     _print(report)
     if report.ok:
