@@ -67,6 +67,18 @@ class OnnxEmbedder(Embedder):
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    def preload(self) -> None:
+        """Load the tokenizer and the ONNX session in a background thread (once).
+
+        onnxruntime builds the session with the GIL released, so a command that opens its
+        store and loads its vectors meanwhile overlaps the two; ``embed_batch`` waits for it.
+        """
+        if self._session is None and self._loader is None:
+            self._loader = threading.Thread(target=self._load, name="engram-onnx-load")
+            self._loader.daemon = True
+            self._loader.start()
 
     def _load(self) -> None:
         """Load the tokenizer and the ONNX session, once (lazily, on first use)."""
