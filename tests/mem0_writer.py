@@ -1,9 +1,9 @@
 """Write a store with mem0 itself (the ``mem0ai`` package), offline; run as a subprocess.
 
 ``python -m tests.mem0_writer OUT.json qdrant PATH HISTORY COLLECTION`` (or ``pgvector DSN``)
-adds memories with ``infer=False`` (no LLM; OPENAI_API_KEY may be a dummy), updates and deletes some, and writes to OUT.json
-what mem0 itself then shows: every memory (``get_all`` per scope) and every history. mem0
-needs an embedder: this one hashes words into 32 dimensions, so nothing is downloaded (engram
+adds memories with ``infer=False`` (no LLM; OPENAI_API_KEY may be a dummy), updates and
+deletes some, and writes to OUT.json what mem0 itself then shows: every memory (``get_all``
+per scope) and every history. mem0 needs an embedder: this one hashes words into 32 dimensions, so nothing is downloaded (engram
 embeds again on import anyway). A subprocess keeps mem0's import-time side effects (its
 telemetry switch, its ``~/.mem0`` directory) away from the test process.
 """
@@ -15,8 +15,8 @@ import sys
 import zlib
 from typing import Any, Literal
 
-from mem0 import Memory  # type: ignore[import-untyped]
-from mem0.embeddings.base import EmbeddingBase  # type: ignore[import-untyped]
+from mem0 import Memory
+from mem0.embeddings.base import EmbeddingBase
 
 DIMS = 32
 
@@ -39,8 +39,8 @@ def main(out: str, kind: str, location: str, history: str, collection: str) -> N
         store = {"provider": "qdrant", "config": {"path": location, "embedding_model_dims": DIMS,
                  "collection_name": collection}}  # fmt: skip
     else:
-        store = {"provider": "pgvector", "config": {"connection_string": location,
-                 "embedding_model_dims": DIMS, "hnsw": False, "collection_name": collection}}  # fmt: skip
+        options = {"connection_string": location, "embedding_model_dims": DIMS, "hnsw": False}
+        store = {"provider": "pgvector", "config": {**options, "collection_name": collection}}
     m = Memory.from_config({
         "vector_store": store,
         "embedder": {"provider": "openai", "config": {"embedding_dims": DIMS}},

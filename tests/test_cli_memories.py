@@ -30,9 +30,7 @@ from tests.conftest import store_config
 
 
 @pytest.fixture
-def run(
-    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Any:
+def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
     """``run(*argv)`` -> (status, stdout, stderr), on this test's store, 120 columns wide."""
     monkeypatch.setenv("COLUMNS", "120")
 
@@ -49,15 +47,17 @@ def test_add_search_list_get_update_history_delete(run: Any) -> None:
                          "--user", "alice", "--metadata", '{"category": "life"}')  # fmt: skip
     assert status == 0 and out.splitlines()[0].split() == ["EVENT", "ID", "MEMORY"]
     assert out.count("ADD") == 2
-    status, out, _ = run("add", "--user", "alice", "--json", "--messages",
-                         '[{"role": "user", "content": "Bob plays the cello", "name": "Bob"}]')  # fmt: skip
+    message = '[{"role": "user", "content": "Bob plays the cello", "name": "Bob"}]'
+    status, out, _ = run("add", "--user", "alice", "--json", "--messages", message)
     added = json.loads(out)["results"][0]
     assert status == 0 and added["event"] == "ADD"
 
     status, out, _ = run("search", "where does Ana live?", "--user", "alice", "--json")
     hits = json.loads(out)["results"]
     assert status == 0 and hits[0]["memory"] == "My sister Ana lives in Lisbon"
-    status, out, _ = run("search", "where does Ana live?", "--user", "alice", "--explain", "-n", "2")
+    status, out, _ = run(
+        "search", "where does Ana live?", "--user", "alice", "--explain", "-n", "2"
+    )
     lines = out.splitlines()
     assert "SEMANTIC" in lines[0] and "LEXICAL" in lines[0] and len(lines) == 3
     assert "My sister Ana lives in" in lines[1]

@@ -147,9 +147,16 @@ def _qdrant_points(path: str, collection: str) -> Iterator[tuple[str, dict[str, 
     try:
         offset: Any = None
         while True:
-            points, offset = client.scroll(
-                collection, limit=_PAGE, offset=offset, with_payload=True, with_vectors=False
-            )
+            try:
+                points, offset = client.scroll(
+                    collection, limit=_PAGE, offset=offset, with_payload=True, with_vectors=False
+                )
+            except ValueError as e:  # qdrant-client's "Collection ... not found"
+                raise ConfigurationError(
+                    f"mem0's Qdrant store at {path}: {e}",
+                    config_source=path,
+                    suggestion="check the path and --collection (mem0's collection_name)",
+                ) from e
             for point in points:
                 yield str(point.id), dict(point.payload or {})
             if offset is None:
