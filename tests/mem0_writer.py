@@ -3,9 +3,10 @@
 ``python -m tests.mem0_writer OUT.json qdrant PATH HISTORY COLLECTION`` (or ``pgvector DSN``)
 adds memories with ``infer=False`` (no LLM; OPENAI_API_KEY may be a dummy), updates and
 deletes some, and writes to OUT.json what mem0 itself then shows: every memory (``get_all``
-per scope) and every history. mem0 needs an embedder: this one hashes words into 32 dimensions, so nothing is downloaded (engram
-embeds again on import anyway). A subprocess keeps mem0's import-time side effects (its
-telemetry switch, its ``~/.mem0`` directory) away from the test process.
+per scope) and every history. mem0 needs an embedder: this one hashes words into 32
+dimensions, so nothing is downloaded (engram embeds again on import anyway). A subprocess
+keeps mem0's import-time side effects (its telemetry switch, its ``~/.mem0`` directory) away
+from the test process.
 """
 
 from __future__ import annotations
