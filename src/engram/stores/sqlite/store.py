@@ -225,7 +225,7 @@ class SQLiteStore(Connections, Store):
                 scores = self._score(conn, query, seqs)
             else:
                 with self._vectors.lock:
-                    self._vectors.refresh(conn)
+                    self._vectors.refresh(conn, scope[0])
                     rows = self._vectors.select(*scope)
                     seqs = self._vectors.seqs[rows]
                     scores = self._vectors.scores(query, rows)
@@ -336,7 +336,7 @@ class SQLiteStore(Connections, Store):
             wanted: dict[str, tuple[int | None, int | None]] = {}
             by_scope: dict[tuple[str | None, ...], npt.NDArray[np.int64]] = {}
             with self._vectors.lock:
-                self._vectors.refresh(conn)
+                self._vectors.refresh(conn, scope)
                 for memory_id, seq, *ids in rows:
                     exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
                     if any(exact.get(c) != v for c, v in scope.items()):

@@ -1,0 +1,134 @@
+"""Cold start: how long a fresh ``engram search "..." --user u`` process takes, and where it goes.
+
+    python bench/cold_start.py [--memories 10000] [--runs 9] [--store PATH]
+
+Builds (once, or reuses ``--store``) a SQLite store of ``--memories`` memories through
+``Memory.add`` (real embeddings; 100 users), then:
+
+1. runs ``python -m engram search "<query>" --user <u>`` as a fresh process ``--runs`` times,
+   each for another user and query, and prints the median wall time (the figure the target
+   is about: under 0.6 s at 10k memories);
+2. runs an instrumented child ``--runs`` times that does the same steps one after another
+   (no overlap) and times each: interpreter start, imports, opening the store, loading the
+   ONNX session and tokenizer, embedding the query, loading the scope's vectors, the search;
+3. the same with the whole store's vectors loaded (the cache before this work).
+
+Timings on shared cores swing with load: the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = (
+    "coffee tea lisbon porto nurse climbing guitar sister brother dog cat book movie garden "
+    "travel work bike paris berlin pasta sushi concert piano marathon chess painting"
+).split()
+
+PHASES = r"""
+import sys, time, json
+t0 = time.perf_counter()
+import engram.cli
+from engram.cli.common import open_memory, store_block
+t1 = time.perf_counter()
+import argparse
+args = argparse.Namespace(config=None, store=sys.argv[1])
+m = open_memory(args)
+t2 = time.perf_counter()
+inner = m.embedder.inner
+inner._load()
+t3 = time.perf_counter()
+vector = m.embedder.embed_batch([sys.argv[2]])[0]
+t4 = time.perf_counter()
+store = m.store
+scope = {"user_id": sys.argv[3]} if sys.argv[4] == "scope" else None
+with store._read() as conn, store._vectors.lock:
+    store._vectors.refresh(conn, scope)
+t5 = time.perf_counter()
+m.search(sys.argv[2], user_id=sys.argv[3], limit=10)
+t6 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "open store": t2 - t1, "onnx load": t3 - t2,
+                  "embed query": t4 - t3, "vector cache": t5 - t4, "search": t6 - t5,
+                  "rows cached": len(store._vectors)}))
+"""
+
+
+def build(path: Path, memories: int) -> None:
+    """A store of ``memories`` memories over 100 users, added through the public API."""
+    from engram import Memory
+
+    config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+    with Memory(config) as m:
+        per_user = max(memories // 100, 1)
+        for user in range(100):
+            texts = [
+                f"user{user} note {i}: I like {WORDS[(i * 7 + user) % len(WORDS)]} and "
+                f"{WORDS[(i * 3 + user * 5) % len(WORDS)]} on weekends"
+                for i in range(per_user)
+            ]
+            m.add([{"role": "user", "content": t} for t in texts], user_id=f"u{user}",
+                  infer=False)  # fmt: skip
+
+
+def median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memories", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--store", type=Path, default=None, help="reuse (or build) this store")
+    args = parser.parse_args()
+    path = args.store or Path(tempfile.mkdtemp(prefix="engram-cold-")) / "engram.db"
+    if not path.exists():
+        started = time.perf_counter()
+        build(path, args.memories)
+        print(f"built {args.memories} memories in {time.perf_counter() - started:.0f} s: {path}")
+    env = {**os.environ, "COLUMNS": "120"}
+    queries = [(f"what does user{u} like on weekends?", f"u{u}") for u in range(0, 100, 7)]
+
+    def wall(argv: list[str]) -> float:
+        started = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        took = time.perf_counter() - started
+        if done.returncode:
+            raise SystemExit(done.stderr)
+        return took
+
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    bare = [wall([sys.executable, "-c", "pass"]) for _ in range(args.runs)]
+    cli = []
+    for i in range(args.runs):
+        query, user = queries[i % len(queries)]
+        cli.append(wall([sys.executable, "-m", "engram", "search", query, "--user", user,
+                         "--store", str(path)]))  # fmt: skip
+    print(f"engram search, fresh process, median of {args.runs}: {median_ms(cli)} "
+          f"(min {min(cli) * 1000:.0f}, max {max(cli) * 1000:.0f}); bare interpreter "
+          f"{median_ms(bare)}")
+    for mode in ("scope", "whole"):
+        phases: dict[str, list[float]] = {}
+        for i in range(args.runs):
+            query, user = queries[i % len(queries)]
+            done = subprocess.run([sys.executable, "-c", PHASES, str(path), query, user, mode],
+                                  capture_output=True, text=True, env=env, check=True)  # fmt: skip
+            for key, value in json.loads(done.stdout).items():
+                phases.setdefault(key, []).append(value)
+        rows = phases.pop("rows cached")
+        total = sum(statistics.median(v) for v in phases.values())
+        print(f"phases one after another, vectors of the {mode} ({rows[0]:.0f} rows), "
+              f"medians: " + ", ".join(f"{k} {median_ms(v)}" for k, v in phases.items())
+              + f"; sum {total * 1000:.0f} ms")  # fmt: skip
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
