@@ -111,9 +111,11 @@ def main() -> None:
         query, user = queries[i % len(queries)]
         cli.append(wall([sys.executable, "-m", "engram", "search", query, "--user", user,
                          "--store", str(path)]))  # fmt: skip
-    print(f"engram search, fresh process, median of {args.runs}: {median_ms(cli)} "
-          f"(min {min(cli) * 1000:.0f}, max {max(cli) * 1000:.0f}); bare interpreter "
-          f"{median_ms(bare)}")
+    print(
+        f"engram search, fresh process, median of {args.runs}: {median_ms(cli)} "
+        f"(min {min(cli) * 1000:.0f}, max {max(cli) * 1000:.0f}); bare interpreter "
+        f"{median_ms(bare)}"
+    )
     for mode in ("scope", "whole"):
         phases: dict[str, list[float]] = {}
         for i in range(args.runs):

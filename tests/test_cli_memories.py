@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from engram import Memory
-from engram.cli import main
+from engram.cli import main, parser
 from engram.cli.common import (
     CONFIGURATION,
     FAILURE,
@@ -263,3 +265,18 @@ class _Renamed(OnnxEmbedder):
 
     def embed_batch(self, texts: Any) -> Any:
         return self.inner.embed_batch(texts)
+
+
+def test_every_command_line_of_the_readme_parses() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    lines = [
+        line.split(" #", 1)[0].split(" < ", 1)[0].split(" > ", 1)[0]
+        for block in re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+        for line in block.splitlines()
+        if line.startswith("engram ")
+    ]
+    assert len(lines) >= 20
+    for line in lines:
+        args = parser().parse_args(shlex.split(line)[1:])  # SystemExit on a bad line
+        assert callable(args.run), line

@@ -29,6 +29,7 @@ from engram.core.portable import (
     Tally,
     check_header,
     dumps,
+    encode,
     header,
     parse_history,
     parse_memory,
@@ -109,8 +110,7 @@ def export(
             if not lines:
                 break
             for line in lines:
-                tally.add(line)
-                yield dumps(line)
+                yield encode(line, tally)
             done += len(lines)
             if progress:
                 progress(label, done, max(total, done) if label == "memories" else done)

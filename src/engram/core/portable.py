@@ -16,10 +16,11 @@ A file is one JSON object per line::
     {"type": "end", "memories": N, "history": N, "entities": N, "relations": N,
      "checksum": "sha256:<hex>"}
 
-Every key of a memory or history line is always present (null when unset). The checksum is
-a SHA-256 over the data lines in file order, each as canonical JSON (sorted keys, no spaces,
-UTF-8) without its ``vector``, followed by a newline: an export with vectors and one without
-have the same checksum, and so do a store and the store it was imported into.
+Every key of a memory or history line is always present (null when unset); data lines are
+written with sorted keys. The checksum is a SHA-256 over the data lines in file order, each as
+canonical JSON (sorted keys, no spaces, UTF-8) without its ``vector``, followed by a newline:
+an export with vectors and one without have the same checksum, and so do a store and the
+store it was imported into.
 A reader accepts any version up to ``VERSION`` and ignores keys it does not know.
 """
 
@@ -117,6 +118,21 @@ def dumps(line: Mapping[str, Any]) -> str:
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
+def canonical(line: Mapping[str, Any]) -> str:
+    """What the checksum reads of a data line: sorted keys, no spaces, no ``vector``."""
+    body = {k: v for k, v in line.items() if k != "vector"} if "vector" in line else line
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def encode(line: Mapping[str, Any], tally: Tally) -> str:
+    """A data line as written (canonical, its vector last: "vector" sorts after every other
+    key), folded into ``tally`` on the way; one JSON encoding per line."""
+    text = canonical(line)
+    tally.add_canonical(line["type"], text)
+    vector = line.get("vector")
+    return text if vector is None else f'{text[:-1]},"vector":"{vector}"}}'
+
+
 @dataclass
 class Tally:
     """Counts and the running checksum of the data lines of one file."""
@@ -126,10 +142,12 @@ class Tally:
 
     def add(self, line: Mapping[str, Any]) -> None:
         """Count ``line`` and fold it into the checksum."""
-        self.counts[line["type"]] += 1
-        body = {k: v for k, v in line.items() if k != "vector"}
-        canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        self._sha.update(canonical.encode("utf-8") + b"\n")
+        self.add_canonical(line["type"], canonical(line))
+
+    def add_canonical(self, kind: str, text: str) -> None:
+        """Count a line of type ``kind`` whose canonical form is ``text``."""
+        self.counts[kind] += 1
+        self._sha.update(text.encode("utf-8") + b"\n")
 
     @property
     def checksum(self) -> str:
