@@ -1,6 +1,6 @@
 """Cold start: how long a fresh ``engram search "..." --user u`` process takes, and where it goes.
 
-    python bench/cold_start.py [--memories 10000] [--runs 9] [--store PATH]
+    python bench/cold_start.py [--memories 10000] [--runs 9] [--store PATH] [--baseline SRC]
 
 Builds (once, or reuses ``--store``) a SQLite store of ``--memories`` memories through
 ``Memory.add`` (real embeddings; 100 users), then:
@@ -11,9 +11,13 @@ Builds (once, or reuses ``--store``) a SQLite store of ``--memories`` memories t
 2. runs an instrumented child ``--runs`` times that does the same steps one after another
    (no overlap) and times each: interpreter start, imports, opening the store, loading the
    ONNX session and tokenizer, embedding the query, loading the scope's vectors, the search;
-3. the same with the whole store's vectors loaded (the cache before this work).
+3. the same with the whole store's vectors loaded (the cache before this work);
+4. with ``--baseline SRC`` (another checkout's ``src``, e.g. before this work), a fresh
+   process that does ``Memory(config).search(...)`` with this code and with that one,
+   alternately, for a ratio measured in one run.
 
-Timings on shared cores swing with load: the load average is printed with the figures.
+Wall and CPU time (user + system) of each process are printed; timings on shared cores swing
+with load, so the load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,6 +66,13 @@ print(json.dumps({"imports": t1 - t0, "open store": t2 - t1, "onnx load": t3 - t
 """
 
 
+API = (
+    "import sys; from engram import Memory; "
+    "m = Memory({'vector_store': {'provider': 'sqlite', 'config': {'path': sys.argv[1]}}}); "
+    "m.search(sys.argv[2], user_id=sys.argv[3], limit=10)"
+)
+
+
 def build(path: Path, memories: int) -> None:
     """A store of ``memories`` memories over 100 users, added through the public API."""
     from engram import Memory
@@ -87,6 +99,7 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--store", type=Path, default=None, help="reuse (or build) this store")
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout's src")
     args = parser.parse_args()
     path = args.store or Path(tempfile.mkdtemp(prefix="engram-cold-")) / "engram.db"
     if not path.exists():
@@ -96,10 +109,17 @@ def main() -> None:
     env = {**os.environ, "COLUMNS": "120"}
     queries = [(f"what does user{u} like on weekends?", f"u{u}") for u in range(0, 100, 7)]
 
-    def wall(argv: list[str]) -> float:
+    cpu: list[float] = []
+
+    def wall(argv: list[str], extra: dict[str, str] | None = None) -> float:
+        """Run ``argv``; its wall time (its CPU time is appended to ``cpu``)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, env={**env, **(extra or {})},
+                              check=False)  # fmt: skip
         took = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode:
             raise SystemExit(done.stderr)
         return took
@@ -107,15 +127,29 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     bare = [wall([sys.executable, "-c", "pass"]) for _ in range(args.runs)]
     cli = []
+    cpu.clear()
     for i in range(args.runs):
         query, user = queries[i % len(queries)]
         cli.append(wall([sys.executable, "-m", "engram", "search", query, "--user", user,
                          "--store", str(path)]))  # fmt: skip
-    print(
-        f"engram search, fresh process, median of {args.runs}: {median_ms(cli)} "
-        f"(min {min(cli) * 1000:.0f}, max {max(cli) * 1000:.0f}); bare interpreter "
-        f"{median_ms(bare)}"
-    )
+    print(f"engram search, fresh process, median of {args.runs}: {median_ms(cli)} wall "
+          f"(min {min(cli) * 1000:.0f}, max {max(cli) * 1000:.0f}), {median_ms(cpu)} CPU; "
+          f"bare interpreter {median_ms(bare)}")  # fmt: skip
+    if args.baseline:
+        timed: dict[str, tuple[list[float], list[float]]] = {"this": ([], []), "base": ([], [])}
+        for i in range(args.runs):
+            query, user = queries[i % len(queries)]
+            for name, extra in (("this", {}), ("base", {"PYTHONPATH": str(args.baseline)})):
+                cpu.clear()
+                took = wall([sys.executable, "-c", API, str(path), query, user], extra)
+                timed[name][0].append(took)
+                timed[name][1].append(cpu[0])
+        for name, (walls, cpus) in timed.items():
+            label = "this checkout" if name == "this" else f"baseline {args.baseline}"
+            print(f"Memory(...).search(...) in a fresh process, {label}: {median_ms(walls)} "
+                  f"wall, {median_ms(cpus)} CPU")  # fmt: skip
+        ratio = statistics.median(timed["base"][0]) / statistics.median(timed["this"][0])
+        print(f"baseline / this (wall medians): {ratio:.2f}x")
     for mode in ("scope", "whole"):
         phases: dict[str, list[float]] = {}
         for i in range(args.runs):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ VECTOR_ENCODING = "float32-le-base64"
 DATA_TYPES = ("memory", "history", "entity", "relation")
 _PLURAL = dict(zip(DATA_TYPES, ("memories", "history", "entities", "relations"), strict=True))
 _EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
+#: The stored time format (``timeutil.to_iso``): such a value needs no parsing.
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 _OPTIONAL_TEXT = ("user_id", "agent_id", "run_id", "actor_id", "role", "memory_type")
 
 
@@ -214,7 +217,8 @@ def parse_memory(line: Mapping[str, Any], where: str) -> tuple[MemoryRecord, Vec
         ValidationError: a field is missing or of the wrong type; ``where`` names the line.
     """
     text = _text(line, "memory", where)
-    created = parse_timestamp(_required(line, "created_at", where), f"{where}: created_at")
+    _required(line, "created_at", where)
+    created = _time(line, "created_at", where) or ""
     record = MemoryRecord(
         id=_text(line, "id", where),
         text=text,
@@ -254,7 +258,8 @@ def parse_history(line: Mapping[str, Any], where: str) -> HistoryRecord:
             value=event,
             expected=" | ".join(_EVENTS),
         )
-    created = parse_timestamp(_required(line, "created_at", where), f"{where}: created_at")
+    _required(line, "created_at", where)
+    created = _time(line, "created_at", where) or ""
     deleted = line.get("is_deleted", False)
     if not isinstance(deleted, bool | int):
         raise ValidationError(
@@ -314,4 +319,8 @@ def _optional_text(line: Mapping[str, Any], key: str, where: str) -> str | None:
 
 def _time(line: Mapping[str, Any], key: str, where: str) -> str | None:
     value = line.get(key)
-    return None if value is None else parse_timestamp(value, f"{where}: {key}")
+    if value is None:
+        return None
+    if isinstance(value, str) and _STORED_TIME.fullmatch(value):
+        return value  # already what parse_timestamp would return
+    return parse_timestamp(value, f"{where}: {key}")

@@ -451,23 +451,22 @@ class SQLiteStore(Connections, Store):
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids already present."""
         blobs = [self._blob(vector) for _, vector in memories]
-        added = 0
         with self._write() as conn:
-            for (record, _), blob in zip(memories, blobs, strict=True):
-                cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        *record_row(record),
-                        scope_tokens(record.user_id, record.agent_id, record.run_id),
-                    ),
-                )
-                if cursor.rowcount:
-                    conn.execute(
-                        "INSERT INTO vectors (seq, embedding) VALUES (?, ?)",
-                        (cursor.lastrowid, blob),
-                    )
-                    added += 1
+            inserted = conn.executemany(
+                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id))
+                    for r, _ in memories
+                ],
+            )
+            added = max(inserted.rowcount, 0)  # rows inserted (not those of FTS triggers)
+            # A memory that was already there has its vector already: OR IGNORE keeps it.
+            conn.executemany(
+                "INSERT OR IGNORE INTO vectors (seq, embedding) "
+                "SELECT seq, ? FROM memories WHERE id = ?",
+                [(blob, record.id) for (record, _), blob in zip(memories, blobs, strict=True)],
+            )
             before = conn.total_changes
             conn.executemany(
                 f"INSERT OR IGNORE INTO history ({HISTORY_COLUMNS}) "
