@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 WORDS = (
     "coffee tea lisbon porto nurse climbing guitar sister brother dog cat book movie garden "
@@ -40,29 +41,29 @@ WORDS = (
 
 PHASES = r"""
 import sys, time, json
-t0 = time.perf_counter()
+marks = [(time.perf_counter(), time.process_time())]
+def mark():
+    marks.append((time.perf_counter(), time.process_time()))
 import engram.cli
-from engram.cli.common import open_memory, store_block
-t1 = time.perf_counter()
+from engram.cli.common import open_memory
+mark()
 import argparse
-args = argparse.Namespace(config=None, store=sys.argv[1])
-m = open_memory(args)
-t2 = time.perf_counter()
-inner = m.embedder.inner
-inner._load()
-t3 = time.perf_counter()
-vector = m.embedder.embed_batch([sys.argv[2]])[0]
-t4 = time.perf_counter()
+m = open_memory(argparse.Namespace(config=None, store=sys.argv[1]))
+mark()
+m.embedder.inner._load()
+mark()
+m.embedder.embed_batch([sys.argv[2]])
+mark()
 store = m.store
 scope = {"user_id": sys.argv[3]} if sys.argv[4] == "scope" else None
 with store._read() as conn, store._vectors.lock:
     store._vectors.refresh(conn, scope)
-t5 = time.perf_counter()
+mark()
 m.search(sys.argv[2], user_id=sys.argv[3], limit=10)
-t6 = time.perf_counter()
-print(json.dumps({"imports": t1 - t0, "open store": t2 - t1, "onnx load": t3 - t2,
-                  "embed query": t4 - t3, "vector cache": t5 - t4, "search": t6 - t5,
-                  "rows cached": len(store._vectors)}))
+mark()
+names = ["imports", "open store", "onnx load", "embed query", "vector cache", "search"]
+print(json.dumps({"rows cached": len(store._vectors), **{
+    name: [b[0] - a[0], b[1] - a[1]] for name, a, b in zip(names, marks, marks[1:])}}))
 """
 
 
@@ -151,7 +152,7 @@ def main() -> None:
         ratio = statistics.median(timed["base"][0]) / statistics.median(timed["this"][0])
         print(f"baseline / this (wall medians): {ratio:.2f}x")
     for mode in ("scope", "whole"):
-        phases: dict[str, list[float]] = {}
+        phases: dict[str, list[Any]] = {}
         for i in range(args.runs):
             query, user = queries[i % len(queries)]
             done = subprocess.run([sys.executable, "-c", PHASES, str(path), query, user, mode],
@@ -159,10 +160,13 @@ def main() -> None:
             for key, value in json.loads(done.stdout).items():
                 phases.setdefault(key, []).append(value)
         rows = phases.pop("rows cached")
-        total = sum(statistics.median(v) for v in phases.values())
-        print(f"phases one after another, vectors of the {mode} ({rows[0]:.0f} rows), "
-              f"medians: " + ", ".join(f"{k} {median_ms(v)}" for k, v in phases.items())
-              + f"; sum {total * 1000:.0f} ms")  # fmt: skip
+        by_wall = {k: [w for w, _ in v] for k, v in phases.items()}
+        by_cpu = {k: [c for _, c in v] for k, v in phases.items()}
+        for label, values in (("wall", by_wall), ("CPU", by_cpu)):
+            total = sum(statistics.median(v) for v in values.values())
+            print(f"phases one after another, vectors of the {mode} ({rows[0]:.0f} rows), "
+                  f"{label} medians: " + ", ".join(f"{k} {median_ms(v)}" for k, v in
+                  values.items()) + f"; sum {total * 1000:.0f} ms")  # fmt: skip
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
