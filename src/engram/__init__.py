@@ -20,7 +20,7 @@ from engram.exceptions import (
     ValidationError,
 )
 
-if _typing.TYPE_CHECKING:
+if _typing.TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from engram.async_memory import AsyncMemory
     from engram.base import MemoryBase
     from engram.config import MemoryConfig, ProviderConfig
