@@ -269,3 +269,20 @@ def test_cached_embedder_clear_forgets_everything(embedder: OnnxEmbedder) -> Non
     assert cached.cache_size() == 2
     cached.clear()
     assert cached.cache_size() == 0
+
+
+def test_embedders_with_the_same_options_share_one_loaded_model(tmp_path: Path) -> None:
+    from engram.embedders import onnx_model
+
+    first, second = OnnxEmbedder(), OnnxEmbedder()
+    first.preload()
+    second.embed("hello")
+    first.embed("hello")
+    assert first._session is second._session
+    other = OnnxEmbedder(OnnxEmbedderConfig(max_length=64))
+    other.embed("hello")
+    assert other._session is not first._session  # other options, another load
+    onnx_model.start().join()  # the default model: already loaded, found at once
+    bad = tmp_path / "not-a-model.onnx"
+    bad.write_bytes(b"nope")
+    onnx_model.start(bad).join()  # a failure stays in the thread; the embedder reports it

@@ -147,15 +147,28 @@ def store_block(spec: str) -> dict[str, Any]:
 def open_memory(args: argparse.Namespace, *, preload: bool = False) -> Memory:
     """The Memory the command works on; with ``preload``, the embedder starts loading its
     model in a background thread at once, while the store opens."""
+    raw = config_dict(args)
+    if preload and _default_embedder(raw):
+        from engram.embedders import onnx_model
+
+        onnx_model.start()  # before pydantic and the store are even imported
     from engram.components import coerce_config
     from engram.memory import Memory
     from engram.registry import get_registry
 
-    config = coerce_config(config_dict(args))
+    config = coerce_config(raw)
     embedder = get_registry("embedders").create(config.embedder.provider, config.embedder.config)
     if preload:
         embedder.preload()
     return Memory(config, embedder=embedder)
+
+
+def _default_embedder(config: dict[str, Any]) -> bool:
+    """Whether the config leaves the embedder at its default (the ONNX MiniLM, no options)."""
+    block = config.get("embedder")
+    return block is None or (
+        isinstance(block, dict) and block.get("provider") == "onnx" and not block.get("config")
+    )
 
 
 def json_argument(text: str, field: str) -> Any:
