@@ -282,7 +282,14 @@ def test_embedders_with_the_same_options_share_one_loaded_model(tmp_path: Path) 
     other = OnnxEmbedder(OnnxEmbedderConfig(max_length=64))
     other.embed("hello")
     assert other._session is not first._session  # other options, another load
-    onnx_model.start().join()  # the default model: already loaded, found at once
+    onnx_model.start()  # the default model: already loaded, nothing to do
     bad = tmp_path / "not-a-model.onnx"
     bad.write_bytes(b"nope")
-    onnx_model.start(bad).join()  # a failure stays in the thread; the embedder reports it
+    onnx_model.start(bad)  # fails in its thread; whoever loads it then gets the error
+    with pytest.raises(Exception, match=r"nope|INVALID|protobuf|Load model"):
+        onnx_model.load(bad)
+    with pytest.raises(Exception, match=r"nope|INVALID|protobuf|Load model"):
+        onnx_model.load(bad)  # a failed load is tried again, and fails again
+    missing = tmp_path / "missing.onnx"
+    with pytest.raises(Exception, match=r"missing|NO_SUCHFILE|File doesn.t exist"):
+        onnx_model.load(missing)

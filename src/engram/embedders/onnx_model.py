@@ -3,15 +3,16 @@
 Every ``OnnxEmbedder`` with the same model file and options shares one loaded model (an
 onnxruntime session may run from many threads at once), so a process that builds several
 Memory instances loads it once. This module imports neither pydantic nor numpy, so that a
-command can start loading the model in a background thread (``start``) before it has even
-validated its config: building the session takes most of a fresh ``engram search``'s time,
-and onnxruntime builds it with the GIL released, alongside the main thread's imports and
+command can start loading the model (``start``) before it has even validated its config:
+building the session takes most of a fresh ``engram search``'s time, and onnxruntime builds
+it with the GIL released, in a background thread, alongside the main thread's imports and
 store opening.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,7 @@ class Loaded:
     input_names: frozenset[str]
 
 
-_loaded: dict[Key, Loaded] = {}
-_locks: dict[Key, threading.Lock] = {}
+_loading: dict[Key, Future[Loaded]] = {}
 _guard = threading.Lock()
 
 
@@ -48,36 +48,64 @@ def load(
     model_path: Path, max_length: int = MAX_LENGTH, threads: int | None = None, spin: bool = False
 ) -> Loaded:
     """The model at ``model_path`` with these options, loaded on first use (other callers
-    asking for the same one meanwhile wait for it)."""
+    asking for the same one meanwhile wait for it; a failure reaches each of them)."""
     key: Key = (str(model_path), max_length, threads, spin)
-    with _guard:
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:
-        found = _loaded.get(key)
-        if found is None:
-            found = _loaded[key] = _build(*key)
-        return found
+    future, owner = _claim(key)
+    if owner:
+        try:
+            tokenizer, options = _prepare(key)
+            _finish(key, future, tokenizer, options)
+        except BaseException as e:
+            _fail(key, future, e)
+    return future.result()
 
 
-def start(model_path: Path | None = None) -> threading.Thread:
-    """Load the model (by default, engram's own with the default options) in a background
-    thread; ``load`` with the same arguments then waits for it instead of loading again."""
+def start(model_path: Path | None = None) -> None:
+    """Start loading the model (by default engram's own, with the default options): the
+    imports and the tokenizer here, which need the GIL; the session in a background thread,
+    which builds it with the GIL released while this thread goes on. ``load`` with the same
+    arguments then waits for it instead of loading again."""
+    key: Key = (str(model_path or default_model_path()), MAX_LENGTH, None, False)
+    future, owner = _claim(key)
+    if not owner:
+        return
+    try:
+        tokenizer, options = _prepare(key)
+    except BaseException as e:
+        _fail(key, future, e)
+        return
 
     def run() -> None:
         try:
-            load(model_path or default_model_path())
-        except Exception:  # the embedder loads again, and raises, in its own thread
-            pass
+            _finish(key, future, tokenizer, options)
+        except BaseException as e:
+            _fail(key, future, e)
 
-    thread = threading.Thread(target=run, name="engram-onnx-load", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name="engram-onnx-load", daemon=True).start()
 
 
-def _build(path: str, max_length: int, threads: int | None, spin: bool) -> Loaded:
+def _claim(key: Key) -> tuple[Future[Loaded], bool]:
+    """The future of ``key``'s model, and whether the caller must load it."""
+    with _guard:
+        future = _loading.get(key)
+        if future is not None:
+            return future, False
+        future = _loading[key] = Future()
+        return future, True
+
+
+def _fail(key: Key, future: Future[Loaded], error: BaseException) -> None:
+    with _guard:
+        _loading.pop(key, None)  # the next caller tries again
+    future.set_exception(error)
+
+
+def _prepare(key: Key) -> tuple[Any, Any]:
+    """The tokenizer and the session options (Python work, under the GIL)."""
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
+    _, max_length, threads, spin = key
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
     tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
     tokenizer.enable_truncation(max_length)
@@ -89,5 +117,13 @@ def _build(path: str, max_length: int, threads: int | None, spin: bool) -> Loade
     spinning = "1" if spin else "0"
     options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
     options.add_session_config_entry("session.inter_op.allow_spinning", spinning)
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    return Loaded(tokenizer, session, frozenset(i.name for i in session.get_inputs()))
+    return tokenizer, options
+
+
+def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
+    """Build the session (onnxruntime releases the GIL meanwhile) and publish the model."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(key[0], options, providers=["CPUExecutionProvider"])
+    names = frozenset(i.name for i in session.get_inputs())
+    future.set_result(Loaded(tokenizer, session, names))
