@@ -2,8 +2,11 @@
 
 Each command group lives in a module of this package that exposes ``register(commands)``,
 adding its subparsers with ``set_defaults(run=...)``; ``run(args)`` returns the exit status
-(the codes are listed in ``engram.cli.common``). Modules import what they need inside
-``run``, so that ``engram --help`` and a cold start stay fast.
+(the codes are listed in ``engram.cli.common``, which also holds what commands share:
+``store_options()`` (--config, --store, --json), ``scope_options``, ``open_memory``, and the
+mapping of an EngramError to its exit code and one-line message, applied here in ``main``).
+Modules import what they need inside ``run``, so that ``engram --help`` and a cold start
+stay fast.
 
 ::
 
