@@ -1,9 +1,12 @@
-"""The ``engram`` command with hostile arguments: ``doctor``, ``migrate`` and ``postgres status``
-exit with a status (argparse's 2 for bad arguments, 1 for an EngramError) and never a traceback.
+"""The ``engram`` command with hostile arguments: every command exits with a status (argparse's 2
+for bad arguments, the documented codes for an EngramError) and never a traceback.
 
-They run in a temporary directory, on a healthy store, a damaged one, a config file, files that
-are not stores and paths that are not valid text. (``postgres start`` and ``stop`` are left out:
-they start servers.)
+The memory commands (add, search, list, get, update, delete, history, stats, export, import)
+get hostile JSON arguments (nested 50,000 deep, escapes that make lone surrogates, numbers past
+float and int, files that are not UTF-8) and hostile export files to import. They run in a
+temporary directory, on a healthy store, a damaged one, a config file, files that are not stores
+and paths that are not valid text. (``postgres start`` and ``stop`` are left out: they start
+servers.)
 """
 
 from __future__ import annotations
@@ -40,7 +43,34 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: OnnxEmbedde
     (tmp_path / "embedder.json").write_text(json.dumps({"embedder": {"provider": "onnx"}}))
     (tmp_path / "junk.json").write_text('{"vector_store": 5')
     (tmp_path / "notes.db").write_text("not a database")
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["export", "--store", "healthy.db", "-o", "export.jsonl", "--with-vectors"]) == 0
+    lines = (tmp_path / "export.jsonl").read_text().splitlines()
+    head, first = lines[0], json.loads(lines[1])
+    for name, change in HOSTILE_LINES.items():
+        (tmp_path / f"{name}.jsonl").write_text(f"{head}\n{change(first)}\n")
     return tmp_path
+
+
+def _with(**changes: Any) -> Any:
+    return lambda line: json.dumps({**line, **changes})
+
+
+#: Export files whose second line is hostile (a JSON escape makes a lone surrogate).
+HOSTILE_LINES = {
+    "surrogate": lambda line: json.dumps(line).replace('"memory": "', '"memory": "\\ud800', 1),
+    "nul": _with(memory="a\x00b"),
+    "huge": _with(memory="x" * 2_000_000),
+    "nan-vector": _with(vector="AADAfw==" * 96),
+    "short-vector": _with(vector="AAAAAA=="),
+    "deep-metadata": _with(metadata={"a": json.loads("[" * 20 + "1" + "]" * 20)}),
+    "big-int": lambda line: json.dumps(line)[:-1] + ', "n": 1' + "0" * 5000 + "}",
+    "inf": lambda line: json.dumps(line).replace('"created_at"', '"x": 1e400, "created_at"', 1),
+    "deep": lambda line: "[" * 100_000 + "]" * 100_000,
+    "bad-time": _with(created_at="2024-99-99"),
+    "type": _with(type={"k": "v"}),
+}
 
 
 PATHS = [
@@ -61,6 +91,43 @@ PATHS = [
     "",
 ]
 paths = st.one_of(s.one_of_these(PATHS), s.texts.filter(lambda t: "\x00" not in t))
+JSON_ARGS = [
+    '{"a": 1}',
+    '{"k": "\\ud800"}',
+    '{"n": 1e400}',
+    '{"n": 1' + "0" * 5000 + "}",
+    "[" * 50_000 + "]" * 50_000,
+    '{"OR": [' + ", ".join(['{"k": 1}'] * 200) + "]}",
+    "null",
+    "[1, 2]",
+    "@deep.json",
+    "@binary.bin",
+    "@missing.json",
+    "@~no_such_user_engram/x",
+    "not json",
+]
+json_args = st.one_of(s.one_of_these(JSON_ARGS), s.texts.filter(lambda t: "\x00" not in t))
+words = st.one_of(
+    st.sampled_from(["tea", "I like tea", "u"]), s.texts.filter(lambda t: "\x00" not in t)
+)
+scope = st.sampled_from([["-u", "alice"], ["--agent", "bot"], [], ["-u", "x" * 1000]])
+memory_commands = st.one_of(
+    st.builds(lambda t, sc, m: ["add", t, *sc, "--metadata", m], words, scope, json_args),
+    st.builds(lambda m, sc: ["add", *sc, "--messages", m], json_args, scope),
+    st.builds(lambda q, sc, f: ["search", q, *sc, "--filters", f], words, scope, json_args),
+    st.builds(
+        lambda sc, f, n: ["list", *sc, "--filters", f, "--limit", n],
+        scope,
+        json_args,
+        st.sampled_from(["1", "0", "99999999999999999999", "x"]),
+    ),
+    st.builds(lambda i, c: [c, i], words, st.sampled_from(["get", "delete", "history"])),
+    st.builds(lambda i, t: ["update", i, t], words, words),
+    st.builds(lambda sc: ["stats", *sc], scope),
+    st.builds(lambda n: ["import", f"{n}.jsonl"], st.sampled_from(sorted(HOSTILE_LINES))),
+    st.builds(lambda p: ["import", p], paths),
+    st.builds(lambda sc, o: ["export", *sc, "-o", o], scope, paths),
+).map(lambda argv: [*argv, "--store", "healthy.db"])
 commands = st.one_of(
     st.builds(lambda p: ["doctor", p], paths),
     st.builds(lambda p, q: ["doctor", p, "--salvage", q], paths, paths),
@@ -73,6 +140,8 @@ commands = st.one_of(
     ),
     st.builds(lambda d: ["postgres", "status", "--dir", d], paths),
     st.lists(s.texts.filter(lambda t: "\x00" not in t), max_size=4),
+    memory_commands,
+    memory_commands,
 )
 
 
@@ -92,9 +161,16 @@ def test_hostile_command_lines_exit_with_a_status(place: Path, tally: Tally) -> 
     @example(argv=["doctor", "x" * 5000])
     @example(argv=["doctor", "x\udcff.db"])
     @example(argv=["postgres", "status", "--dir", "x" * 5000])
+    @example(argv=["add", "hi", "-u", "u", "--metadata", "[" * 50_000 + "]" * 50_000])
+    @example(argv=["add", "hi", "-u", "u", "--metadata", '{"k": "\\ud800"}'])
+    @example(argv=["list", "-u", "u", "--filters", "@~no_such_user_engram/x"])
+    @example(argv=["search", "tea", "-u", "u", "--filters", "@binary.bin"])
+    @example(argv=["import", "surrogate.jsonl", "--store", "healthy.db"])
+    @example(argv=["import", "deep.jsonl", "--store", "healthy.db"])
+    @example(argv=["import", "nan-vector.jsonl", "--store", "healthy.db"])
     def command(argv: list[str]) -> None:
         status = tally.call(f"engram {argv[0] if argv else ''}", lambda: run(argv))
-        assert status in (0, 1, 2, 3, None), status
+        assert status in (0, 1, 2, 3, 4, 5, None), status
         if (place / "new.db").exists():  # salvage and migrate targets: start afresh
             (place / "new.db").unlink()
 

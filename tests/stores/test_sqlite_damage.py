@@ -199,7 +199,7 @@ def test_doctor_cli_checks_repairs_and_salvages(
     derived = tmp_path / "derived.db"
     shutil.copy(source, derived)
     PATTERNS["fts data page"][0](derived, layout(derived))
-    assert main(["doctor", str(derived)]) == 1
+    assert main(["doctor", str(derived)]) == 5
     out = capsys.readouterr().out
     assert "damaged (derived)" in out and "--repair" in out
     assert main(["doctor", str(derived), "--repair"]) == 0
@@ -209,7 +209,7 @@ def test_doctor_cli_checks_repairs_and_salvages(
     data = tmp_path / "data.db"
     shutil.copy(source, data)
     PATTERNS["memories leaf page"][0](data, layout(data))
-    assert main(["doctor", str(data)]) == 1
+    assert main(["doctor", str(data)]) == 5
     assert "--salvage" in capsys.readouterr().out
     assert main(["doctor", str(data), "--repair"]) == 1
     assert main(["doctor", str(data), "--salvage", str(tmp_path / "new.db")]) == 0
@@ -220,6 +220,6 @@ def test_doctor_cli_checks_repairs_and_salvages(
     salvaged = int(out.split("salvaged ")[1].split()[0])
     assert total * 0.8 <= salvaged < total
 
-    assert main(["doctor", str(tmp_path / "missing.db")]) == 1
+    assert main(["doctor", str(tmp_path / "missing.db")]) == 4
     assert "no store file" in capsys.readouterr().err
-    assert main(["doctor", str(data), "--salvage", str(healthy)]) == 1  # exists
+    assert main(["doctor", str(data), "--salvage", str(healthy)]) == 4  # exists

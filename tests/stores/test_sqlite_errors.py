@@ -122,10 +122,10 @@ def test_doctor_cli_takes_the_embedder_from_a_config(
         conn.execute("DELETE FROM engram_meta")  # the file no longer names its embedder
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"embedder": {"provider": "onnx"}}))
-    assert main(["doctor", str(path), "--salvage", str(tmp_path / "a.db")]) == 1
+    assert main(["doctor", str(path), "--salvage", str(tmp_path / "a.db")]) == 4
     assert "cannot tell which embedder" in capsys.readouterr().err
     (tmp_path / "broken.json").write_text("{")
-    assert main(["doctor", str(path), "--config", str(tmp_path / "broken.json"), "--repair"]) == 1
+    assert main(["doctor", str(path), "--config", str(tmp_path / "broken.json"), "--repair"]) == 4
     assert "cannot read the config" in capsys.readouterr().err
     salvage = ["--config", str(config), "--salvage", str(tmp_path / "b.db")]
     assert main(["doctor", str(path), *salvage]) == 0

@@ -5,8 +5,8 @@ full-text index against the memories, every memory with its vector and history) 
 what is damaged and whether that is derived (rebuilt from the memory rows) or data. It also
 warns when other local users can read the store's files. ``--repair`` rebuilds the derived
 parts in place, after copying the file aside; ``--salvage NEW`` copies every memory and
-history row that can be read into a new store file. Exit status: 0 healthy (or mended),
-1 damage remains, 2 a bad argument.
+history row that can be read into a new store file. Exit status (``engram.cli.common``):
+0 healthy (or mended), 5 damage found or remaining, 4 a bad path or config, 2 a bad argument.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def register(commands: Any) -> None:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from engram.cli.common import CHECK_FAILED
     from engram.exceptions import ConfigurationError
     from engram.paths import default_store_path, expand
     from engram.stores.sqlite import health
@@ -59,11 +60,12 @@ def _doctor(args: argparse.Namespace) -> int:
                 f"memory data is damaged: `engram doctor {path} --salvage NEW_FILE` copies "
                 "what can be read into a new store"
             )
-        return 1
+        return CHECK_FAILED
     return _repair(path, args.config)
 
 
 def _repair(path: Path, config: str | None) -> int:
+    from engram.cli.common import CHECK_FAILED
     from engram.stores.sqlite import doctor
 
     result = doctor.repair(path, _embedder(path, config))
@@ -74,7 +76,7 @@ def _repair(path: Path, config: str | None) -> int:
         print(f"{path}: healthy")
         return 0
     print(f"damage remains: `engram doctor {path} --salvage NEW_FILE` copies what can be read")
-    return 1
+    return CHECK_FAILED
 
 
 def _salvage(path: Path, target: Path, config: str | None) -> int:

@@ -11,6 +11,7 @@ appears in a message: a short prefix, whatever the value is.
 
 from __future__ import annotations
 
+import json
 import re
 import reprlib
 from dataclasses import dataclass, fields
@@ -26,6 +27,7 @@ __all__ = [
     "Limits",
     "bounded_int",
     "check_str",
+    "json_loads",
     "shown",
 ]
 
@@ -155,6 +157,15 @@ def check_str(value: str, field: str, max_chars: int, what: str = "a string") ->
             suggestion="decode bytes with errors='replace', or strip the character",
         )
     return value
+
+
+def json_loads(text: str | bytes) -> Any:
+    """``json.loads``, failing with ValueError, as for any malformed JSON, on a document
+    nested deeper than Python's stack (where ``json.loads`` raises RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def bounded_int(value: Any) -> bool:

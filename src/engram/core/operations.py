@@ -9,13 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engram.core import idempotency, ranking, reranking
+from engram.core import idempotency, ranking
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.extractor import extract_statements
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
-from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
 from engram.core.limits import DEFAULT_LIMITS, Limits, shown
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
@@ -44,8 +42,14 @@ from engram.core.validation import (
     require_str,
     scope_of,
 )
-from engram.core.vision import describe_images
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from engram.core.inference import Tally
+
+# Inference, the offline extractor, vision and reranking are imported where they are used:
+# a search or a store-as-given add never needs them, and a fresh process (the CLI) starts
+# faster without their models and prompts.
 
 logger = logging.getLogger("engram")
 
@@ -122,7 +126,11 @@ class Operations:
             stored = yield StoreCall("recall", (token,))
             if stored is not None:
                 changes = idempotency.replayed(stored, fingerprint, key)
-                return self._shaped(changes, Tally() if asks_llm else None)
+                if not asks_llm:
+                    return self._shaped(changes)
+                from engram.core.inference import Tally
+
+                return self._shaped(changes, Tally())
             remember = Remember(token, fingerprint, expires_before=idempotency.expiry())
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
@@ -205,6 +213,9 @@ class Operations:
         remember: Remember | None,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
+        from engram.core.inference import Tally, extract_facts, plan_updates
+        from engram.core.vision import describe_images
+
         tally = Tally()
         talk = [m for m in parsed if m.role != "system"]
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
@@ -231,6 +242,8 @@ class Operations:
         remember: Remember | None,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
+        from engram.core.extractor import extract_statements
+
         if not self._said_no_llm:
             logger.info(
                 "engram: no LLM configured, so add(infer=True) keeps the informative statements "
@@ -268,6 +281,8 @@ class Operations:
         remember: Remember | None,
     ) -> Flow[Result]:
         """One LLM call summarises the conversation into one procedural memory."""
+        from engram.core.inference import Tally, summarise_procedure
+
         tally = Tally()
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
@@ -345,8 +360,12 @@ class Operations:
         ranking.weigh(pool, entities, ranges)
         near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
         ranked = ranking.spread(pool, near, entities, ranges)
-        tally = Tally()
+        tally = None
         if wants_rerank and self.rerank_top_k is not None:
+            from engram.core import reranking
+            from engram.core.inference import Tally
+
+            tally = Tally()
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)
         results: list[dict[str, Any]] = []
         for c in ranked:
@@ -357,7 +376,7 @@ class Operations:
                 item["score_parts"] = c.parts()
             results.append(item)
         shaped = listing(results, self.version)
-        if wants_rerank and isinstance(shaped, dict):
+        if tally is not None and isinstance(shaped, dict):
             shaped["usage"] = tally.usage.as_dict()
         return shaped
 
