@@ -76,9 +76,41 @@ def test_every_exception_derives_from_engram_error() -> None:
 
 
 def test_error_codes_are_distinct() -> None:
-    classes = {getattr(engram.exceptions, name) for name in engram.exceptions.__all__}
+    classes = {
+        value
+        for name in engram.exceptions.__all__
+        if isinstance(value := getattr(engram.exceptions, name), type)
+    }
     codes = [cls.default_code for cls in classes]
     assert len(codes) == len(set(codes))
+
+
+def test_mem0_exception_names_refer_to_engram_classes() -> None:
+    """mem0 code imports these names; each is the engram class raised in that situation."""
+    names = engram.exceptions.MEM0_NAMES
+    assert len(names) == 17
+    for name, cls in names.items():
+        assert getattr(engram.exceptions, name) is cls
+        assert issubclass(cls, EngramError)
+    assert names["LLMError"] is engram.exceptions.ProviderError
+    assert names["VectorStoreError"] is engram.exceptions.StoreError
+    assert names["DependencyError"] is engram.exceptions.ConfigurationError
+    # mem0's positional arguments: (message, error_code, details, suggestion, debug_info)
+    err = engram.exceptions.LLMError("boom", "LLM_001", {"model": "m"}, "retry", {"id": 1})
+    assert (err.error_code, err.details, err.suggestion, err.debug_info) == (
+        "LLM_001",
+        {"model": "m"},
+        "retry",
+        {"id": 1},
+    )
+
+
+def test_bad_input_is_also_a_value_error_as_mem0_code_expects() -> None:
+    assert issubclass(ValidationError, ValueError)
+    assert issubclass(engram.ConfigurationError, ValueError)
+    assert issubclass(engram.MemoryNotFoundError, LookupError)
+    assert issubclass(engram.MemoryNotFoundError, ValueError)
+    assert not issubclass(engram.StoreError, ValueError)
 
 
 def test_validation_error_carries_field_value_and_expected() -> None:

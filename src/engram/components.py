@@ -82,5 +82,6 @@ def build(
         vision=llm is not None and llm.enable_vision,
         vision_details=llm.vision_details if llm is not None else "auto",
         rerank_top_k=rerank_top_k,
+        instructions=config.custom_instructions,
     )
     return Runtime(store, embedder, llm), operations

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "MEM0_NAMES",
+__all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_public_api.py checks
     "AuthenticationError",
     "CacheError",
     "ConfigurationError",
@@ -38,6 +37,7 @@ __all__ = [
     "EngramError",
     "GraphStoreError",
     "LLMError",
+    "MEM0_NAMES",
     "MemoryCorruptionError",
     "MemoryError",
     "MemoryNotFoundError",

@@ -47,7 +47,7 @@ def test_public_constants() -> None:
     assert OPERATORS == {"eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"}
     assert MEMORY_FIELDS == {
         "id", "memory", "hash", "user_id", "agent_id", "run_id", "actor_id", "role",
-        "memory_type", "created_at", "updated_at", "valid_at", "invalid_at",
+        "memory_type", "created_at", "updated_at", "valid_at", "invalid_at", "expiration_date",
     }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import pytest
 from engram import Memory, ProviderError
 from engram.embedders.onnx import OnnxEmbedder
 from engram.llms.base import CompletionRequest
+from engram.prompts import FACT_EXTRACTION
 from tests.scripted_llm import ScriptedLLM, llm_config
 
 pytestmark = pytest.mark.usefixtures("scripted")
@@ -238,17 +239,48 @@ def test_custom_prompts_replace_the_defaults(db_path: Path, embedder: OnnxEmbedd
     config = llm_config(
         db_path,
         facts("Likes tea"),
+        decisions({"id": None, "text": "Likes tea (custom)", "event": "ADD"}),
         facts("Likes green tea"),
         decisions({"id": 0, "text": "Likes green tea", "event": "UPDATE"}),
     )
     config["custom_fact_extraction_prompt"] = "Extract {today} facts as JSON."
     config["custom_update_memory_prompt"] = "Decide, as JSON."
     m = Memory(config, embedder=embedder)
-    m.add("I like tea", user_id="u", timestamp="2024-02-03")
+    first = m.add("I like tea", user_id="u", timestamp="2024-02-03")
+    # a custom update prompt is sent on a first add too (mem0 1.x always asked), and decides
+    assert [r["memory"] for r in first["results"]] == ["Likes tea (custom)"]
     m.add("Green tea, specifically", user_id="u")
     requests = llm_of(m).requests
     assert requests[0].messages[0]["content"] == "Extract 2024-02-03 facts as JSON."
-    assert requests[2].messages[0]["content"] == "Decide, as JSON."
+    assert requests[1].messages[0]["content"] == "Decide, as JSON."
+    assert "(none: memory is empty)" in requests[1].messages[1]["content"]
+    assert requests[3].messages[0]["content"] == "Decide, as JSON."
+    m.close()
+
+
+def test_instructions_are_added_to_the_extraction_prompt(
+    db_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """mem0 2.x: custom_instructions in the config, or add(prompt=...) for one call."""
+    config = llm_config(db_path, facts("Likes tea"), facts("Likes coffee"))
+    config["custom_instructions"] = "Only keep drinks."
+    m = Memory(config, embedder=embedder)
+    m.add("I like tea", user_id="u")
+    m.add("I like coffee", user_id="v", prompt="Keep drinks, in French.")
+    system = [r.messages[0]["content"] for r in llm_of(m).requests]
+    assert system[0].startswith(FACT_EXTRACTION[:40]) and system[0].endswith("Only keep drinks.")
+    assert system[1].endswith("Keep drinks, in French.")
+    m.close()
+
+
+def test_facts_given_as_objects_are_read_as_their_text(
+    db_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """Smaller models write {"fact": ...} or {"text": ...} objects; mem0 reads them."""
+    answer = '{"facts": [{"fact": "Likes tea"}, {"text": "Owns a cat"}, {"other": 1}, "Is 30"]}'
+    m = make(db_path, embedder, answer)
+    added = m.add("I like tea, I own a cat and I am 30", user_id="u")
+    assert sorted(r["memory"] for r in added["results"]) == ["Is 30", "Likes tea", "Owns a cat"]
     m.close()
 
 

@@ -104,7 +104,11 @@ def read_answer(text: str, model: type[T], context: dict[str, Any] | None = None
 
 
 class Facts(BaseModel):
-    """The fact-extraction answer: ``{"facts": [str, ...]}`` (a bare list is accepted)."""
+    """The fact-extraction answer: ``{"facts": [str, ...]}`` (a bare list is accepted).
+
+    Like mem0, a fact given as an object ``{"fact": ...}`` or ``{"text": ...}`` (what smaller
+    models often write) is read as its text, and an object with neither is skipped.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -114,6 +118,21 @@ class Facts(BaseModel):
     @classmethod
     def _bare_list(cls, value: Any) -> Any:
         return {"facts": value} if isinstance(value, list) else value
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _fact_objects(cls, facts: Any) -> Any:
+        if not isinstance(facts, list):
+            return facts
+        texts: list[Any] = []
+        for item in facts:
+            if isinstance(item, dict):
+                text = item.get("fact") or item.get("text")
+                if isinstance(text, str):
+                    texts.append(text)
+            else:
+                texts.append(item)
+        return texts
 
     @field_validator("facts")
     @classmethod

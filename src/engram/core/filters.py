@@ -72,6 +72,8 @@ __all__ = [
     "parse_filters",
     "scope_filter",
     "scope_values",
+    "shown_day",
+    "shown_on",
 ]
 
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"]
@@ -81,7 +83,17 @@ OPERATORS: frozenset[str] = frozenset(
 DATE_FIELDS: frozenset[str] = frozenset(("created_at", "updated_at", "valid_at", "invalid_at"))
 SCOPE_FIELDS: tuple[str, ...] = ("user_id", "agent_id", "run_id")
 MEMORY_FIELDS: frozenset[str] = frozenset(
-    ("id", "memory", "hash", "actor_id", "role", "memory_type", *SCOPE_FIELDS, *DATE_FIELDS)
+    (
+        "id",
+        "memory",
+        "hash",
+        "actor_id",
+        "role",
+        "memory_type",
+        "expiration_date",
+        *SCOPE_FIELDS,
+        *DATE_FIELDS,
+    )
 )
 LOGICAL_KEYS: frozenset[str] = frozenset(("AND", "OR", "NOT"))
 #: mem0's wildcard: ``{"k": "*"}`` matches any value of ``k``.
@@ -166,6 +178,25 @@ def scope_filter(node: FilterNode | None) -> FilterNode | None:
     filter that selects everything ``node`` can select, answered by the scope indexes."""
     scope = scope_values(node)
     return conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
+
+
+def shown_on(day: str) -> FilterNode:
+    """Memories not expired on ``day`` (``YYYY-MM-DD``): no expiration date, or one not
+    before it. Stores that keep a derived cache recognise this node with ``shown_day``."""
+    field = Field("expiration_date")
+    return Or((Condition(field, "eq", None), Condition(field, "gte", day)))
+
+
+def shown_day(node: FilterNode) -> str | None:
+    """The day of a ``shown_on`` node, or None when ``node`` is something else."""
+    if not isinstance(node, Or) or len(node.children) != 2:
+        return None
+    missing, since = node.children
+    field = Field("expiration_date")
+    if missing == Condition(field, "eq", None) and isinstance(since, Condition):
+        if since.field == field and since.op == "gte" and isinstance(since.value, str):
+            return since.value
+    return None
 
 
 def operators_in(node: FilterNode) -> set[str]:

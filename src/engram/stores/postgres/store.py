@@ -46,7 +46,7 @@ from engram.core.records import (
     Update,
     WriteOp,
     history_for,
-    text_hash,
+    updated,
 )
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
@@ -79,7 +79,7 @@ T = TypeVar("T")
 
 __all__ = ["PostgresStore"]
 
-COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "text", "vector"]
 HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
@@ -332,17 +332,19 @@ class PostgresStore(PostgresTransfer, Store):
     def _update(self, op: Update, now: str) -> Plan[Change]:
         old = yield from self._fetch_for_update(op.memory_id)
         self._check_vector(op.vector)
-        new = replace(
-            old,
-            text=op.text,
-            hash=text_hash(op.text),
-            metadata=old.metadata if op.metadata is None else op.metadata,
-            updated_at=now,
-        )
+        new = updated(old, op, now)
         yield Execute(
             f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
-            "embedding = %s WHERE id = %s",
-            (new.text, new.hash, jsonb(new.metadata), now, to_vector(op.vector), new.id),
+            "expiration_date = %s, embedding = %s WHERE id = %s",
+            (
+                new.text,
+                new.hash,
+                jsonb(new.metadata),
+                now,
+                new.expiration_date,
+                to_vector(op.vector),
+                new.id,
+            ),
             "none",
         )
         return Change("UPDATE", new.id, old, new)
@@ -610,7 +612,7 @@ def _on_asyncio() -> bool:
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"Memory with id {memory_id} not found",  # mem0's wording
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

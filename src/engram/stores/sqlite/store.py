@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import And, Condition, FilterNode, scope_values
+from engram.core.filters import And, Condition, FilterNode, scope_values, shown_day
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
 from engram.core.records import (
     Change,
@@ -46,6 +46,7 @@ from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
+    INSERT_MARKS,
     M_COLUMNS,
     fts_query,
     history_of,
@@ -226,7 +227,8 @@ class SQLiteStore(Connections, Store):
             else:
                 with self._vectors.lock:
                     self._vectors.refresh(conn)
-                    rows = self._vectors.select(*scope)
+                    ids, valid_only, day = scope
+                    rows = self._vectors.select(ids, valid_only, shown_on=day)
                     seqs = self._vectors.seqs[rows]
                     scores = self._vectors.scores(query, rows)
             np.clip(scores, 0.0, 1.0, out=scores)
@@ -319,7 +321,11 @@ class SQLiteStore(Connections, Store):
         return found
 
     def _neighbours_from_cache(
-        self, memory_ids: Sequence[str], scope: dict[str, str], valid_only: bool
+        self,
+        memory_ids: Sequence[str],
+        scope: dict[str, str],
+        valid_only: bool,
+        day: str | None,
     ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
         """Neighbours of a scope-only filter: the scope's rows, in seq order, are in the cache.
 
@@ -344,7 +350,7 @@ class SQLiteStore(Connections, Store):
                     key = tuple(ids)
                     if key not in by_scope:
                         others = [c for c in SCOPE_COLUMNS if c not in exact]
-                        in_scope = self._vectors.select(exact, valid_only, unset=others)
+                        in_scope = self._vectors.select(exact, valid_only, others, day)
                         by_scope[key] = self._vectors.seqs[in_scope]
                     seqs = by_scope[key]
                     at = int(np.searchsorted(seqs, seq))
@@ -432,7 +438,7 @@ class SQLiteStore(Connections, Store):
             for (record, _), blob in zip(memories, blobs, strict=True):
                 cursor = conn.execute(
                     f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"VALUES ({INSERT_MARKS})",
                     (
                         *record_row(record),
                         scope_tokens(record.user_id, record.agent_id, record.run_id),
@@ -453,12 +459,16 @@ class SQLiteStore(Connections, Store):
             return added, conn.total_changes - before
 
 
-def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
-    """``(scope ids, valid only)`` when ``where`` is only scope equalities (and validity)."""
+def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool, str | None] | None:
+    """``(scope ids, valid only, shown on)`` when ``where`` is only scope equalities, validity
+    and expiry (``shown_on``): what the vector cache answers without asking SQLite."""
     parts = where.children if isinstance(where, And) else (where,) if where else ()
     scope: dict[str, str] = {}
     valid_only = False
+    day: str | None = None
     for part in parts:
+        if day is None and (day := shown_day(part)) is not None:
+            continue
         if not isinstance(part, Condition) or part.field.metadata_path or part.op != "eq":
             return None
         name, value = part.field.name, part.value
@@ -468,7 +478,7 @@ def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
             scope[name] = value
         else:
             return None
-    return scope, valid_only
+    return scope, valid_only, day
 
 
 def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:
