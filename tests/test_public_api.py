@@ -180,3 +180,27 @@ def test_memory_and_async_memory_methods_take_the_same_parameters(method: str) -
 
 def test_constructors_take_the_same_parameters() -> None:
     assert inspect.signature(Memory.__init__) == inspect.signature(AsyncMemory.__init__)
+
+
+def test_mem0_module_paths_are_aliases_of_engram_names() -> None:
+    """Moving from mem0 renames the top package only: mem0's module paths exist."""
+    import engram.async_memory
+    import engram.config
+    from engram.configs import base, enums, prompts
+    from engram.embeddings.configs import EmbedderConfig
+    from engram.llms.configs import LlmConfig
+    from engram.memory import base as memory_base
+    from engram.memory import main
+    from engram.vector_stores.configs import VectorStoreConfig
+
+    assert main.Memory is engram.Memory and main.AsyncMemory is engram.AsyncMemory
+    assert engram.memory.Memory is engram.Memory  # the old module path still works
+    assert memory_base.MemoryBase is engram.MemoryBase
+    assert base.MemoryConfig is engram.MemoryConfig
+    for alias in (base.LlmConfig, LlmConfig, EmbedderConfig, VectorStoreConfig):
+        assert alias is engram.config.ProviderConfig
+    assert enums.MemoryType.PROCEDURAL == "procedural_memory"
+    assert prompts.FACT_RETRIEVAL_PROMPT == engram.prompts.FACT_EXTRACTION
+    item = base.MemoryItem(id="1", memory="m", score=0.5, user_id="u")
+    assert item.model_dump()["user_id"] == "u"
+    assert engram.async_memory.AsyncMemory is engram.AsyncMemory

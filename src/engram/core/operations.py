@@ -105,6 +105,7 @@ class Operations:
         scope = scope_of(user_id, agent_id, run_id)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
+        kind = None if kind is None else str(kind)  # a str enum (mem0's MemoryType) as text
         custom_prompt = optional_str(prompt, "prompt")
         meta = strip_identity(check_metadata(metadata), None, "add()")
         parsed = parse_messages(messages)
