@@ -76,7 +76,7 @@ def test_every_exception_derives_from_engram_error() -> None:
 
 
 def test_error_codes_are_distinct() -> None:
-    classes = {
+    classes: set[type[EngramError]] = {
         value
         for name in engram.exceptions.__all__
         if isinstance(value := getattr(engram.exceptions, name), type)
@@ -199,8 +199,9 @@ def test_mem0_module_paths_are_aliases_of_engram_names() -> None:
     assert base.MemoryConfig is engram.MemoryConfig
     for alias in (base.LlmConfig, LlmConfig, EmbedderConfig, VectorStoreConfig):
         assert alias is engram.config.ProviderConfig
-    assert enums.MemoryType.PROCEDURAL == "procedural_memory"
+    assert enums.MemoryType.PROCEDURAL.value == "procedural_memory"
+    assert isinstance(enums.MemoryType.PROCEDURAL, str)
     assert prompts.FACT_RETRIEVAL_PROMPT == engram.prompts.FACT_EXTRACTION
-    item = base.MemoryItem(id="1", memory="m", score=0.5, user_id="u")
+    item = base.MemoryItem.model_validate({"id": "1", "memory": "m", "score": 0.5, "user_id": "u"})
     assert item.model_dump()["user_id"] == "u"
     assert engram.async_memory.AsyncMemory is engram.AsyncMemory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engram import ConfigurationError, Memory, ValidationError
+from engram import Memory, ValidationError
 
 
 def texts(result: dict[str, object]) -> list[str]:

@@ -58,8 +58,9 @@ class AsyncMemory(MemoryBase):
     async def close(self) -> None:
         """Close the store's connections (and the LLM's)."""
         await self._runtime.store.close_async()
-        if self._runtime.llm is not None:
-            await anyio.to_thread.run_sync(self._runtime.llm.close)
+        for llm in (self._runtime.llm, self._runtime.rerank_llm):
+            if llm is not None:
+                await anyio.to_thread.run_sync(llm.close)
 
     async def __aenter__(self) -> AsyncMemory:
         return self

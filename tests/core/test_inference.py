@@ -14,6 +14,7 @@ from engram import Memory, ProviderError
 from engram.embedders.onnx import OnnxEmbedder
 from engram.llms.base import CompletionRequest
 from engram.prompts import FACT_EXTRACTION
+from tests.conftest import found
 from tests.scripted_llm import ScriptedLLM, llm_config
 
 pytestmark = pytest.mark.usefixtures("scripted")
@@ -111,7 +112,7 @@ def test_candidates_are_shown_with_small_integer_ids_never_uuids(
     assert '{"id": 0, "text": "Has a dog named Rex"}' in shown
     assert '{"id": 1, "text": "Has a cat named Miso"}' in shown
     rex = next(r for r in added if "Rex" in r["memory"])
-    assert m.get(rex["id"])["memory"] == "Has a dog named Rex, five years old"
+    assert found(m.get(rex["id"]))["memory"] == "Has a dog named Rex, five years old"
     m.close()
 
 
@@ -134,7 +135,7 @@ def test_contradiction_invalidates_the_old_fact_and_adds_the_new(
     assert events == [("ADD", "Lives in Berlin"), ("DELETE", "Lives in Lyon")]
     assert texts(m) == ["Lives in Berlin"]
     assert texts(m, include_invalidated=True) == ["Lives in Berlin", "Lives in Lyon"]
-    old = m.get(lyon["id"])
+    old = found(m.get(lyon["id"]))
     assert old["invalid_at"] == "2024-06-01T00:00:00.000000+00:00"
     row = m.history(lyon["id"])[-1]
     assert (row["event"], row["is_deleted"], row["new_memory"]) == ("DELETE", False, None)
@@ -321,7 +322,7 @@ def test_procedural_memory_summarises_into_one_memory(
     )
     (item,) = result["results"]
     assert item["event"] == "ADD" and item["memory"].startswith("1. Opened the site")
-    stored = m.get(item["id"])
+    stored = found(m.get(item["id"]))
     assert stored["memory_type"] == "procedural_memory" and stored["agent_id"] == "browser"
     assert llm_of(m).requests[0].messages[0]["content"] == "Summarise the steps."
     assert result["usage"]["llm_calls"] == 1

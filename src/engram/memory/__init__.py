@@ -55,8 +55,9 @@ class Memory(MemoryBase):
     def close(self) -> None:
         """Close the store's connections (and the LLM's)."""
         self._runtime.store.close()
-        if self._runtime.llm is not None:
-            self._runtime.llm.close()
+        for llm in (self._runtime.llm, self._runtime.rerank_llm):
+            if llm is not None:
+                llm.close()
 
     def __enter__(self) -> Memory:
         return self
