@@ -94,7 +94,7 @@ def test_each_preset_talks_to_its_service_with_its_key_and_model(
 def test_a_hosted_preset_without_a_key_names_its_variable(name: str) -> None:
     with pytest.raises(AuthenticationError) as err:
         llm(name, Wire())
-    assert PRESETS[name][1] in str(err.value)
+    assert str(PRESETS[name][1]) in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -280,7 +280,8 @@ def test_the_reranker_may_grade_with_its_own_llm(
         },
     }
     with Memory(config, embedder=embedder) as m:
-        m.add(["tea", "green tea"], user_id="u", infer=False)  # type: ignore[arg-type]
+        m.add("tea", user_id="u", infer=False)
+        m.add("green tea", user_id="u", infer=False)
         assert m.llm is None
         rerank_llm = m._runtime.rerank_llm
         assert isinstance(rerank_llm, ScriptedLLM)
