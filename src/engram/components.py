@@ -78,7 +78,7 @@ def build(
                 '"model"), or remove the "reranker" block',
             )
         rerank_top_k = int(reranker.top_k)
-    store.open(embedder.name, embedder.dimension)
+    store.open(embedder.name, embedder.dimension, embedder.weights)
     operations = Operations(
         config.version,
         has_llm=llm is not None,

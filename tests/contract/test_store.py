@@ -299,6 +299,23 @@ def test_another_embedder_is_a_configuration_error(backend: Backend, store: Stor
     other.close()
 
 
+def test_other_weights_of_the_embedder_are_a_configuration_error(backend: Backend) -> None:
+    """A store records the SHA-256 of its embedder's weights (once known) and refuses others."""
+    first = backend.make()
+    first.open(EMBEDDER, DIMENSION)  # made before weights were recorded
+    first.close()
+    for weights in ("a" * 64, None, "a" * 64):  # recorded at the first open that knows them
+        again = backend.make()
+        again.open(EMBEDDER, DIMENSION, weights)
+        again.close()
+    other = backend.make()
+    with pytest.raises(ConfigurationError) as info:
+        other.open(EMBEDDER, DIMENSION, "b" * 64)
+    assert "other weights" in str(info.value) and "aaaaaaaaaaaa" in str(info.value)
+    assert info.value.details["stored"]["weights"] == "a" * 64
+    other.close()
+
+
 def test_reset_erases_memories_and_history(store: Store) -> None:
     memory_id = add(store, "gone soon")
     store.reset()

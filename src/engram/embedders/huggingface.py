@@ -84,6 +84,7 @@ class HuggingFaceEmbedder(Embedder):
             )
         self.name = self.inner.name
         self.dimension = self.inner.dimension
+        self.weights = self.inner.weights
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
         """The inner embedder's vectors."""

