@@ -119,7 +119,7 @@ def test_sentences_and_questions(said: str, kept: list[str]) -> None:
         ("Je suis allé à Paris hier. Ma sœur y habite.",
          ["Je suis allé à Paris hier.", "Ma sœur y habite."]),
         ("Я живу в Москве. Моя сестра тоже.", ["Я живу в Москве.", "Моя сестра тоже."]),
-        ("我住在北京。我喜欢喝茶。你呢？", ["我住在北京。", "我喜欢喝茶。"]),
+        ("我住在北京。我喜欢喝茶。你呢？", ["我住在北京。", "我喜欢喝茶。"]),  # noqa: RUF001
         ("東京に住んでいます。妹も住んでいます。", ["東京に住んでいます。", "妹も住んでいます。"]),
     ],
 )  # fmt: skip

@@ -16,7 +16,6 @@ import re
 from typing import Any, Literal, TypeVar
 
 import json_repair
-
 from pydantic import (
     BaseModel,
     ConfigDict,
