@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 
 from engram.embedders.base import Embedder
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, EngramError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
 
@@ -80,7 +80,16 @@ class Runtime:
         llm = (self.rerank_llm or self.llm) if rerank else self.llm
         if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
-        return llm.complete(request)
+        try:
+            return llm.complete(request)
+        except EngramError:
+            raise
+        except Exception as e:  # a provider of the caller's own, or an SDK's error
+            raise ProviderError(
+                f"the LLM failed: {type(e).__name__}: {e}",
+                error_code="llm_failed",
+                suggestion="nothing was written; the cause is chained to this error",
+            ) from e
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:

@@ -40,11 +40,13 @@ from engram.core.styles import UNSET, defaults_for, is_v2_call, result_count, th
 from engram.core.temporal import find_time_ranges
 from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
+    SCOPE_FIELDS,
     check_bool,
     check_memory_type,
     check_metadata,
     optional_str,
     require_str,
+    scope_id,
     scope_of,
 )
 from engram.core.vision import describe_images
@@ -401,7 +403,7 @@ class Operations:
         include_invalidated: object,
         show_expired: object = False,
     ) -> FilterNode | None:
-        parsed = parse_filters(filters)  # type: ignore[arg-type]
+        parsed = parse_filters(_scope_ids_read(filters))
         scope = scope_of(user_id, agent_id, run_id, parsed)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
@@ -415,6 +417,17 @@ def embedding_text(text: str, actor: str | None) -> str:
     never names her; the memory's own text stays as given.
     """
     return f"{actor}: {text}" if actor else text
+
+
+def _scope_ids_read(filters: object) -> Any:
+    """``filters`` with its top-level ids read as the id arguments are (``scope_id``)."""
+    if not isinstance(filters, dict) or not any(k in filters for k in SCOPE_FIELDS):
+        return filters
+    read = dict(filters)
+    for key in SCOPE_FIELDS:
+        if isinstance(read.get(key), str | int) and not isinstance(read[key], bool):
+            read[key] = require_str(scope_id(read[key]), key)
+    return read
 
 
 def _update_text(text: object, data: object) -> str | None:

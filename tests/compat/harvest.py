@@ -1,0 +1,177 @@
+"""Run mem0's documentation examples against engram, and keep those that run offline.
+
+    python -m tests.compat.harvest --repo PATH/TO/mem0 [--tags v1.0.11 v2.0.18] [--save]
+
+For each tag of a mem0 checkout (git), every Python code block of ``docs/`` that imports mem0's
+open-source API (``Memory``, ``AsyncMemory``, ``mem0.configs``, ``mem0.memory``...; blocks that
+use the hosted ``MemoryClient`` are left out) is run with the import renamed (``mem0`` ->
+``engram``) and nothing else changed, in its own interpreter, with every LLM and embedding
+provider pointed at a scripted server on 127.0.0.1 (``fake_llm_server``) through environment
+variables. Each outcome is classified:
+
+- ``pass``: the example ran to its end;
+- ``engram``: it failed inside engram or on engram's answer (an engram error, a TypeError on a
+  call, a missing name, an assertion): engram lacks something, or behaves differently;
+- ``outside``: it needs what this machine does not have (a third-party package, a service that
+  cannot be pointed at the scripted server, a file of the reader's);
+- ``incomplete``: the block is not runnable as written (a fragment, placeholders, names
+  defined in the page's prose).
+
+``--save`` writes the passing examples to ``tests/compat/examples/<tag>/``, where
+``test_mem0_examples.py`` runs them in CI; ``--report`` writes every outcome as JSON.
+mem0 is Apache-2.0; see ``tests/compat/NOTICE.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.compat.fake_llm_server import environment, fake_llm_server
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE / "examples"
+FENCE = re.compile(r"^([ \t]*)```(?:python|py)\b[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+IMPORT = re.compile(r"^\s*(?:from\s+mem0(?:\.[\w.]+)?\s+import\b|import\s+mem0\b)", re.MULTILINE)
+HOSTED = re.compile(r"\b(?:Async)?MemoryClient\b|mem0\.client|mem0\.proxy")
+#: Exception names whose cause is the snippet, not engram.
+INCOMPLETE = ("SyntaxError", "IndentationError", "NameError", "FileNotFoundError")
+
+
+@dataclass
+class Example:
+    """One documentation block and what running it gave."""
+
+    tag: str
+    page: str
+    index: int
+    code: str
+    status: str = ""
+    detail: str = ""
+
+    @property
+    def slug(self) -> str:
+        """A file name for it: the page path and the block's number on the page."""
+        page = re.sub(r"\W+", "_", self.page.removeprefix("docs/").rsplit(".", 1)[0])
+        return f"{page}__{self.index}"
+
+
+def blocks(repo: Path, tag: str) -> list[Example]:
+    """Every Python block of the tag's docs that uses mem0's open-source API."""
+    names = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", tag, "docs"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    found: list[Example] = []
+    for name in names:
+        if not name.endswith((".md", ".mdx")):
+            continue
+        text = subprocess.run(
+            ["git", "-C", str(repo), "show", f"{tag}:{name}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for index, match in enumerate(FENCE.finditer(text)):
+            indent, body = match.group(1), match.group(2)
+            code = "\n".join(
+                line[len(indent) :] if line.startswith(indent) else line.lstrip()
+                for line in body.splitlines()
+            )
+            if IMPORT.search(code) and not HOSTED.search(code):
+                found.append(Example(tag, name, index, code))
+    return found
+
+
+def port(code: str) -> str:
+    """The example with mem0's top package renamed: the only change made to it."""
+    code = re.sub(r"\bfrom\s+mem0\b", "from engram", code)
+    return re.sub(r"\bimport\s+mem0\b", "import engram as mem0", code)
+
+
+def classify(returncode: int, stderr: str) -> tuple[str, str]:
+    """The status and the telling line of a run."""
+    if returncode == 0:
+        return "pass", ""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else f"exit status {returncode}"
+    name = last.split(":", 1)[0].strip().rsplit(".", 1)[-1]
+    if name in INCOMPLETE:
+        return "incomplete", last
+    if name in ("ModuleNotFoundError", "ImportError") and "engram" not in last:
+        return "outside", last
+    if name in ("NetworkError", "AuthenticationError") or "Connection refused" in last:
+        return "outside", last
+    return "engram", last
+
+
+def run(example: Example, env: dict[str, str], timeout: float) -> Example:
+    """Run one ported example in a fresh interpreter and a fresh directory."""
+    with tempfile.TemporaryDirectory() as home:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", port(example.code)],
+                cwd=home,
+                env={**env, "ENGRAM_HOME": home},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            example.status, example.detail = classify(done.returncode, done.stderr)
+        except subprocess.TimeoutExpired:
+            example.status, example.detail = "engram", f"did not finish in {timeout:.0f} s"
+    return example
+
+
+def main() -> None:
+    """Run every example of every tag; print the counts; optionally save and report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", type=Path, required=True, help="a git checkout of mem0")
+    parser.add_argument("--tags", nargs="+", default=["v1.0.11", "v2.0.18"])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--only", default=None, help="run the examples whose slug has this")
+    parser.add_argument("--save", action="store_true", help="write the passing examples")
+    parser.add_argument("--report", type=Path, default=None, help="write every outcome (JSON)")
+    args = parser.parse_args()
+    examples = [e for tag in args.tags for e in blocks(args.repo, tag)]
+    if args.only:
+        examples = [e for e in examples if args.only in e.slug]
+    with fake_llm_server() as url:
+        env = {**os.environ, **environment(url)}
+        with ThreadPoolExecutor(args.jobs) as pool:
+            done = list(pool.map(lambda e: run(e, env, args.timeout), examples))
+    for tag in args.tags:
+        counts = Counter(e.status for e in done if e.tag == tag)
+        total = sum(counts.values())
+        print(
+            f"{tag}: {total} examples: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
+    for e in done:
+        if e.status == "engram":
+            print(f"  {e.tag} {e.slug}: {e.detail}")
+    if args.save:
+        for e in done:
+            if e.status == "pass":
+                target = EXAMPLES / e.tag / f"{e.slug}.py"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                header = f"# mem0 {e.tag}, {e.page} (block {e.index}); Apache-2.0, see NOTICE.md\n"
+                target.write_text(header + port(e.code).rstrip() + "\n", encoding="utf-8")
+    if args.report:
+        args.report.write_text(json.dumps([asdict(e) for e in done], indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
