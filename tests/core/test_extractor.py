@@ -153,3 +153,22 @@ def test_sentences_is_the_segmenter() -> None:
         "I got mine.",
         "and you",
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        # sentencex's English rules merge "me. I..."; the second pass splits it
+        ("Your words mean a lot to me. I'm grateful.",
+         ["Your words mean a lot to me.", "I'm grateful."]),
+        ("Mrs. Smith lives here. She is nice.", ["Mrs. Smith lives here.", "She is nice."]),
+        # a question whose head asks too is dropped whole
+        ("How long have you been married?", []),
+        ("What kinda jobs are you thinkin' of?", []),
+        ("By the way, what book are you reading?", []),
+        ("Hah, yeah!) But dancing is so important to me.",
+         ["Hah, yeah!", "But dancing is so important to me."]),
+    ],
+)  # fmt: skip
+def test_the_segmenters_misses_and_asking_heads(said: str, kept: list[str]) -> None:
+    assert extract(Message("user", said)) == kept

@@ -5,7 +5,9 @@ Deterministic and model-free. From the user's messages it keeps informative stat
 1. Each line of a message (chat lines, list items) is cleaned of Markdown markup (list
    markers, emphasis, headings, links) and split into sentences by ``sentencex`` (Wikimedia's
    segmenter: ~300 languages, abbreviations, lowercase chat text, non-ASCII capitals, closing
-   quotes).
+   quotes). Its English rules take "me." before a word starting with "I" for an abbreviation
+   ("...to me. I moved"); a second pass splits where a lowercase word that is no abbreviation
+   ends a sentence and a capital starts the next.
 2. Sentences are split into independent clauses ("; ", ", and/but/so" before a new subject, and
    an emoji between two statements).
 3. Question-ness is decided per clause: a clause ending in a question mark is dropped, but a
@@ -56,13 +58,25 @@ _TRAILING_QUESTION = re.compile(
     r"isn't|aren't|don't|didn't|won't|wouldn't|ok|okay|yes|no)\b)",
     re.IGNORECASE,
 )
+#: A sentence end: a lowercase-ending word of 2+ letters, end punctuation, closing quotes, space.
+_END = re.compile(r"\b([^\W\d_]*[^\W\d_A-Z]{2})[.!?]+[\"'\u201d\u2019)\]]*\s+")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt vs etc approx dept est fig inc ltd co corp no nos vol ed "
+    "eds pp ch sec op cf ca jan feb mar apr jun jul aug sep sept oct nov dec ave blvd rd".split()
+)
+#: How a question starts: an interrogative word or an auxiliary verb.
+_ASKING = re.compile(
+    r"\s*(?:what|what's|how|why|where|when|who|whom|whose|which|is|are|am|was|were|do|does|"
+    r"did|can|could|would|will|should|shall|have|has|had|any|anything|anyone|got|wanna|may)\b",
+    re.IGNORECASE,
+)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)]|#{1,6})\s+")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`+|~~)")
 _INTERJECTION = re.compile(
     r"^(?:(?:oh|ah|wow|hey|hi|hello|yeah|yes|yep|no|nope|well|so|ok|okay|haha|lol|hmm|um|uh|"
     r"sure|great|cool|awesome|nice|thanks|thank you|omg|aw+|ooh|totally|absolutely|right|"
-    r"honestly|actually|anyway)\b[\s,!.:;-]*)+",
+    r"honestly|actually|anyway|btw|by the way)\b[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_][\w'\u2019-]*")
@@ -124,8 +138,24 @@ def sentences(text: str) -> list[str]:
     for line in text.splitlines():
         line = _plain(line)
         if line:
-            found.extend(s.strip() for s in segment(LANGUAGE, line) if s.strip())
+            for part in segment(LANGUAGE, line):
+                found.extend(s for s in _resplit(part.strip()) if s)
     return found
+
+
+def _resplit(sentence: str) -> list[str]:
+    """``sentence`` cut where the segmenter missed an end: after a lowercase word of two
+    letters or more that is not an abbreviation, before a capital (quotes allowed)."""
+    parts: list[str] = []
+    start = 0
+    for match in _END.finditer(sentence):
+        word, following = match.group(1), sentence[match.end() :].lstrip("\"'(\u201c\u2018")
+        if word.lower() in _ABBREVIATIONS or not following[:1].isupper():
+            continue
+        parts.append(sentence[start : match.end()].strip())
+        start = match.end()
+    parts.append(sentence[start:].strip())
+    return parts
 
 
 def _plain(line: str) -> str:
@@ -167,12 +197,14 @@ def _statement_of(clause: str) -> str | None:
     if match is None or match.start() == 0:
         return None
     head = clause[: match.start()].rstrip(" ,;:-\u2013\u2014")
+    if _ASKING.match(_INTERJECTION.sub("", head)):
+        return None  # the head itself asks: "How long have you ...", "What kinda jobs are you"
     return head or None
 
 
 def _finish(clause: str, speaker: str | None, said_at: str) -> str | None:
     """The memory text of a clause, or None when it holds no fact."""
-    clause = _INTERJECTION.sub("", clause).strip(" ,;:-")
+    clause = _INTERJECTION.sub("", clause.lstrip(")]} ")).strip(" ,;:-")
     if speaker:
         clause = re.sub(rf"^{re.escape(speaker)}\b[\s,!.:;-]*", "", clause, flags=re.IGNORECASE)
     words = [w.lower().strip("'\u2019") for w in _WORD.findall(clause)]
