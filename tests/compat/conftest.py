@@ -27,7 +27,7 @@ _OUTCOMES: dict[str, Counter[str]] = {tag: Counter() for tag in TAGS}
 def mem0(*tags: str) -> Callable[[F], F]:
     """Mark a test as ported from mem0's own tests at these tags."""
     assert tags and set(tags) <= set(TAGS), tags
-    return pytest.mark.mem0(*tags)  # type: ignore[no-any-return]
+    return pytest.mark.mem0(*tags)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -69,7 +69,7 @@ def answer(messages: list[dict[str, Any]], kind: str | None) -> str:
     last = _text(messages[-1].get("content")) if messages else ""
     system = " ".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
     if kind == "facts" or last.startswith("Conversation:"):
-        facts = []
+        facts: list[str] = []
         for line in last.splitlines()[1:]:
             speaker, _, said = line.partition(": ")
             if said and speaker not in ("assistant", "system"):

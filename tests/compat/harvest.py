@@ -12,8 +12,14 @@ variables. Each outcome is classified:
 - ``pass``: the example ran to its end;
 - ``engram``: it failed inside engram or on engram's answer (an engram error, a TypeError on a
   call, a missing name, an assertion): engram lacks something, or behaves differently;
-- ``outside``: it needs what this machine does not have (a third-party package, a service that
-  cannot be pointed at the scripted server, a file of the reader's);
+- ``not-offered``: it configures a provider engram does not offer (a vector store such as
+  qdrant, a cross-encoder reranker...), and stops on the ConfigurationError that says what to
+  use instead;
+- ``outside``: it needs what this machine does not have (a third-party package or an optional
+  extra, a server that cannot be pointed at the scripted one, an environment variable or file
+  of the reader's);
+- ``mem0-too``: it fails on mem0 itself at that tag (it calls an argument, method or name that
+  mem0's code at the tag lacks, or an id that does not exist): the page is out of date;
 - ``incomplete``: the block is not runnable as written (a fragment, placeholders, names
   defined in the page's prose).
 
@@ -25,6 +31,7 @@ mem0 is Apache-2.0; see ``tests/compat/NOTICE.md``.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -45,6 +52,11 @@ IMPORT = re.compile(r"^\s*(?:from\s+mem0(?:\.[\w.]+)?\s+import\b|import\s+mem0\b
 HOSTED = re.compile(r"\b(?:Async)?MemoryClient\b|mem0\.client|mem0\.proxy")
 #: Exception names whose cause is the snippet, not engram.
 INCOMPLETE = ("SyntaxError", "IndentationError", "NameError", "FileNotFoundError")
+#: A literal ``...`` standing for code the reader writes (``{...}``, ``[...]``).
+PLACEHOLDER = re.compile(r"[\[{(]\s*\.\.\.\s*[\]})]|['\"]your_chosen_\w+['\"]")
+UNEXPECTED = re.compile(r"(\w+)\.(\w+)\(\) got an unexpected keyword argument '(\w+)'")
+NO_ATTRIBUTE = re.compile(r"type object '(\w+)' has no attribute '(\w+)'")
+NO_NAME = re.compile(r"cannot import name '(\w+)' from 'engram\.([\w.]+)'")
 
 
 @dataclass
@@ -100,23 +112,86 @@ def port(code: str) -> str:
     return re.sub(r"\bimport\s+mem0\b", "import engram as mem0", code)
 
 
-def classify(returncode: int, stderr: str) -> tuple[str, str]:
+class Mem0Source:
+    """mem0's own code at a tag, to tell a page that is out of date from an engram failure."""
+
+    def __init__(self, repo: Path, tag: str) -> None:
+        self.repo, self.tag = repo, tag
+
+    def _module(self, dotted: str) -> str:
+        for path in (f"{dotted.replace('.', '/')}.py", f"{dotted.replace('.', '/')}/__init__.py"):
+            shown = subprocess.run(
+                ["git", "-C", str(self.repo), "show", f"{self.tag}:mem0/{path}"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if shown.returncode == 0:
+                return shown.stdout
+        return ""
+
+    def _class(self, name: str) -> ast.ClassDef | None:
+        tree = ast.parse(self._module("memory.main"))
+        return next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
+
+    def lacks(self, detail: str) -> bool:
+        """Whether mem0 at this tag lacks the argument, method or name ``detail`` asks for."""
+        if match := UNEXPECTED.search(detail):
+            cls = self._class(match.group(1))
+            method = next(
+                (
+                    n
+                    for n in (cls.body if cls else [])
+                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and n.name == match.group(2)
+                ),
+                None,
+            )
+            if method is None:
+                return False
+            args = method.args
+            names = {a.arg for a in [*args.args, *args.kwonlyargs, *args.posonlyargs]}
+            return args.kwarg is None and match.group(3) not in names
+        if match := NO_ATTRIBUTE.search(detail):
+            cls = self._class(match.group(1))
+            return cls is not None and not any(
+                getattr(n, "name", None) == match.group(2) for n in cls.body
+            )
+        if match := NO_NAME.search(detail):
+            return not re.search(rf"\b{match.group(1)}\b", self._module(match.group(2)))
+        return False
+
+
+def classify(returncode: int, stderr: str, code: str, mem0: Mem0Source) -> tuple[str, str]:
     """The status and the telling line of a run."""
     if returncode == 0:
         return "pass", ""
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     last = lines[-1] if lines else f"exit status {returncode}"
     name = last.split(":", 1)[0].strip().rsplit(".", 1)[-1]
-    if name in INCOMPLETE:
+    if name in INCOMPLETE or PLACEHOLDER.search(code):
         return "incomplete", last
+    if "engram does not offer mem0's" in last:
+        return "not-offered", last
     if name in ("ModuleNotFoundError", "ImportError") and "engram" not in last:
         return "outside", last
     if name in ("NetworkError", "AuthenticationError") or "Connection refused" in last:
         return "outside", last
+    if "pip install" in last or "cannot open the PostgreSQL store" in last:
+        return "outside", last  # an optional extra, or a server of the reader's
+    if name == "KeyError" and re.search(
+        rf"os\.environ\[{re.escape(last.split(': ', 1)[-1])}\]", code
+    ):
+        return "outside", last  # an environment variable the reader sets
+    if name == "MemoryNotFoundError" and (found := re.search(r"Memory with id (\S+) not", last)):
+        if f'"{found.group(1)}"' in code or f"'{found.group(1)}'" in code:
+            return "mem0-too", last  # a made-up id: mem0 raises ValueError for it as well
+    if mem0.lacks(last):
+        return "mem0-too", last
     return "engram", last
 
 
-def run(example: Example, env: dict[str, str], timeout: float) -> Example:
+def run(example: Example, env: dict[str, str], timeout: float, mem0: Mem0Source) -> Example:
     """Run one ported example in a fresh interpreter and a fresh directory."""
     with tempfile.TemporaryDirectory() as home:
         try:
@@ -129,7 +204,9 @@ def run(example: Example, env: dict[str, str], timeout: float) -> Example:
                 timeout=timeout,
                 check=False,
             )
-            example.status, example.detail = classify(done.returncode, done.stderr)
+            example.status, example.detail = classify(
+                done.returncode, done.stderr, example.code, mem0
+            )
         except subprocess.TimeoutExpired:
             example.status, example.detail = "engram", f"did not finish in {timeout:.0f} s"
     return example
@@ -149,10 +226,11 @@ def main() -> None:
     examples = [e for tag in args.tags for e in blocks(args.repo, tag)]
     if args.only:
         examples = [e for e in examples if args.only in e.slug]
+    sources = {tag: Mem0Source(args.repo, tag) for tag in args.tags}
     with fake_llm_server() as url:
         env = {**os.environ, **environment(url)}
         with ThreadPoolExecutor(args.jobs) as pool:
-            done = list(pool.map(lambda e: run(e, env, args.timeout), examples))
+            done = list(pool.map(lambda e: run(e, env, args.timeout, sources[e.tag]), examples))
     for tag in args.tags:
         counts = Counter(e.status for e in done if e.tag == tag)
         total = sum(counts.values())
@@ -160,8 +238,8 @@ def main() -> None:
             f"{tag}: {total} examples: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
     for e in done:
-        if e.status == "engram":
-            print(f"  {e.tag} {e.slug}: {e.detail}")
+        if e.status not in ("pass", "not-offered"):
+            print(f"  {e.status} {e.tag} {e.slug}: {e.detail[:300]}")
     if args.save:
         for e in done:
             if e.status == "pass":

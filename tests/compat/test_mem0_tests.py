@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -294,7 +295,7 @@ def test_custom_prompts(llm_memory: LLMMemory) -> None:
 def test_rejects_whitespace_only_user_id(memory: Memory, method: str) -> None:
     """TestEntityIdValidation::test_{search,get_all,add,delete_all}_rejects_whitespace_only_
     user_id (four tests). Ported: mem0's message is not matched, engram's names the field."""
-    calls = {
+    calls: dict[str, Callable[[], Any]] = {
         "search": lambda: memory.search("q", filters={"user_id": "   "}),
         "get_all": lambda: memory.get_all(filters={"user_id": "   "}),
         "add": lambda: memory.add("x", user_id="   "),

@@ -307,3 +307,23 @@ def test_reranker_keys_name_an_llm_like_mem0s(monkeypatch: pytest.MonkeyPatch) -
     assert nested.llm_block() == ("ollama", {"ollama_base_url": "http://x", "model": "m"})  # type: ignore[attr-defined]
     with pytest.raises(ConfigurationError, match="scoring_prompt is not supported"):
         registry.validate_config("llm_reranker", {"scoring_prompt": "Rate {query} {document}"})
+
+
+def test_mem0s_sarvam_model_dict_and_lmstudio_response_format(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SARVAM_API_KEY", "k")
+    wire = Wire(chat_answer("{}"))
+    model = {"name": "sarvam-m", "reasoning_effort": "high", "seed": 42}
+    llm("sarvam", wire, model=model).complete(REQUEST)
+    body = wire.body()
+    assert body["model"] == "sarvam-m" and body["reasoning_effort"] == "high"
+    assert body["seed"] == 42
+    registry = get_registry("llms")
+    for given, chosen in (
+        ({"type": "json_schema", "json_schema": {}}, "json_schema"),
+        ({"type": "json_object"}, "json_object"),
+        ({"type": "text"}, "none"),
+    ):
+        config = registry.validate_config("lmstudio", {"lmstudio_response_format": given})
+        assert config.response_format == chosen  # type: ignore[attr-defined]

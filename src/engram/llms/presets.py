@@ -27,11 +27,12 @@ provider        default base URL (variable)                            key varia
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 
-from engram.llms.openai import OpenAIConfig, OpenAILLM, Preset
+from engram.llms.base import Completion, CompletionRequest
+from engram.llms.openai import OpenAIConfig, OpenAILLM, Preset, chat_body, read_chat
 
 __all__ = [
     "XAILLM",
@@ -108,10 +109,22 @@ class GroqLLM(OpenAILLM):
 
 
 class LMStudioConfig(OpenAIConfig):
-    """``lmstudio`` options: those of ``openai``; mem0's ``lmstudio_base_url``."""
+    """``lmstudio`` options: those of ``openai``; mem0's ``lmstudio_base_url``, and its
+    ``lmstudio_response_format`` (an OpenAI ``response_format``: its ``type`` chooses engram's
+    ``response_format``; engram sends its own schema)."""
 
     model: str = "lmstudio-community/Meta-Llama-3.1-70B-Instruct-GGUF"
     base_url: str | None = Field(default=None, validation_alias=_url("lmstudio_base_url"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mem0_response_format(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "lmstudio_response_format" in data:
+            data = dict(data)
+            given = data.pop("lmstudio_response_format") or {}
+            kind = given.get("type") if isinstance(given, dict) else given
+            data.setdefault("response_format", {"text": "none"}.get(str(kind), kind))
+        return data
 
 
 class LMStudioLLM(OpenAILLM):
@@ -161,11 +174,25 @@ class OpenRouterLLM(OpenAILLM):
 
 
 class SarvamConfig(OpenAIConfig):
-    """``sarvam`` options: those of ``openai``; mem0's ``sarvam_base_url``."""
+    """``sarvam`` options: those of ``openai``; mem0's ``sarvam_base_url``, and mem0's
+    ``model`` given as ``{"name": ..., <request options>}`` (``reasoning_effort``, ``seed``...)."""
 
     model: str = "sarvam-m"
+    model_options: dict[str, Any] = Field(
+        default_factory=dict, description="extra request fields, from mem0's model dict"
+    )
     base_url: str | None = Field(default=None, validation_alias=_url("sarvam_base_url"))
     response_format: ResponseFormat = "none"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_dict(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("model"), dict):
+            data = dict(data)
+            options = dict(data["model"])
+            data["model"] = options.pop("name", "sarvam-m")
+            data["model_options"] = {**options, **data.get("model_options", {})}
+        return data
 
 
 class SarvamLLM(OpenAILLM):
@@ -175,6 +202,14 @@ class SarvamLLM(OpenAILLM):
     preset: ClassVar[Preset] = Preset(
         "Sarvam", "https://api.sarvam.ai/v1", ("SARVAM_API_BASE",), ("SARVAM_API_KEY",)
     )
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        """One chat completion, with the model's own request fields."""
+        config = self.config
+        assert isinstance(config, SarvamConfig)
+        body = chat_body(request, config, config.model, config.response_format)
+        body.update(config.model_options)
+        return read_chat(self._client.post("chat/completions", body), self._client.service)
 
 
 class TogetherConfig(OpenAIConfig):
