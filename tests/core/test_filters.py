@@ -22,6 +22,8 @@ from engram.core.filters import (
     parse_filters,
     scope_filter,
     scope_values,
+    shown_day,
+    shown_on,
 )
 from engram.exceptions import ValidationError
 
@@ -324,3 +326,15 @@ def test_scope_filter_keeps_only_the_scope_equalities() -> None:
     assert scope_filter(where) == parse_filters({"user_id": "u", "run_id": "r"})
     assert scope_filter(parse_filters({"OR": [{"user_id": "u"}, {"agent_id": "a"}]})) is None
     assert scope_filter(None) is None
+
+
+def test_shown_on_and_shown_day() -> None:
+    """The expiry condition a store's cache recognises, and nothing else."""
+    node = shown_on("2024-05-02")
+    assert shown_day(node) == "2024-05-02"
+    field = Field("expiration_date")
+    assert shown_day(Or((Condition(field, "eq", None), Condition(field, "gt", "x")))) is None
+    assert shown_day(Or((Condition(field, "eq", None), Condition(Field("a"), "gte", "x")))) is None
+    assert shown_day(Or((Condition(field, "eq", None), Condition(field, "gte", 1)))) is None
+    assert shown_day(Or((Condition(field, "eq", 1), Condition(field, "gte", "x")))) is None
+    assert shown_day(parse_filters({"a": 1})) is None  # type: ignore[arg-type]

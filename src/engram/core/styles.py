@@ -43,9 +43,6 @@ class Unset(enum.Enum):
 
     UNSET = "UNSET"
 
-    def __repr__(self) -> str:
-        return "UNSET"
-
 
 #: An argument the caller did not pass (so its style's default applies).
 UNSET = Unset.UNSET
