@@ -7,8 +7,10 @@ to fail (``xfail``: engram differs on purpose, each with its reason).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,3 +97,24 @@ def llm_memory(tmp_path: Path, embedder: OnnxEmbedder) -> Iterator[LLMMemory]:
     for m in made:
         m.close()
     registry.unregister("scripted")
+
+
+V1, V2 = "v1.0.11", "v2.0.18"
+BOTH = (V1, V2)
+
+
+def first_id(result: dict[str, Any]) -> str:
+    """The id of the first memory of an add() result."""
+    return str(result["results"][0]["id"])
+
+
+def assert_utc(timestamp: str) -> None:
+    """``timestamp`` is ISO 8601 at UTC (mem0's tests check that)."""
+    parsed = datetime.fromisoformat(timestamp)
+    offset = parsed.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
+
+
+def facts(*items: str) -> str:
+    """A fact-extraction answer of the scripted LLM."""
+    return json.dumps({"facts": list(items)})
