@@ -179,9 +179,8 @@ def classify(returncode: int, stderr: str, code: str, mem0: Mem0Source) -> tuple
         return "outside", last
     if "pip install" in last or "cannot open the PostgreSQL store" in last:
         return "outside", last  # an optional extra, or a server of the reader's
-    if name == "KeyError" and re.search(
-        rf"os\.environ\[{re.escape(last.split(': ', 1)[-1])}\]", code
-    ):
+    key = re.escape(last.split(": ", 1)[-1].strip("'\""))
+    if name == "KeyError" and re.search(rf"os\.environ\[['\"]{key}['\"]\]", code):
         return "outside", last  # an environment variable the reader sets
     if name == "MemoryNotFoundError" and (found := re.search(r"Memory with id (\S+) not", last)):
         if f'"{found.group(1)}"' in code or f"'{found.group(1)}'" in code:
