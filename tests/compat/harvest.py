@@ -240,6 +240,10 @@ def main() -> None:
         if e.status not in ("pass", "not-offered"):
             print(f"  {e.status} {e.tag} {e.slug}: {e.detail[:300]}")
     if args.save:
+        if not args.only:  # a full harvest replaces what an earlier one kept
+            for tag in args.tags:
+                for old in (EXAMPLES / tag).glob("*.py"):
+                    old.unlink()
         for e in done:
             if e.status == "pass":
                 target = EXAMPLES / e.tag / f"{e.slug}.py"
