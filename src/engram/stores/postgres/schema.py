@@ -67,6 +67,11 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX history_memory ON {schema}.history (memory_id, seq)",
         ),
     ),
+    (
+        "0002_expiration_date",
+        # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+        ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.
