@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from engram.core.limits import Limits
@@ -53,6 +53,11 @@ class MemoryConfig(Options):
     version: Literal["v1.0", "v1.1"] = "v1.1"
     custom_fact_extraction_prompt: str | None = None
     custom_update_memory_prompt: str | None = None
+    custom_instructions: str | None = Field(
+        default=None,
+        description="mem0 2.x: instructions added to the fact-extraction prompt of infer=True "
+        "with an LLM (add(prompt=...) gives them for one call).",
+    )
     limits: Limits = Field(
         default_factory=Limits,
         description="What one call may ask (text length, messages per add, metadata and "
@@ -75,6 +80,17 @@ class MemoryConfig(Options):
                 block.config = registry.validate_config(block.provider, block.config)
         return self
 
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data`` (mem0's keyword form: ``MemoryConfig(llm={...})``).
+
+        Raises:
+            ConfigurationError: a key, a provider or an option is invalid.
+        """
+        try:
+            super().__init__(**data)
+        except PydanticValidationError as e:
+            raise _configuration_error(e, type(self)) from e
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MemoryConfig:
         """Validate a mem0-shaped dict, raising ConfigurationError that lists allowed keys."""
@@ -85,9 +101,22 @@ class MemoryConfig(Options):
         try:
             return cls.model_validate(data)
         except PydanticValidationError as e:
-            raise ConfigurationError(
-                f"invalid config: {describe_errors(e)}",
-                config_source="dict",
-                suggestion=f"allowed top-level keys: {', '.join(sorted(cls.model_fields))}",
-                details={"allowed": sorted(cls.model_fields)},
-            ) from e
+            raise _configuration_error(e, cls) from e
+
+
+def _configuration_error(
+    error: PydanticValidationError, model: type[BaseModel]
+) -> ConfigurationError:
+    """The ConfigurationError a provider raised inside validation (pydantic wraps it, as it
+    is a ValueError), or one listing every problem and the allowed keys."""
+    for item in error.errors():
+        inner = (item.get("ctx") or {}).get("error")
+        if isinstance(inner, ConfigurationError):
+            return inner
+    allowed = sorted(model.model_fields)
+    return ConfigurationError(
+        f"invalid config: {describe_errors(error)}",
+        config_source="dict",
+        suggestion=f"allowed top-level keys: {', '.join(allowed)}",
+        details={"allowed": allowed},
+    )

@@ -47,7 +47,7 @@ def test_the_deepest_filter_allowed_runs(store: Store, leaf: dict[str, Any], kin
 
 
 def test_the_widest_filter_allowed_runs(store: Store) -> None:
-    add(store, "a memory", user_id="u", metadata={"n": 3})
+    add(store, "a memory", user_id="u", metadata={"k0": -1})  # k0 has a value not listed
     conditions = CEILINGS["max_filter_conditions"] - 1  # and the scope's
     values = CEILINGS["max_filter_values"] // conditions
     wide = {"OR": [{f"k{i}": {"nin": list(range(values))}} for i in range(conditions)]}

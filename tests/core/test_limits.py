@@ -183,9 +183,9 @@ def test_filters_within_the_limits_parse() -> None:
     ("messages", "says"),
     [
         (BIG, "too long"),
-        ([{"role": "user", "content": "hi"}] * 1001, "at most 1000"),
+        ([{"role": "user", "content": "hi"}] * 10_001, "at most 10000"),
         ([{"role": "user", "content": "a" * 99_000}] * 11, "1000000 characters in all"),
-        ({"role": "user", "content": ["part"] * 1001}, "at most 1000"),
+        ({"role": "user", "content": ["part"] * 10_001}, "at most 10000"),
         ({"role": "user", "content": [{"type": "text", "text": "a" * 60_000}] * 2}, "too long"),
         ({"role": "x" * 300, "content": "hi"}, "too long"),
         ({"role": "user", "name": "\ud800", "content": "hi"}, "U\\+D800"),

@@ -227,7 +227,7 @@ bad_messages = st.one_of(
     texts,
     st.fixed_dictionaries({"role": junk, "content": texts}, optional={"name": junk}),
     st.builds(lambda parts: {"role": "user", "content": parts}, content_parts),
-    st.builds(lambda n: [{"role": "user", "content": "hi"}] * n, st.sampled_from([1001, 10])),
+    st.builds(lambda n: [{"role": "user", "content": "hi"}] * n, st.sampled_from([10_001, 10])),
     junk,
 )
 good_limits = st.integers(1, 20)

@@ -232,7 +232,7 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("search", ("x",), {"user_id": "u", "filters": {"n": {"gt": float("inf")}}}),
     ("add", (s.HUGE_TEXT,), {"user_id": "u"}),
     ("search", (s.HUGE_TEXT,), {"user_id": "u"}),
-    ("add", ([{"role": "user", "content": "hi"}] * 10_000,), {"user_id": "u"}),
+    ("add", ([{"role": "user", "content": "hi"}] * 10_001,), {"user_id": "u"}),
     ("update", ("id", s.HUGE_TEXT), {}),
     ("add", ("x",), {"user_id": "u", "timestamp": 10**30}),
     ("delete_all", (), {"user_id": "u" * 100_000}),

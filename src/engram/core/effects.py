@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from engram.embedders.base import Embedder
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, EngramError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
 
@@ -39,9 +39,11 @@ class StoreCall:
 
 @dataclass(frozen=True, slots=True)
 class Complete:
-    """Ask the configured LLM; the result is a ``Completion``."""
+    """Ask the configured LLM; the result is a ``Completion``. ``rerank``: ask the reranker's
+    own LLM when it has one (else the Memory's)."""
 
     request: CompletionRequest
+    rerank: bool = False
 
 
 Effect = Embed | StoreCall | Complete
@@ -51,24 +53,41 @@ Flow = Generator[Effect, Any, T]
 class Runtime:
     """Performs effects against one store, one embedder and, optionally, one LLM."""
 
-    def __init__(self, store: Store, embedder: Embedder, llm: LLM | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        llm: LLM | None = None,
+        rerank_llm: LLM | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
+        self.rerank_llm = rerank_llm
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Embed):
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
-            return self.complete(effect.request)
+            return self.complete(effect.request, rerank=effect.rerank)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def complete(self, request: CompletionRequest) -> Completion:
+    def complete(self, request: CompletionRequest, *, rerank: bool = False) -> Completion:
         """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
-        if self.llm is None:
+        llm = (self.rerank_llm or self.llm) if rerank else self.llm
+        if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
-        return self.llm.complete(request)
+        try:
+            return llm.complete(request)
+        except EngramError:
+            raise
+        except Exception as e:  # a provider of the caller's own, or an SDK's error
+            raise ProviderError(
+                f"the LLM failed: {type(e).__name__}: {e}",
+                error_code="llm_failed",
+                suggestion="nothing was written; the cause is chained to this error",
+            ) from e
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:

@@ -50,7 +50,7 @@ class Limits:
     #: Characters of all the messages of one ``add`` together.
     max_add_chars: int = 1_000_000
     #: Messages in one ``add`` (and content parts in one message).
-    max_messages: int = 1_000
+    max_messages: int = 10_000
     #: Characters of one image URL (a ``data:`` URI holds the whole image).
     max_image_url_chars: int = 20_000_000
     #: Characters of an id (memory, user, agent, run, idempotency key), a speaker's name or

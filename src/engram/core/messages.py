@@ -9,7 +9,7 @@ from typing import Any
 from engram.core.limits import DEFAULT_LIMITS, Limits, check_str
 from engram.exceptions import ValidationError
 
-_EXPECTED = "a string, a message dict {'role', 'content'} or a list of them"
+_EXPECTED = "a string, a message dict {'role', 'content'} or a list of them (or of strings)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,8 @@ def parse_messages(messages: object, limits: Limits = DEFAULT_LIMITS) -> list[Me
 
 
 def _parse_one(item: object, field: str, limits: Limits) -> Message:
+    if isinstance(item, str):  # a list of strings is a list of the user's messages
+        return _parse_one({"role": "user", "content": item}, field, limits)
     if not isinstance(item, Mapping):
         raise ValidationError(
             f"{field} must be a dict with 'role' and 'content', got {type(item).__name__}",

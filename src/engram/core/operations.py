@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from engram.core import idempotency, ranking
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
-from engram.core.limits import DEFAULT_LIMITS, Limits, shown
+from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, shown_on
+from engram.core.limits import DEFAULT_LIMITS, Limits
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
     Change,
@@ -29,17 +29,25 @@ from engram.core.records import (
     new_id,
     text_hash,
 )
-from engram.core.results import change_dict, history_dict, listing, memory_dict
+from engram.core.results import (
+    change_dict,
+    history_dict,
+    listing,
+    memory_dict,
+    score_details,
+    strip_identity,
+)
+from engram.core.styles import UNSET, defaults_for, is_v2_call, result_count, threshold_of
 from engram.core.temporal import find_time_ranges
-from engram.core.timeutil import now_iso, parse_timestamp
+from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
+    SCOPE_FIELDS,
     check_bool,
-    check_limit,
     check_memory_type,
     check_metadata,
-    check_threshold,
     optional_str,
     require_str,
+    scope_id,
     scope_of,
 )
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
@@ -75,6 +83,7 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        instructions: str | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.version = version
@@ -83,9 +92,11 @@ class Operations:
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
+        self.instructions = instructions
         self.vision = vision
         self.vision_details = vision_details
         self._said_no_llm = False
+        self._said_no_reranker = False
 
     def add(
         self,
@@ -99,6 +110,7 @@ class Operations:
         memory_type: object = None,
         prompt: object = None,
         timestamp: object = None,
+        expiration_date: object = None,
         idempotency_key: object = None,
     ) -> Flow[Result]:
         """Store messages as memories: as given, or inferred (LLM or offline extractor).
@@ -111,23 +123,27 @@ class Operations:
         scope = scope_of(user_id, agent_id, run_id, limits=limits)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
+        kind = None if kind is None else str(kind)  # a str enum (mem0's MemoryType) as text
         custom_prompt = optional_str(prompt, "prompt", limits.max_text_chars)
-        meta = check_metadata(metadata, limits=limits)
+        meta = strip_identity(check_metadata(metadata, limits=limits), None, "add()")
         key = optional_str(idempotency_key, "idempotency_key", limits.max_id_chars)
         parsed = parse_messages(messages, limits)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
+        expires = None if expiration_date is None else parse_date(expiration_date)
         asks_llm = kind == "procedural_memory" or (infer and self.has_llm)
         remember = None
         if key is not None:
             token = idempotency.token(scope, key)
             options = {"infer": infer, "memory_type": kind, "prompt": custom_prompt}
             options["timestamp"] = when if timestamp is not None else None
+            options["expiration_date"] = expires
             fingerprint = idempotency.fingerprint(parsed, meta, options)
             stored = yield StoreCall("recall", (token,))
             if stored is not None:
                 changes = idempotency.replayed(stored, fingerprint, key)
+                speaker = not infer and not asks_llm
                 if not asks_llm:
-                    return self._shaped(changes)
+                    return self._shaped(changes, speaker=speaker)
                 from engram.core.inference import Tally
 
                 return self._shaped(changes, Tally())
@@ -148,6 +164,7 @@ class Operations:
                 memory_type=kind,
                 metadata=meta,
                 valid_at=when,
+                expiration_date=expires,
             )
 
         if kind == "procedural_memory":
@@ -168,7 +185,12 @@ class Operations:
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
-            return (yield from self._add_inferred(parsed, when, live_scope, record, remember))
+            instructions = custom_prompt or self.instructions  # mem0 2.x: add(prompt=) instructs
+            return (
+                yield from self._add_inferred(
+                    parsed, when, live_scope, record, instructions, remember
+                )
+            )
         if infer:
             return (yield from self._add_offline(parsed, when, live_scope, record, remember))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
@@ -180,7 +202,7 @@ class Operations:
                 for m, vector in zip(kept, vectors, strict=True)
             ]
         changes = yield from self._commit(ops, [], remember)
-        return self._shaped(changes)
+        return self._shaped(changes, speaker=True)
 
     def _commit(
         self, ops: list[WriteOp], unchanged: Sequence[Change], remember: Remember | None
@@ -199,9 +221,11 @@ class Operations:
             changes = yield StoreCall("apply", (ops, now_iso()))
         return [*changes, *unchanged]
 
-    def _shaped(self, changes: list[Change], tally: Tally | None = None) -> Result:
+    def _shaped(
+        self, changes: list[Change], tally: Tally | None = None, *, speaker: bool = False
+    ) -> Result:
         """add()'s result: one item per change, and ``usage`` when an LLM was asked."""
-        items = [change_dict(c) for c in changes]
+        items = [change_dict(c, speaker=speaker) for c in changes]
         return listing(items, self.version) if tally is None else self._with_usage(items, tally)
 
     def _add_inferred(
@@ -210,6 +234,7 @@ class Operations:
         when: str,
         live_scope: FilterNode,
         record: NewRecord,
+        instructions: str | None,
         remember: Remember | None,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
@@ -221,7 +246,7 @@ class Operations:
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
         facts: list[str] = []
         if talk:
-            facts = yield from extract_facts(talk, when, self.fact_prompt, tally)
+            facts = yield from extract_facts(talk, when, self.fact_prompt, tally, instructions)
         ops: list[WriteOp] = []
         unchanged: list[Change] = []
         if facts:
@@ -297,13 +322,11 @@ class Operations:
             result["usage"] = tally.usage.as_dict()
         return result
 
-    def get(self, memory_id: object) -> Flow[dict[str, Any]]:
-        """One memory by id."""
+    def get(self, memory_id: object) -> Flow[dict[str, Any] | None]:
+        """One memory by id, or None (as in mem0) when no memory has it."""
         memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
-        if record is None:
-            raise _not_found(memory_id)
-        return memory_dict(record)
+        return None if record is None else memory_dict(record)
 
     def get_all(
         self,
@@ -312,12 +335,15 @@ class Operations:
         agent_id: object = None,
         run_id: object = None,
         filters: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
+        top_k: object = UNSET,
         include_invalidated: object = False,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count = check_limit(limit, most=self.limits.max_limit)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        count = result_count(limit, top_k, defaults_for(v2).count, self.limits.max_limit)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
         records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
         return listing([memory_dict(r) for r in records], self.version)
 
@@ -328,27 +354,29 @@ class Operations:
         user_id: object = None,
         agent_id: object = None,
         run_id: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
         filters: object = None,
-        threshold: object = None,
+        threshold: object = UNSET,
         include_invalidated: object = False,
-        rerank: object = False,
+        rerank: object = UNSET,
         explain: object = False,
+        top_k: object = UNSET,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """A scope's memories most relevant to ``query``: hybrid search, best first."""
         text = require_str(query, "query", self.limits.max_text_chars)
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count = check_limit(limit, most=self.limits.max_limit)
-        minimum = check_threshold(threshold)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        style = defaults_for(v2)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
+        count = result_count(limit, top_k, style.count, self.limits.max_limit)
+        minimum = threshold_of(threshold, style.threshold)
         show_parts = check_bool(explain, "explain")
-        wants_rerank = check_bool(rerank, "rerank")
+        wants_rerank = style.rerank if rerank is UNSET else check_bool(rerank, "rerank")
         if wants_rerank and self.rerank_top_k is None:
-            raise ConfigurationError(
-                "rerank=True needs a reranker, and none is configured",
-                missing_field="reranker",
-                suggestion='configure one, e.g. {"reranker": {"provider": "llm"}} with an "llm" '
-                "block, or search without rerank",
-            )
+            if rerank is not UNSET and not self._said_no_reranker:
+                logger.info("engram: rerank=True is ignored: no reranker is configured (as mem0)")
+                self._said_no_reranker = True
+            wants_rerank = False
         depth = max(count, CANDIDATES)
         vectors = yield Embed((text,))
         semantic = yield StoreCall("search", (vectors[0], where, depth, None))
@@ -374,6 +402,7 @@ class Operations:
             item = memory_dict(c.record, c.score)
             if show_parts:
                 item["score_parts"] = c.parts()
+                item["score_details"] = score_details(c, minimum)
             results.append(item)
         shaped = listing(results, self.version)
         if tally is not None and isinstance(shaped, dict):
@@ -381,17 +410,42 @@ class Operations:
         return shaped
 
     def update(
-        self, memory_id: object, data: object, metadata: object = None
+        self,
+        memory_id: object,
+        text: object = None,
+        metadata: object = None,
+        expiration_date: object = UNSET,
+        data: object = None,
     ) -> Flow[dict[str, Any]]:
-        """Replace a memory's text (and metadata when given), recording history."""
+        """Replace a memory's text, merge metadata into its metadata, set or clear its
+        expiration date (each when given), recording history."""
         memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
-        text = require_str(data, "data", self.limits.max_text_chars)
+        new_text = _update_text(text, data, self.limits.max_text_chars)
         meta = None if metadata is None else check_metadata(metadata, limits=self.limits)
+        expires = None
+        if expiration_date is not UNSET and expiration_date is not None:
+            expires = parse_date(expiration_date)
+        if new_text is None and meta is None and expiration_date is UNSET:
+            raise ValidationError(
+                "update needs at least one of text, metadata or expiration_date",
+                field="text",
+                expected="a new text (text= or data=), metadata or expiration_date",
+            )
         current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         if current is None:
             raise _not_found(memory_id)
-        vectors = yield Embed((embedding_text(text, current.actor_id),))
-        op = Update(memory_id, text, vectors[0], meta)
+        if meta is not None:  # merged, as mem0 documents (and 2.x does); ids stay the scope's
+            meta = {**current.metadata, **strip_identity(meta, current, "update()")}
+        final_text = current.text if new_text is None else new_text
+        vectors = yield Embed((embedding_text(final_text, current.actor_id),))
+        op = Update(
+            memory_id,
+            final_text,
+            vectors[0],
+            meta,
+            set_expiration=expiration_date is not UNSET,
+            expiration_date=expires,
+        )
         yield StoreCall("apply", ([op], now_iso()))
         return {"message": "Memory updated successfully!", "id": memory_id}
 
@@ -412,11 +466,9 @@ class Operations:
         return {"message": "Memories deleted successfully!", "deleted": len(changes)}
 
     def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
-        """The memory's changes, oldest first."""
+        """The memory's changes, oldest first; ``[]`` for an id never seen (as in mem0)."""
         memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
-        if not rows:
-            raise _not_found(memory_id)
         return [history_dict(row) for row in rows]
 
     def reset(self) -> Flow[None]:
@@ -430,11 +482,13 @@ class Operations:
         run_id: object,
         filters: object,
         include_invalidated: object,
+        show_expired: object = False,
     ) -> FilterNode | None:
-        parsed = parse_filters(filters, self.limits)  # type: ignore[arg-type]
+        parsed = parse_filters(_scope_ids_read(filters), self.limits)
         scope = scope_of(user_id, agent_id, run_id, parsed, self.limits)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
-        return conjoin(scope.as_filter(), parsed, live)
+        shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
+        return conjoin(scope.as_filter(), parsed, live, shown)
 
 
 def embedding_text(text: str, actor: str | None) -> str:
@@ -446,9 +500,35 @@ def embedding_text(text: str, actor: str | None) -> str:
     return f"{actor}: {text}" if actor else text
 
 
+def _scope_ids_read(filters: object) -> Any:
+    """``filters`` with its top-level ids read as the id arguments are (``scope_id``)."""
+    if not isinstance(filters, dict) or not any(k in filters for k in SCOPE_FIELDS):
+        return filters
+    read = dict(filters)
+    for key in SCOPE_FIELDS:
+        if isinstance(read.get(key), str | int) and not isinstance(read[key], bool):
+            read[key] = require_str(scope_id(read[key]), key)
+    return read
+
+
+def _update_text(text: object, data: object, max_chars: int) -> str | None:
+    """The new text of an update: ``text`` (mem0 2.x) or ``data`` (1.x), or None to keep it."""
+    both = text is not None and data is not None
+    if both and not (isinstance(text, str) and isinstance(data, str) and text == data):
+        raise ValidationError(
+            "update got both text and data (its older name) with different values",
+            field="text",
+            value=text,
+            expected="one of text, data",
+        )
+    value = text if text is not None else data
+    field = "text" if text is not None else "data"
+    return None if value is None else require_str(value, field, max_chars)
+
+
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {shown(memory_id)}",
+        f"Memory with id {memory_id} not found",
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

