@@ -7,7 +7,8 @@ Every error carries what went wrong, a stable ``error_code``, structured ``detai
     ├── ValidationError        bad input: names the field, the value and what was expected
     ├── ConfigurationError     bad or inconsistent configuration
     ├── MemoryNotFoundError    no memory with that id
-    ├── AuthenticationError    a provider refused the credentials
+    ├── AuthenticationError    a provider refused the credentials (or a server, the API key)
+    ├── PermissionDeniedError  a valid API key that does not allow the request
     ├── RateLimitError         a provider asked us to slow down
     ├── NetworkError           a provider could not be reached
     ├── StoreError             the store failed (disk full, corrupt file, ...)
@@ -28,6 +29,7 @@ __all__ = [
     "MemoryError",
     "MemoryNotFoundError",
     "NetworkError",
+    "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
     "StoreError",
@@ -154,6 +156,16 @@ class AuthenticationError(EngramError):
             self.api_key = f"...{api_key[-4:]}" if len(api_key) >= 12 else "***"
         self.service = service
         super().__init__(message, error_code, details, suggestion, debug_info)
+
+
+class PermissionDeniedError(EngramError):
+    """The caller's API key is valid but does not allow this request.
+
+    The key is limited to other scopes (user / agent / run ids), or to reading. The message
+    names what the key lacks, never anything about the scopes it cannot see.
+    """
+
+    default_code = "permission_denied"
 
 
 class RateLimitError(EngramError):

@@ -9,6 +9,9 @@ stay fast.
 
     engram postgres start|status|stop    a local PostgreSQL + pgvector server
     engram migrate --from SRC --to DST   copy memories, vectors and history between stores
+    engram serve                         the REST service (mem0's routes and clients)
+    engram keys create|list|revoke       the service's API keys
+    engram mcp                           the memory tools over MCP (stdio or HTTP)
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ import sys
 from collections.abc import Sequence
 
 from engram import __version__
-from engram.cli import migrate, postgres
+from engram.cli import keys, mcp, migrate, postgres, serve
 from engram.exceptions import EngramError
 
 __all__ = ["main"]
 
 #: The command groups, in the order ``engram --help`` lists them.
-COMMANDS = (postgres, migrate)
+COMMANDS = (postgres, migrate, serve, keys, mcp)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

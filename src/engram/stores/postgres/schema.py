@@ -67,6 +67,23 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX history_memory ON {schema}.history (memory_id, seq)",
         ),
     ),
+    (
+        "0002_api_keys",
+        (
+            # The service shells' API keys (engram.core.keys): the SHA-256 digest of each
+            # token, never the token. scopes is {field: [values]}.
+            """CREATE TABLE {schema}.api_keys (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                digest text NOT NULL,
+                scopes jsonb NOT NULL DEFAULT '{{}}',
+                read_only boolean NOT NULL DEFAULT false,
+                rate_limit double precision,
+                created_at text COLLATE "C" NOT NULL,
+                revoked_at text COLLATE "C"
+            )""",
+        ),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.
