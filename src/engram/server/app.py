@@ -2,7 +2,7 @@
 
 The app holds its gateway and settings in ``app.state``; every router reaches them through
 dependencies (``engram.server.auth``), so routers mount cleanly and a later one (a UI, graph
-routes) needs nothing else. Request bodies are capped by FastAPI's ``max_body_size`` (413).
+routes) needs nothing else. Request bodies are capped by ``limits.BodyLimit`` (413).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from engram import __version__
 from engram.async_memory import AsyncMemory
 from engram.gateway import Gateway, Limits
 from engram.server import docs, errors
+from engram.server.limits import BodyLimit
 from engram.server.routes import ROUTERS, service
 from engram.server.settings import ServerSettings, Settings
 
@@ -107,8 +108,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=config.max_body_bytes,
     )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.state.gateway = gateway
     app.state.settings = config
     errors.install(app)

@@ -56,7 +56,7 @@ logger = logging.getLogger("engram.server")
 _HTTP_CODES = {
     404: ("not_found", "check the path; GET /docs lists the routes"),
     405: ("method_not_allowed", "GET /docs lists each route's methods"),
-    413: (TOO_LARGE, "send a smaller request"),
+    413: (TOO_LARGE, "send fewer or shorter messages per request"),
 }
 
 
