@@ -18,9 +18,11 @@ from mcp.server.mcpserver import Context
 from engram import AsyncMemory, Memory
 from engram.core.keys import Grant
 from engram.embedders.onnx import OnnxEmbedder
+from engram.exceptions import AuthenticationError
 from engram.gateway import Gateway
 from engram.mcp.server import build_server
-from engram.server.settings import MCPSettings
+from engram.mcp.stdio import stdio_server
+from engram.server.settings import MCPSettings, Settings
 from tests.conftest import store_config
 from tests.server.conftest import Serve
 
@@ -96,12 +98,10 @@ async def test_tools_in_process(gateway: Gateway) -> None:
 
 async def test_a_limited_key_limits_the_tools(gateway: Gateway) -> None:
     token, _ = await gateway.memory.api_keys.create("agent", user_ids=["dev"], read_only=True)
-    grant = await gateway.authenticate(token)
-
-    async def limited(ctx: Context) -> Grant:
-        return grant
-
-    async with Client(build_server(gateway, MCPSettings(user_id="dev"), limited)) as client:
+    settings = Settings(mcp=MCPSettings(user_id="dev"))
+    with pytest.raises(AuthenticationError):
+        await stdio_server(gateway, settings, token + "x")
+    async with Client(await stdio_server(gateway, settings, token)) as client:
         assert "[permission_denied]" in await error(client, "add_memory", text="x")
         assert "[permission_denied]" in await error(
             client, "search_memories", query="x", user_id="someone-else"

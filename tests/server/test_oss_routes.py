@@ -130,7 +130,8 @@ def test_configure(serve: Serve) -> None:
     assert bad.status_code == 409 and "nope" in bad.json()["detail"]
     add(c, "kept", user_id="u")
     new = {"vector_store": {"provider": "sqlite", "config": {"path": str(path) + ".2"}},
-           "llm": {"provider": "openai", "config": {"api_key": "sk-secret-value"}}}  # fmt: skip
+           "llm": {"provider": "openai", "config": {"api_key": "sk-secret-value"}},
+           "embedder": {"provider": "onnx", "config": {}}}  # fmt: skip
     assert c.post("/configure", json=new).json() == {"message": "Configuration set successfully"}
     assert c.get("/memories", params={"user_id": "u"}).json()["results"] == []  # a new store
     shown = c.get("/configure").json()
@@ -161,6 +162,17 @@ def test_health_ready_explain_docs(served: Served) -> None:
         for url in urls:
             asset = c.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000
+
+
+def test_cors(serve: Serve) -> None:
+    c = serve(cors_origins=["https://app.example"]).client()
+    allowed = c.options(
+        "/v1/ping/",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    other = c.get("/health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
 
 
 def test_docs_can_be_turned_off(serve: Serve) -> None:
