@@ -27,9 +27,11 @@ it takes little of the CPU the server needs (its CPU time is reported). Three ph
 
 Each phase runs ``--repeat`` times; the figures are medians of the runs. Reported: requests,
 errors (any non-200 or broken connection), throughput, p50 / p99 per operation, the
-server's CPU (cores busy, and CPU time per request: what the machine must supply per
-request, a figure less swayed than latency by other work on shared cores), the load
-generator's CPU, and the load average.
+server's CPU (cores busy, and CPU time per request), the load generator's CPU, the load
+average, and a calibration: the time to embed one short text in the benchmark's own process
+just before the load, which says how much of the cores other work left (on shared cores
+every figure moves with it, CPU time per request included: caches and the ONNX thread pool
+suffer when many processes take turns).
 
 Run: ``python bench/server.py [--size 100000] [--clients 32] [--duration 20] [--workers 1]``.
 """
@@ -96,6 +98,20 @@ def fill(path: Path, size: int) -> list[str]:
     finally:
         store.close()
     return [f"user-{u}" for u in range(users)]
+
+
+def calibrate() -> tuple[float, float]:
+    """Median wall and CPU ms to embed one short text in this process, now: how busy the
+    cores are (on a quiet machine of this kind: ~2.3 ms)."""
+    embedder = OnnxEmbedder()
+    embedder.embed_batch(["warm up"])
+    walls, cpus = [], []
+    for i in range(30):
+        wall, cpu = time.perf_counter(), time.process_time()
+        embedder.embed_batch([f"Maya went hiking near Lisbon with friend number {i}."])
+        walls.append(1000 * (time.perf_counter() - wall))
+        cpus.append(1000 * (time.process_time() - cpu))
+    return statistics.median(walls), statistics.median(cpus)
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -416,6 +432,9 @@ def main() -> None:
               f"{args.threads or 'default'}; "
               f"mix: {args.add_share:.0%} add(infer=False), the rest scoped search; "
               f"{args.duration:.0f} s per phase, {args.repeat} runs, medians")  # fmt: skip
+        wall, cpu = calibrate()
+        print(f"calibration: one short text embedded in {wall:.1f} ms ({cpu:.1f} ms of CPU) "
+              "in this process before the load; ~2.3 ms on a quiet machine")  # fmt: skip
         server = Server(path, args.workers, args.threads)
         try:
             server.wait()
