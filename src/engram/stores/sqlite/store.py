@@ -41,8 +41,8 @@ from engram.exceptions import StoreError
 from engram.paths import default_store_path
 from engram.stores.base import DIMENSION, EMBEDDER, WEIGHTS, Store, identity_error, identity_rows
 from engram.stores.sqlite import writes
-from engram.stores.sqlite.connections import Connections
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -75,7 +75,7 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(Connections, Store):
+class SQLiteStore(SQLiteKeys, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
