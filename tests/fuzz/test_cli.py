@@ -3,10 +3,11 @@ for bad arguments, the documented codes for an EngramError) and never a tracebac
 
 The memory commands (add, search, list, get, update, delete, history, stats, export, import)
 get hostile JSON arguments (nested 50,000 deep, escapes that make lone surrogates, numbers past
-float and int, files that are not UTF-8) and hostile export files to import. They run in a
+float and int, files that are not UTF-8) and hostile export files to import; ``keys`` gets
+hostile names, ids and rate limits. They run in a
 temporary directory, on a healthy store, a damaged one, a config file, files that are not stores
-and paths that are not valid text. (``postgres start`` and ``stop`` are left out: they start
-servers.)
+and paths that are not valid text. (``postgres start`` and ``stop``, ``serve`` and ``mcp`` are
+left out: they start servers; ``tests/fuzz/test_service.py`` fuzzes the served ones.)
 """
 
 from __future__ import annotations
@@ -142,6 +143,15 @@ commands = st.one_of(
     st.lists(s.texts.filter(lambda t: "\x00" not in t), max_size=4),
     memory_commands,
     memory_commands,
+    st.builds(
+        lambda name, who, rate: ["keys", "create", name, "--user", who, "--rate-limit", rate],
+        words,
+        words,
+        st.sampled_from(["10", "0", "-1", "inf", "nan", "1e400", "1" + "0" * 30, "x"]),
+    ),
+    st.builds(lambda key: ["keys", "revoke", key], words),
+    st.just(["keys", "list"]),
+    st.builds(lambda c: ["keys", "list", "--config", c], paths),
 )
 
 
@@ -168,6 +178,9 @@ def test_hostile_command_lines_exit_with_a_status(place: Path, tally: Tally) -> 
     @example(argv=["import", "surrogate.jsonl", "--store", "healthy.db"])
     @example(argv=["import", "deep.jsonl", "--store", "healthy.db"])
     @example(argv=["import", "nan-vector.jsonl", "--store", "healthy.db"])
+    @example(argv=["keys", "create", "bot", "--user", "u", "--rate-limit", "inf"])
+    @example(argv=["keys", "create", "\ud800", "--rate-limit", "1e400"])
+    @example(argv=["keys", "list", "--config", "deep.json"])
     def command(argv: list[str]) -> None:
         status = tally.call(f"engram {argv[0] if argv else ''}", lambda: run(argv))
         assert status in (0, 1, 2, 3, 4, 5, None), status

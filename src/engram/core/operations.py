@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from engram.core import idempotency, ranking
+from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, shown_on
 from engram.core.limits import DEFAULT_LIMITS, Limits
@@ -43,6 +44,7 @@ from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
     SCOPE_FIELDS,
     check_bool,
+    check_limit,
     check_memory_type,
     check_metadata,
     optional_str,
@@ -449,6 +451,55 @@ class Operations:
         yield StoreCall("apply", ([op], now_iso()))
         return {"message": "Memory updated successfully!", "id": memory_id}
 
+    def batch_update(self, memories: object) -> Flow[dict[str, Any]]:
+        """Replace several memories' texts (and merge metadata) in ONE transaction: all or none.
+
+        ``memories`` is a list of ``{"memory_id", "text", "metadata"?}``; an unknown id fails
+        the whole batch before anything is written.
+        """
+        limits = self.limits
+        items = _batch(memories, limits.max_messages)
+        planned: list[tuple[str, str, dict[str, Any] | None, MemoryRecord]] = []
+        for i, item in enumerate(items):
+            memory_id = require_str(
+                item.get("memory_id"), f"memories[{i}].memory_id", limits.max_id_chars
+            )
+            text = require_str(item.get("text"), f"memories[{i}].text", limits.max_text_chars)
+            meta = item.get("metadata")
+            if meta is not None:
+                meta = check_metadata(meta, f"memories[{i}].metadata", limits)
+            current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
+            if current is None:
+                raise _not_found(memory_id)
+            if meta is not None:  # merged, as update() does
+                meta = {**current.metadata, **strip_identity(meta, current, "batch_update()")}
+            planned.append((memory_id, text, meta, current))
+        vectors = yield Embed(tuple(embedding_text(t, c.actor_id) for _, t, _, c in planned))
+        ops: list[WriteOp] = [
+            Update(memory_id, text, vector, meta)
+            for (memory_id, text, meta, _), vector in zip(planned, vectors, strict=True)
+        ]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully updated {len(ops)} memories", "updated": len(ops)}
+
+    def batch_delete(self, memory_ids: object) -> Flow[dict[str, Any]]:
+        """Erase several memories in ONE transaction; an unknown id fails the whole batch."""
+        most = self.limits.max_messages
+        if not isinstance(memory_ids, list | tuple) or not 0 < len(memory_ids) <= most:
+            raise ValidationError(
+                f"memory_ids must be a non-empty list of at most {most} ids",
+                field="memory_ids",
+                value=memory_ids,
+                expected=f"a non-empty list of at most {most} strings",
+            )
+        ids = [
+            require_str(m, f"memory_ids[{i}]", self.limits.max_id_chars)
+            for i, m in enumerate(memory_ids)
+        ]
+        ops: list[WriteOp] = [Delete(memory_id) for memory_id in dict.fromkeys(ids)]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully deleted {len(ops)} memories", "deleted": len(ops)}
+
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
         memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
@@ -474,6 +525,26 @@ class Operations:
     def reset(self) -> Flow[None]:
         """Erase every memory and history row in the store."""
         yield StoreCall("reset")
+
+    def count(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        include_invalidated: object = False,
+    ) -> Flow[int]:
+        """How many memories of a scope match ``filters`` (what get_all would list, uncapped)."""
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        total: int = yield StoreCall("count", (where,))
+        return total
+
+    def scopes(self, limit: object = 1000) -> Flow[list[dict[str, Any]]]:
+        """The user / agent / run ids that memories carry, with their counts."""
+        count = check_limit(limit, most=self.limits.max_limit)
+        summaries: list[ScopeSummary] = yield StoreCall("scopes", (count,))
+        return [scope_dict(s) for s in summaries]
 
     def _where(
         self,
@@ -524,6 +595,22 @@ def _update_text(text: object, data: object, max_chars: int) -> str | None:
     value = text if text is not None else data
     field = "text" if text is not None else "data"
     return None if value is None else require_str(value, field, max_chars)
+
+
+def _batch(memories: object, most: int) -> list[dict[str, Any]]:
+    if (
+        not isinstance(memories, list | tuple)
+        or not 0 < len(memories) <= most
+        or not all(isinstance(m, dict) for m in memories)
+    ):
+        raise ValidationError(
+            f"memories must be a non-empty list of at most {most} "
+            "{'memory_id', 'text', 'metadata'?} dicts",
+            field="memories",
+            value=memories,
+            expected=f"a non-empty list of at most {most} dicts",
+        )
+    return list(memories)
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:

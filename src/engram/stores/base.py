@@ -11,8 +11,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
@@ -79,6 +80,10 @@ def identity_error(
             details={"stored": stored, "configured": configured},
         )
     return None
+
+
+if TYPE_CHECKING:  # engram.core.keys drives stores through effects, which import this module
+    from engram.core.keys import ApiKey
 
 
 class Store(ABC):
@@ -164,6 +169,30 @@ class Store(ABC):
     def close(self) -> None:
         """Release connections; the store cannot be used afterwards."""
 
+    def scopes(self, limit: int) -> list[ScopeSummary]:
+        """Each user / agent / run id that memories carry, with their count (up to ``limit``
+        per field, ordered by id)."""
+        raise _lacks(self, "cannot list its scopes")
+
+    # -- API keys of the service shells (see ``engram.core.keys``) ----------------------------
+    # Not abstract: a store that keeps no keys still serves Memory; `engram serve` says why.
+
+    def put_key(self, key: ApiKey) -> None:
+        """Store a new key (its digest, never its token)."""
+        raise _lacks(self, "keeps no API keys")
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        """The key with this id (revoked or not), or None."""
+        raise _lacks(self, "keeps no API keys")
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        raise _lacks(self, "keeps no API keys")
+
+    def revoke_key(self, key_id: str, now: str) -> ApiKey | None:
+        """Mark the key revoked at ``now`` (kept if already revoked); the key, or None."""
+        raise _lacks(self, "keeps no API keys")
+
     async def call_async(self, method: str, *args: Any) -> Any:
         """``self.<method>(*args)`` for an event loop (``AsyncMemory``).
 
@@ -179,3 +208,11 @@ class Store(ABC):
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(self.close)
+
+
+def _lacks(store: Store, what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"the {type(store).__name__} store {what}",
+        missing_field="vector_store",
+        suggestion="use the sqlite or postgres store to serve engram with API keys",
+    )

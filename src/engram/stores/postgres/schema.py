@@ -73,7 +73,24 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
     ),
     (
-        "0003_idempotency",
+        "0003_api_keys",
+        (
+            # The service shells' API keys (engram.core.keys): the SHA-256 digest of each
+            # token, never the token. scopes is {field: [values]}.
+            """CREATE TABLE {schema}.api_keys (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                digest text NOT NULL,
+                scopes jsonb NOT NULL DEFAULT '{{}}',
+                read_only boolean NOT NULL DEFAULT false,
+                rate_limit double precision,
+                created_at text COLLATE "C" NOT NULL,
+                revoked_at text COLLATE "C"
+            )""",
+        ),
+    ),
+    (
+        "0004_idempotency",
         (
             # add()'s idempotency keys, as in the SQLite store.
             """CREATE TABLE {schema}.idempotency (

@@ -56,6 +56,7 @@ from engram.stores.postgres.connect import drivers as _drivers
 from engram.stores.postgres.connect import on_asyncio, store_error
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.idempotency import lock_key
+from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
@@ -89,7 +90,7 @@ COPY_MIN_ROWS = 32
 RECONNECT_SECONDS = 3.0
 
 
-class PostgresStore(PostgresTransfer, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
@@ -591,6 +592,11 @@ _PLANS = {
     "neighbours": "read",
     "history": "read",
     "recall": "read",
+    "scopes": "read",
+    "put_key": "write",
+    "get_key": "read",
+    "list_keys": "read",
+    "revoke_key": "write",
 }
 
 

@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "memories_fts_docsize",
         "memories_fts_config",
         "idempotency",
+        "api_keys",
     ),
     "index": (
         "memories_user",
@@ -84,6 +85,7 @@ DATA_TABLES = (
     "vectors",
     "history",
     "idempotency",
+    "api_keys",
 )
 #: Tables whose content is derived from the memory rows (the full-text index, the vector log).
 DERIVED_TABLES = (

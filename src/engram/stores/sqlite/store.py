@@ -45,9 +45,10 @@ from engram.options import Options
 from engram.paths import default_store_path, expand, private_file
 from engram.stores.base import DIMENSION, EMBEDDER, WEIGHTS, Store, identity_error, identity_rows
 from engram.stores.sqlite import writes
-from engram.stores.sqlite.connections import DECODE_ERRORS, Connections, store_error
+from engram.stores.sqlite.connections import DECODE_ERRORS, store_error
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.health import check_header, check_structure
+from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -81,7 +82,7 @@ class SQLiteStoreConfig(Options):
     )
 
 
-class SQLiteStore(Connections, Store):
+class SQLiteStore(SQLiteKeys, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
