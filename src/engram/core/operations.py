@@ -19,7 +19,7 @@ from engram.core.graph.extract import Triple
 from engram.core.graph.flows import GraphSettings
 from engram.core.graph.llm import facts_and_relations
 from engram.core.graph.plan import Stated
-from engram.core.graph.records import RelationChange, RelationRecord
+from engram.core.graph.records import RelationRecord
 from engram.core.graph.results import add_relations, relation_dict
 from engram.core.graph.search import GraphHits, graph_search
 from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
@@ -52,7 +52,7 @@ from engram.core.validation import (
 )
 from engram.core.vision import describe_images
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
-from engram.stores.base import Applied
+from engram.stores.base import Committed
 
 logger = logging.getLogger("engram")
 
@@ -165,8 +165,8 @@ class Operations:
             inserted = [op.record.id for op in ops if isinstance(op, Insert)]
             stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally)
-        applied: list[Applied] = yield StoreCall("apply", (ops, now_iso()))
-        return self._added(applied, tally if tally.usage.calls else None)
+        done = yield from self._commit(ops)
+        return self._added(done, [], tally if tally.usage.calls else None)
 
     def _add_inferred(
         self,
@@ -209,10 +209,8 @@ class Operations:
                 found = [(i, t) for i, t in pairs if owners[i][1]]
                 stated = flows.stated_from_answer(found, owners, when)
             ops += yield from self._graph_write(scope, stated, tally)
-        applied: list[Applied] = []
-        if ops:
-            applied = yield StoreCall("apply", (ops, now_iso()))
-        return self._added([*applied, *unchanged], tally)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return self._added(done, unchanged, tally)
 
     def _add_offline(
         self,
@@ -266,10 +264,8 @@ class Operations:
                 groups = flows.statement_groups([s for s, _ in pairs], [h for _, h in pairs])
                 stated = flows.offline_stated(groups, scope, when)
             ops += yield from self._graph_write(scope, stated, tally)
-        applied: list[Applied] = []
-        if ops:
-            applied = yield StoreCall("apply", (ops, now_iso()))
-        return self._added([*applied, *unchanged.values()], tally if tally.usage.calls else None)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return self._added(done, list(unchanged.values()), tally if tally.usage.calls else None)
 
     def _stated_messages(
         self,
@@ -301,14 +297,21 @@ class Operations:
         write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
         return [] if write is None else [write]
 
-    def _added(self, applied: list[Applied], tally: Tally | None) -> Result:
+    def _commit(self, ops: list[WriteOp]) -> Flow[Committed]:
+        """Apply ``ops``; with graph memory on, also learn what happened to relations."""
+        if self.graph is None:
+            changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
+            return Committed(changes)
+        committed: Committed = yield StoreCall("commit", (ops, now_iso()))
+        return committed
+
+    def _added(self, done: Committed, unchanged: list[Change], tally: Tally | None) -> Result:
         """``add``'s result: the memory changes, the relations (graph on) and the usage."""
-        changes = [c for c in applied if isinstance(c, Change)]
+        changes = [*done.changes, *unchanged]
         result = listing([change_dict(c) for c in changes], self.version)
         if isinstance(result, dict):
             if self.graph is not None:
-                related = [c for c in applied if isinstance(c, RelationChange)]
-                result["relations"] = add_relations(related)
+                result["relations"] = add_relations(done.relations)
             if tally is not None:
                 result["usage"] = tally.usage.as_dict()
         return result
@@ -447,7 +450,7 @@ class Operations:
             tally = Tally()
             stated = yield from self._stated_messages([message], [memory_id], scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally, retract=(memory_id,))
-        yield StoreCall("apply", (ops, now_iso()))
+        yield from self._commit(ops)
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:

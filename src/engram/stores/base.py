@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -24,8 +25,15 @@ from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
 from engram.exceptions import StoreError
 
-#: What ``apply`` reports: a change per memory and, for graph writes, per relation.
-Applied = Change | RelationChange
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What ``commit`` did: a change per memory, and one per relation made live or closed."""
+
+    changes: list[Change]
+    relations: list[RelationChange] = field(default_factory=list)
+
+
 #: A graph read's scope: the ids to match (an exact scope names all three, None included).
 GraphScope = Mapping[str, str | None]
 
@@ -44,12 +52,15 @@ class Store(ABC):
     supports_graph: bool = False
 
     @abstractmethod
-    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Applied]:
-        """Apply ``ops`` and their history rows in one transaction; all or nothing.
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
+        """Apply ``ops`` and their history rows in one transaction; all or nothing."""
 
-        Deleting a memory withdraws its support from the relations it stated (those left
-        unsupported are removed); invalidating one closes the relations it alone supported.
-        """
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, also reporting what happened to relations: a store that keeps the graph
+        executes ``GraphWrite`` operations here, and deleting a memory withdraws its support
+        from the relations it stated (those left unsupported are removed), invalidating one
+        closes the relations it alone supported."""
+        return Committed(self.apply(ops, now))
 
     @abstractmethod
     def get(self, memory_id: str) -> MemoryRecord | None:

@@ -46,7 +46,7 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, StoreError
 from engram.paths import default_store_path
-from engram.stores.base import Applied, GraphScope, Store
+from engram.stores.base import Committed, GraphScope, Store
 from engram.stores.sqlite import graph, writes
 from engram.stores.sqlite.connections import Connections
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
@@ -145,8 +145,12 @@ class SQLiteStore(Connections, Store):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Applied]:
+    def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction."""
+        return self.commit(ops, now).changes
+
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
         with self._write() as conn:
             changes: list[Change] = []
             related: list[RelationChange] = []
@@ -184,7 +188,7 @@ class SQLiteStore(Connections, Store):
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
                 (VECTOR_LOG_KEPT,),
             )
-            return [*changes, *related]
+            return Committed(changes, related)
 
     def _blob(self, vector: Vectors) -> bytes:
         vector = np.ascontiguousarray(vector, dtype=np.float32)
