@@ -186,6 +186,10 @@ class AsyncDrivenStore(Store):
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
+    def __getattr__(self, name: str) -> Any:
+        """What the async path does not serve (bulk transfer) comes from the store itself."""
+        return getattr(self.inner, name)
+
     def _call(self, method: str, *args: Any) -> Any:
         call = self.inner.call_async(method, *args)
         return asyncio.run_coroutine_threadsafe(call, self.loop).result()

@@ -294,3 +294,31 @@ def test_concurrent_writers_naming_the_same_entities_make_one_node_and_edge(
     assert len(triples) == len(set(triples)) == 2 + 8
     [works] = [r for r in rows if r.relationship == "works_at"]
     assert works.memory_ids == tuple(sorted(m.id for m in memories))
+
+
+def test_graph_rows_export_and_import_verbatim(store: Store) -> None:
+    lisbon = add(store, "Ana lives in Lisbon", user_id="maya")
+    porto = add(store, "Ana moved to Porto", user_id="maya")
+    [old] = write(
+        store,
+        [
+            ("ana", "lives_in", "lisbon"),
+        ],
+        [lisbon],
+        when=T0,
+    )
+    write(store, [("ana", "lives_in", "porto")], [porto], when=T2,
+          invalidate=(InvalidateRelation(old.relation.id, T2),))  # fmt: skip
+    entities, cursor = store.export_entities(0, 2)  # type: ignore[attr-defined]
+    more, end = store.export_entities(cursor, 10)  # type: ignore[attr-defined]
+    assert len(entities) == 2 and len(more) == 1 and store.export_entities(end, 10)[0] == []  # type: ignore[attr-defined]
+    relations, _ = store.export_relations(0, 10)  # type: ignore[attr-defined]
+    before = store.list_relations({"user_id": "maya"}, None, True, 10)
+    memories, _ = store.export_memories(0, 10)  # type: ignore[attr-defined]
+    store.reset()
+    store.import_rows(memories, [])  # type: ignore[attr-defined]
+    assert store.import_graph([*entities, *more], relations) == (3, 2)  # type: ignore[attr-defined]
+    assert store.import_graph([*entities, *more], relations) == (0, 0)  # type: ignore[attr-defined]
+    assert store.list_relations({"user_id": "maya"}, None, True, 10) == before
+    vectors = {e.name: v for e, v in [*entities, *more]}
+    assert np.allclose(vectors["ana"], entity("ana").vector)

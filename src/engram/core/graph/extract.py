@@ -362,8 +362,6 @@ class Extractor:
                         out.triples.append(Triple(obj, "is_a", kind))
                         out.entities.append(kind)
         for match in _OBJECT_FIRST.finditer(clause):
-            if any(m.start() < match.end("object") for m in []):
-                continue
             self._object_first(match, out)
         for _, mention in mentions:
             if mention.type == "person" and mention != self.speaker:

@@ -28,8 +28,14 @@ from engram.core.graph.records import (
 from engram.core.records import MemoryRecord, new_id
 from engram.embedders.base import Vectors
 from engram.stores.postgres.filters import compile_filter
-from engram.stores.postgres.rows import M_COLUMNS, to_record, to_vector
-from engram.stores.postgres.steps import Execute, Plan
+from engram.stores.postgres.rows import (
+    M_COLUMNS,
+    to_numpy,
+    to_record,
+    to_vector,
+    wire_vectors,
+)
+from engram.stores.postgres.steps import Copy, Execute, Plan
 
 __all__ = ["GRAPH_READS", "GraphTables", "scope_key"]
 
@@ -92,6 +98,10 @@ class GraphTables(ABC):
     @abstractmethod
     def _run(self, plan: Plan[T], what: str = "write") -> T:
         """Run a plan in one transaction."""
+
+    @abstractmethod
+    def _check_vector(self, vector: Vectors) -> None:
+        """Raise StoreError unless ``vector`` has the store's dimension."""
 
     @property
     def _select(self) -> str:
@@ -427,3 +437,103 @@ class GraphTables(ABC):
             (list(dict.fromkeys(memory_ids)), *params),
         )
         return [to_record(row) for row in rows]
+
+    # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
+
+    def export_entities(
+        self, after: int, limit: int
+    ) -> tuple[list[tuple[EntityRecord, Vectors]], int]:
+        """Entities with their name vectors in commit order after cursor ``after``."""
+        return self._run(self._export_entities(after, limit), "export")
+
+    def _export_entities(
+        self, after: int, limit: int
+    ) -> Plan[tuple[list[tuple[EntityRecord, Vectors]], int]]:
+        rows = yield Execute(
+            f"SELECT {ENTITY_COLUMNS}, embedding, seq FROM {self.schema}.entities "
+            "WHERE seq > %s ORDER BY seq LIMIT %s",
+            (after, limit),
+        )
+        found = [(_entity(row), to_numpy(row[-2])) for row in rows]
+        return found, int(rows[-1][-1]) if rows else after
+
+    def export_relations(self, after: int, limit: int) -> tuple[list[RelationRecord], int]:
+        """Relations, with their support, in commit order after cursor ``after``."""
+        return self._run(self._export_relations(after, limit), "export")
+
+    def _export_relations(self, after: int, limit: int) -> Plan[tuple[list[RelationRecord], int]]:
+        rows = yield Execute(
+            f"{self._select} WHERE r.seq > %s ORDER BY r.seq LIMIT %s", (after, limit)
+        )
+        return [_relation(row) for row in rows], int(rows[-1][-1]) if rows else after
+
+    def import_graph(
+        self, entities: Sequence[tuple[EntityRecord, Vectors]], relations: Sequence[RelationRecord]
+    ) -> tuple[int, int]:
+        """Write graph rows verbatim in one transaction, skipping ids already present; how many
+        entities and relations were new."""
+        for _, vector in entities:
+            self._check_vector(vector)
+        return self._run(self._import_graph(entities, relations))
+
+    def _import_graph(
+        self, entities: Sequence[tuple[EntityRecord, Vectors]], relations: Sequence[RelationRecord]
+    ) -> Plan[tuple[int, int]]:
+        s = self.schema
+        added = [0, 0]
+        if entities:
+            # COPY into a scratch table, then insert what is new (COPY cannot skip conflicts).
+            yield Execute(
+                "CREATE TEMP TABLE entities_in (id text, scope text, user_id text, agent_id text, "
+                "run_id text, name text, type text, embedding vector, created_at text, "
+                "updated_at text) ON COMMIT DROP",
+                (),
+                "none",
+            )
+            vectors = wire_vectors([v for _, v in entities])
+            rows = [
+                (e.id, scope_key((e.user_id, e.agent_id, e.run_id)), e.user_id, e.agent_id,
+                 e.run_id, e.name, e.type, vector, e.created_at, e.updated_at)
+                for (e, _), vector in zip(entities, vectors, strict=True)
+            ]  # fmt: skip
+            yield Copy(
+                "COPY entities_in (id, scope, user_id, agent_id, run_id, name, type, embedding, "
+                "created_at, updated_at) FROM STDIN (FORMAT BINARY)",
+                ["text"] * 7 + ["vector", "text", "text"],
+                rows,
+            )
+            added[0] = yield Execute(
+                f"INSERT INTO {s}.entities (id, scope, user_id, agent_id, run_id, name, type, "
+                "embedding, created_at, updated_at) SELECT id, scope, user_id, agent_id, run_id, "
+                "name, type, embedding, created_at, updated_at FROM entities_in "
+                "ON CONFLICT DO NOTHING",
+                (),
+                "none",
+            )
+            yield Execute("DROP TABLE entities_in", (), "none")
+        if relations:
+            relation_rows = [
+                (r.id, scope_key((r.user_id, r.agent_id, r.run_id)), r.user_id, r.agent_id,
+                 r.run_id, r.source_id, r.relationship, r.destination_id, r.created_at,
+                 r.updated_at, r.valid_at, r.invalid_at)
+                for r in relations
+            ]  # fmt: skip
+            made = yield Execute(
+                f"INSERT INTO {s}.relations (id, scope, user_id, agent_id, run_id, source_id, "
+                "relationship, destination_id, created_at, updated_at, valid_at, invalid_at) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::text[], %s::text[]) ON CONFLICT DO NOTHING RETURNING id",
+                [list(column) for column in zip(*relation_rows, strict=True)],
+            )
+            new = {row[0] for row in made}
+            added[1] = len(new)
+            support = [(r.id, m) for r in relations if r.id in new for m in r.memory_ids]
+            if support:
+                yield Execute(
+                    f"INSERT INTO {s}.relation_support (relation_id, memory_id) SELECT * FROM "
+                    "unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+                    [[a for a, _ in support], [b for _, b in support]],
+                    "none",
+                )
+        return added[0], added[1]

@@ -48,8 +48,8 @@ from engram.exceptions import ConfigurationError, StoreError
 from engram.paths import default_store_path
 from engram.stores.base import Committed, GraphScope, Store
 from engram.stores.sqlite import graph, writes
-from engram.stores.sqlite.connections import Connections
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -81,7 +81,7 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(Connections, Store):
+class SQLiteStore(SQLiteGraphTransfer, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
