@@ -48,7 +48,7 @@ TIME_BOOST = 0.5
 NEIGHBOUR_WEIGHT = 0.4
 NEIGHBOUR_WINDOW_SECONDS = 6 * 3600.0
 NEIGHBOUR_SOURCES = 30  # how many of the best candidates lend relevance to their neighbours
-GRAPH_WEIGHT = 0.3
+GRAPH_WEIGHT = 0.5
 
 _FUNCTION_WORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her hers

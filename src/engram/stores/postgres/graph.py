@@ -374,11 +374,21 @@ class GraphTables(ABC):
         for hop in range(1, hops + 1):
             if not frontier or len(seen) >= limit:
                 break
+            wanted = limit + len(seen)
+            side = (
+                f"SELECT seq FROM {s}.relations r WHERE r.{{end}} = f.e AND {when} "
+                "ORDER BY seq DESC LIMIT %s"
+            )
+            # Each entity's newest relations, from each side, through its index range alone.
+            seqs = yield Execute(
+                f"SELECT x.seq FROM unnest(%s::text[]) AS f(e) CROSS JOIN LATERAL (("
+                f"{side.format(end='source_id')}) UNION ALL ({side.format(end='destination_id')})"
+                ") x ORDER BY x.seq DESC LIMIT %s",
+                (frontier, *params, wanted, *params, wanted, wanted),
+            )
             rows = yield Execute(
-                f"{self._select} WHERE r.id IN (SELECT id FROM {s}.relations WHERE source_id = "
-                f"ANY(%s) UNION SELECT id FROM {s}.relations WHERE destination_id = ANY(%s)) "
-                f"AND {when} ORDER BY r.updated_at DESC, r.seq DESC LIMIT %s",
-                (frontier, frontier, *params, limit + len(seen)),
+                f"{self._select} WHERE r.seq = ANY(%s) ORDER BY r.seq DESC",
+                ([row[0] for row in seqs],),
             )
             frontier = []
             for row in rows:

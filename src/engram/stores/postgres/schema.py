@@ -110,8 +110,14 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             # At most one live row per triple: re-asserting one never duplicates it.
             "CREATE UNIQUE INDEX relations_live ON {schema}.relations "
             "(scope, source_id, relationship, destination_id) WHERE invalid_at IS NULL",
-            "CREATE INDEX relations_source ON {schema}.relations (source_id)",
-            "CREATE INDEX relations_destination ON {schema}.relations (destination_id)",
+            # A neighbourhood reads each entity's newest relations from these (a hub's
+            # thousands of them too); the partial ones serve the live graph.
+            "CREATE INDEX relations_source ON {schema}.relations (source_id, seq)",
+            "CREATE INDEX relations_destination ON {schema}.relations (destination_id, seq)",
+            "CREATE INDEX relations_source_live ON {schema}.relations (source_id, seq) "
+            "WHERE invalid_at IS NULL",
+            "CREATE INDEX relations_destination_live ON {schema}.relations (destination_id, seq) "
+            "WHERE invalid_at IS NULL",
             "CREATE INDEX relations_user ON {schema}.relations (user_id) WHERE user_id IS NOT NULL",
             "CREATE INDEX relations_agent ON {schema}.relations (agent_id) "
             "WHERE agent_id IS NOT NULL",

@@ -33,6 +33,8 @@ from engram.embedders.base import Vectors
 ENTITY_COLUMNS = "id, name, type, created_at, updated_at, user_id, agent_id, run_id"
 _SEP = "\x1f"
 _CHUNK = 500
+#: Entities whose relations one neighbourhood step reads (two index ranges each).
+_FANOUT = 200
 RELATION_SELECT = (
     "SELECT r.id, r.source_id, s.name, s.type, r.relationship, r.destination_id, d.name, "
     "d.type, r.created_at, r.updated_at, r.valid_at, r.invalid_at, "
@@ -359,21 +361,35 @@ def neighbourhood(
     everything: bool,
     limit: int,
 ) -> list[RelationRecord]:
-    """Relations within ``hops`` of these entities, nearest first, at most ``limit``."""
-    when, when_params = time_sql(as_of, everything)
+    """Relations within ``hops`` of these entities, nearest first then newest, at most
+    ``limit``. Each hop picks the newest relations' seqs from the endpoint indexes alone, then
+    reads only those rows: a hub entity's thousands of relations cost an index read."""
+    when, when_params = time_sql(as_of, everything, alias="relations")
     seen: dict[str, RelationRecord] = {}
     reached = set(entity_ids)
     frontier = list(dict.fromkeys(entity_ids))
     for hop in range(1, hops + 1):
         if not frontier or len(seen) >= limit:
             break
-        marks = ", ".join("?" * len(frontier[:_CHUNK]))
-        ends = frontier[:_CHUNK]
+        ends = frontier[:_FANOUT]
+        wanted = limit - len(seen)
+        # Each entity's newest relations, from each side, through its index range alone.
+        term = (
+            f"SELECT * FROM (SELECT seq FROM relations WHERE {{side}} = ? AND {when} "
+            "ORDER BY seq DESC LIMIT ?)"
+        )
+        terms = [term.format(side=side) for _ in ends for side in ("source_id", "destination_id")]
+        params = [p for e in ends for _ in range(2) for p in (e, *when_params, wanted + len(seen))]
+        seqs = [
+            row[0]
+            for row in conn.execute(
+                f"SELECT seq FROM ({' UNION '.join(terms)}) ORDER BY seq DESC LIMIT ?",
+                [*params, wanted + len(seen)],
+            )
+        ]
         rows = conn.execute(
-            f"{RELATION_SELECT} WHERE r.id IN (SELECT id FROM relations WHERE source_id IN "
-            f"({marks}) UNION SELECT id FROM relations WHERE destination_id IN ({marks})) "
-            f"AND {when} ORDER BY r.updated_at DESC, r.seq DESC LIMIT ?",
-            [*ends, *ends, *when_params, limit + len(seen)],
+            f"{RELATION_SELECT} WHERE r.seq IN ({', '.join('?' * len(seqs))}) ORDER BY r.seq DESC",
+            seqs,
         ).fetchall()
         frontier = []
         for row in rows:

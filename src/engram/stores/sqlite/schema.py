@@ -147,8 +147,10 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             # At most one live row per triple: re-asserting one never duplicates it.
             "CREATE UNIQUE INDEX relations_live ON relations "
             "(scope, source_id, relationship, destination_id) WHERE invalid_at IS NULL",
-            "CREATE INDEX relations_source ON relations (source_id)",
-            "CREATE INDEX relations_destination ON relations (destination_id)",
+            # A live neighbourhood reads the newest relations of an entity from these alone
+            # (each entry holds the row's seq), a hub's thousands of them included.
+            "CREATE INDEX relations_source ON relations (source_id, invalid_at)",
+            "CREATE INDEX relations_destination ON relations (destination_id, invalid_at)",
             "CREATE INDEX relations_user ON relations (user_id)",
             "CREATE INDEX relations_agent ON relations (agent_id)",
             "CREATE INDEX relations_run ON relations (run_id)",
