@@ -113,7 +113,7 @@ _SKIP = frozenset(
     may might must just really also still always never usually often sometimes now already
     even actually finally recently truly totally so too not to kinda gonna wanna used got get
     and but or then both all currently absolutely definitely seriously honestly def 's 're 've
-    'd 'll 'm i'm i've i'd i'll we're we've we'd we'll love loved like liked enjoy enjoyed
+    'd 'll 'm love loved like liked enjoy enjoyed
     start started begin began try tried want wanted plan planned decide decided choose chose
     keep kept stop stopped hope hoped need needed going used""".split()
 )
@@ -157,7 +157,7 @@ _ABSTRACT = frozenset(
     look break rest go try bit while fact kind sort part role impact effect talk chat hard
     tough great good amazing awesome need needs plan plans dream dreams hope experience
     experiences much more best everything something nothing anything mind interview setback
-    picnic problem problems issue issues meeting conversation accident job""".split()
+    picnic problem problems issue issues conversation accident job""".split()
 )
 #: Lower-case nouns that continue a name into an organisation or place ("LGBTQ+ youth center").
 _ORG_NOUNS = frozenset(
@@ -234,10 +234,15 @@ class _Rule:
     relationship: str
     kind: str  # the object's type; "proper": a name is required, typed by ``proper_type``
     proper_type: str = "thing"
+    #: The pattern starts with a noun ("a trip to", "a passion for"): its subject may stand
+    #: a few words before it.
+    nominal: bool = False
 
 
-def _rule(pattern: str, relationship: str, kind: str, proper_type: str = "thing") -> _Rule:
-    return _Rule(re.compile(pattern, re.IGNORECASE), relationship, kind, proper_type)
+def _rule(
+    pattern: str, relationship: str, kind: str, proper_type: str = "thing", nominal: bool = False
+) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), relationship, kind, proper_type, nominal)
 
 
 def _in(word: str, words: frozenset[str]) -> bool:
@@ -277,7 +282,7 @@ _RULES = (
           r"(?:called\s+|named\s+)?", "member_of", "proper", "organization"),
     _rule(r"(?:\b(?:i|we|you|they|he|she|really|also|just|still|all|do|does|did|always|"
           r"totally|truly)\s+)(?:like|likes|liked)\s+", "likes", "thing"),
-    _rule(r"\b(?:love|passion|fondness|affection)\s+for\s+", "likes", "thing"),
+    _rule(r"\b(?:love|passion|fondness|affection)\s+for\s+", "likes", "thing", nominal=True),
     _rule(r"\b(?:love|loves|loved|loving|enjoy|enjoys|enjoyed|enjoying|adore|adores|adored|"
           r"fan of|passionate about|obsessed with|fond of|(?:'m|am|are|is|was|were|really|so|"
           r"totally)\s+into)\s+", "likes", "thing"),
@@ -299,7 +304,7 @@ _RULES = (
     _rule(r"\b(?:met|meet|meeting)\s+(?:up with\s+)?", "met", "proper", "person"),
     _rule(r"\b(?:married|marry|marrying|engaged to)\s+(?:to\s+)?", "married_to", "proper",
           "person"),
-    _rule(r"\btrip\b[^.,;!?]{0,30}?\bto\s+", "visited", "proper", "place"),
+    _rule(r"\btrip\b[^.,;!?]{0,30}?\bto\s+", "visited", "proper", "place", nominal=True),
     _rule(r"\b(?:ran|run|running|did|doing|took part in|participated in|joined)\s+",
           "attended", "event"),
     _rule(r"\bdid\s+(?=(?:a|an|this|that|my)\s)", "made", "artwork"),
@@ -336,6 +341,7 @@ class Extractor:
         for _, mention in mentions:
             out.entities.append(mention)
             out.names.append(mention)
+        clause_start = len(out.triples)
         self._kin(clause, out)
         objects: set[int] = set()  # where objects start: the first rule to match one wins
         for rule in _RULES:
@@ -348,9 +354,8 @@ class Extractor:
                 if match.group(0)[:2].lower() in ("my", "ou"):
                     subject: Mention | None = self.speaker  # "my home country", "our group"
                 else:
-                    nominal = rule.relationship == "visited" and "trip" in match.group(0).lower()
                     subject = self._subject(
-                        clause[: match.start()], mentions, match.start(), 3 if nominal else 0
+                        clause[: match.start()], mentions, match.start(), 3 if rule.nominal else 0
                     )
                 if subject is None:
                     continue
@@ -363,9 +368,10 @@ class Extractor:
                         out.entities.append(kind)
         for match in _OBJECT_FIRST.finditer(clause):
             self._object_first(match, out)
-        for _, mention in mentions:
-            if mention.type == "person" and mention != self.speaker:
-                self.last_person = mention
+        for triple in out.triples[clause_start:]:  # the people this clause named, last one last
+            for m in (triple.source, triple.destination):
+                if m.type == "person" and m != self.speaker and "'s_" not in m.name:
+                    self.last_person = m
 
     def _object_first(self, match: re.Match[str], out: Extraction) -> None:
         """ "the figurines I bought": the speaker owns the figurines."""
@@ -477,10 +483,11 @@ class Extractor:
                 if owner in ("my", "our", "his", "her", "their"):
                     found = self._owner(owner)
                     return None if found is None else Mention(f"{found.name}'s_{base}", "person")
-            for start, mention in names.items():
-                if start <= tokens[i].start() < at and tokens[i].group(0)[:1].isupper():
-                    if before[start : tokens[i].end()].count(" ") < 4:
-                        return Mention(mention.name, "person")
+            here = [start for start in names if start <= tokens[i].start() < at]
+            if here and tokens[i].group(0)[:1].isupper():
+                start = max(here)  # the name this word belongs to
+                if before[start : tokens[i].end()].count(" ") < 4:
+                    return Mention(names[start].name, "person")
             if slack > 0:  # "a short trip to": words of the noun phrase
                 slack -= 1
                 continue
@@ -527,7 +534,12 @@ class Extractor:
             phrase, tail = name.group(0), bare[name.end() :]
             follow = re.match(r"\s+([a-z][\w'-]*)(?:\s+([a-z][\w'-]*))?", tail)
             words = [w for w in (follow.groups() if follow else ()) if w]
-            continues = bool(words) and words[0] not in _STOP_WORDS
+            continues = (
+                bool(words)
+                and words[0] not in _STOP_WORDS
+                and words[0] not in _SKIP
+                and not words[0].endswith("ly")
+            )
             if continues and words[-1] in _ORG_NOUNS | _GROUPS and len(words) == 2:
                 phrase, tail, continues = f"{phrase} {' '.join(words)}", tail[follow.end() :], False  # type: ignore[union-attr]
             elif continues and words[0] in _ORG_NOUNS | _GROUPS:
@@ -562,7 +574,7 @@ class Extractor:
         head = words[-1].lower().strip("'\u2019")
         if head in _ABSTRACT or words[0].lower() in _ABSTRACT or head in _COMMON:
             return None, tail
-        if rule.relationship == "owns" and (head in _PEOPLE or head in _KIN):
+        if rule.relationship == "owns" and (head in _PEOPLE or head in _KIN or _in(head, _EVENTS)):
             return None, tail
         named = re.match(r"\s*(?:named|called|titled)\s+[\"\u201c]?([A-Z][\w'\u2019 -]*)", tail)
         if named and rule.relationship == "owns":
