@@ -74,14 +74,13 @@ def make_graph(
     kinds = ["likes", "visited", "works_at", "friend_of", "owns", "met"]
     edges = []
     for k, (s, d) in enumerate(zip(sources.tolist(), destinations.tolist(), strict=True)):
-        edges.append(
-            RelationRecord(
-                id=str(uuid.uuid4()), source_id=ids[s], source=names[s], source_type="thing",
-                relationship=f"{kinds[k % 6]}_{k}", destination_id=ids[d], destination=names[d],
-                destination_type="thing", created_at=NOW, updated_at=NOW, valid_at=NOW,
-                invalid_at=None, memory_ids=(str(uuid.uuid4()),), user_id=user,
-            )  # fmt: skip
-        )
+        edge = RelationRecord(
+            id=str(uuid.uuid4()), source_id=ids[s], source=names[s], source_type="thing",
+            relationship=f"{kinds[k % 6]}_{k}", destination_id=ids[d], destination=names[d],
+            destination_type="thing", created_at=NOW, updated_at=NOW, valid_at=NOW,
+            invalid_at=None, memory_ids=(str(uuid.uuid4()),), user_id=user,
+        )  # fmt: skip
+        edges.append(edge)
     return rows, edges
 
 
@@ -137,18 +136,20 @@ def neighbourhood(args: argparse.Namespace) -> None:
             user, rows = kept[int(rng.integers(len(kept)))]
             picks.append((user, rows[int(rng.integers(1, len(rows)))]))
         sizes = []
-        for user, (entity_id, _) in picks[:50]:  # warm up
+        for _, (entity_id, _) in picks[:50]:  # warm up
             sizes.append(len(store.neighbourhood([entity_id], 2, None, False, 100)))
         store_times: list[float] = []
         api_times: list[float] = []
         for user, (entity_id, name) in picks:
-            store_times += timed(lambda e=entity_id: store.neighbourhood([e], 2, None, False, 100), 1)
+            store_times += timed(
+                lambda e=entity_id: store.neighbourhood([e], 2, None, False, 100), 1
+            )
             api_times += timed(
                 lambda n=name, u=user: memory.graph.relations(n, user_id=u, hops=2, limit=100), 1
             )
-        hub_user, hub_rows = kept[0]
+        hub_rows = kept[0][1]
         hub = timed(lambda: store.neighbourhood([hub_rows[0][0]], 2, None, False, 100), 50)
-        print(f"relations in a 2-hop neighbourhood (first 50 picks): median {statistics.median(sizes)}")
+        print(f"relations in a 2-hop neighbourhood (50 picks): median {statistics.median(sizes)}")
         print(
             f"Store.neighbourhood(2 hops, <= 100): median {statistics.median(store_times):.3f} ms, "
             f"p95 {np.percentile(store_times, 95):.3f} ms ({len(store_times)} random entities)"
@@ -157,7 +158,7 @@ def neighbourhood(args: argparse.Namespace) -> None:
             f"Memory.graph.relations(name, hops=2): median {statistics.median(api_times):.3f} ms, "
             f"p95 {np.percentile(api_times, 95):.3f} ms"
         )
-        print(f"the hub (the user, a tenth of the relations): median {statistics.median(hub):.3f} ms")
+        print(f"the hub (the user, a tenth of the relations): {statistics.median(hub):.3f} ms")
         memory.close()
 
 
@@ -230,11 +231,13 @@ def writers(args: argparse.Namespace) -> None:
         def writer(i: int) -> None:
             barrier.wait()
             for j in range(args.rounds):
-                text = (f"My sister Ana moved to Lisbon and works at Feedzai. I met Bob and "
-                        f"Carla at the Lisbon Marathon. I have a dog named Rex ({i}, {j}).")  # fmt: skip
+                text = (
+                    "My sister Ana moved to Lisbon and works at Feedzai. I met Bob and Carla at "
+                    f"the Lisbon Marathon. I have a dog named Rex ({i}, {j})."
+                )
                 try:
                     memory.add([{"role": "user", "content": text, "name": "Maya"}], user_id="maya")
-                except BaseException as e:  # noqa: BLE001 - counted, that is the point
+                except BaseException as e:  # counted: that is the point
                     errors.append(e)
 
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]

@@ -20,13 +20,14 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from engram.core.graph.extract import Extractor
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
-def load(which: str) -> list[dict[str, object]]:
+def load(which: str) -> list[dict[str, Any]]:
     """The labelled statements of ``dev``, ``heldout`` or ``both``."""
     sets = ["dev", "heldout"] if which == "both" else [which]
     rows = []
@@ -73,23 +74,23 @@ def main(argv: list[str] | None = None) -> int:
          "rel_gold"), 0
     )  # fmt: skip
     for row in rows:
-        out = Extractor(str(row["speaker"])).extract(str(row["text"]))
-        gold_entities = {name: kind for name, kind in row["entities"]}  # type: ignore[attr-defined]
+        out = Extractor(row["speaker"]).extract(row["text"])
+        gold_entities = {name: kind for name, kind in row["entities"]}
         found = {m.name: m.type for m in out.names}
         hits = set(found) & set(gold_entities)
         counts["ent_hit"] += len(hits)
         counts["ent_pred"] += len(found)
         counts["ent_gold"] += len(gold_entities)
         counts["type_ok"] += sum(found[n] == gold_entities[n] for n in hits)
-        gold = [tuple(t) for t in row["relations"]]  # type: ignore[attr-defined]
+        gold: list[tuple[str, str, str]] = [(s, r, d) for s, r, d in row["relations"]]
         predicted = [(t.source.name, t.relationship, t.destination.name) for t in out.triples]
-        counts["rel_hit"] += len(set(predicted) & set(gold))  # type: ignore[arg-type]
-        counts["rel_loose"] += matches(predicted, gold)  # type: ignore[arg-type]
+        counts["rel_hit"] += len(set(predicted) & set(gold))
+        counts["rel_loose"] += matches(predicted, gold)
         counts["rel_pred"] += len(predicted)
         counts["rel_gold"] += len(gold)
         if args.show and (set(predicted) != set(gold) or set(found) != set(gold_entities)):
             print(f"{row['id']}: {row['text']}")
-            print(f"   relations  gold {sorted(gold)}\n              got  {sorted(predicted)}")  # type: ignore[type-var]
+            print(f"   relations  gold {sorted(gold)}\n              got  {sorted(predicted)}")
             print(f"   entities   gold {sorted(gold_entities)}\n              got  {sorted(found)}")
     print(f"{args.set}: {len(rows)} statements, {counts['ent_gold']} labelled entities, "
           f"{counts['rel_gold']} labelled relations")  # fmt: skip

@@ -262,7 +262,7 @@ async def test_async_memory_reads_the_same_graph(tmp_path: Path, embedder: OnnxE
 
 
 def test_an_add_that_stores_nothing_still_has_the_graph_shape(graph_memory: Memory) -> None:
-    empty = {"added_entities": [], "deleted_entities": []}
+    empty: dict[str, list[Any]] = {"added_entities": [], "deleted_entities": []}
     assert graph_memory.add("Hi!", user_id="maya")["relations"] == empty
     assert (
         graph_memory.add([{"role": "system", "content": "x"}], user_id="maya", infer=False)[
