@@ -37,16 +37,18 @@ from engram.stores.postgres.rows import (
 )
 from engram.stores.postgres.steps import Copy, Execute, Plan
 
-__all__ = ["GRAPH_READS", "GraphTables", "scope_key"]
+__all__ = ["GRAPH_READ", "GRAPH_READS", "GraphTables", "scope_key"]
 
 T = TypeVar("T")
+#: What a graph read is called in errors, and what runs it outside a transaction.
+GRAPH_READ = "graph read"
 #: The graph reads ``call_async`` runs natively (each has a ``_<name>`` plan).
 GRAPH_READS = dict.fromkeys(
     (
         "lookup_entities", "similar_entities", "touching_relations", "neighbourhood",
         "list_entities", "list_relations", "get_memories",
     ),
-    "read",
+    GRAPH_READ,
 )  # fmt: skip
 ENTITY_COLUMNS = "id, name, type, created_at, updated_at, user_id, agent_id, run_id"
 
@@ -293,7 +295,7 @@ class GraphTables(ABC):
         self, scope: Mapping[str, str | None], names: Sequence[str]
     ) -> list[EntityRecord]:
         """Entities of ``scope`` with one of these names."""
-        return self._run(self._lookup_entities(scope, names), "read")
+        return self._run(self._lookup_entities(scope, names), GRAPH_READ)
 
     def _lookup_entities(
         self, scope: Mapping[str, str | None], names: Sequence[str]
@@ -310,7 +312,7 @@ class GraphTables(ABC):
         self, scope: ScopeIds, vectors: Vectors, threshold: float
     ) -> list[tuple[EntityRecord, float] | None]:
         """The exact scope's most similar entity per name vector, at ``threshold`` or above."""
-        return self._run(self._similar_entities(scope, vectors, threshold), "read")
+        return self._run(self._similar_entities(scope, vectors, threshold), GRAPH_READ)
 
     def _similar_entities(
         self, scope: ScopeIds, vectors: Vectors, threshold: float
@@ -332,7 +334,7 @@ class GraphTables(ABC):
         self, entity_ids: Sequence[str], relationships: Sequence[str] | None
     ) -> list[RelationRecord]:
         """Live relations from or to these entities."""
-        return self._run(self._touching_relations(entity_ids, relationships), "read")
+        return self._run(self._touching_relations(entity_ids, relationships), GRAPH_READ)
 
     def _touching_relations(
         self, entity_ids: Sequence[str], relationships: Sequence[str] | None
@@ -358,7 +360,7 @@ class GraphTables(ABC):
     ) -> list[RelationRecord]:
         """Relations within ``hops`` of these entities, nearest first."""
         plan = self._neighbourhood(entity_ids, hops, as_of, everything, limit)
-        return self._run(plan, "read")
+        return self._run(plan, GRAPH_READ)
 
     def _neighbourhood(
         self,
@@ -403,7 +405,7 @@ class GraphTables(ABC):
 
     def list_entities(self, scope: Mapping[str, str | None], limit: int) -> list[EntityRecord]:
         """Entities of a scope, newest first."""
-        return self._run(self._list_entities(scope, limit), "read")
+        return self._run(self._list_entities(scope, limit), GRAPH_READ)
 
     def _list_entities(
         self, scope: Mapping[str, str | None], limit: int
@@ -421,7 +423,7 @@ class GraphTables(ABC):
     ) -> list[RelationRecord]:
         """Relations of a scope, newest first."""
         plan = self._list_relations(scope, as_of, everything, limit)
-        return self._run(plan, "read")
+        return self._run(plan, GRAPH_READ)
 
     def _list_relations(
         self, scope: Mapping[str, str | None], as_of: str | None, everything: bool, limit: int
@@ -436,7 +438,7 @@ class GraphTables(ABC):
 
     def get_memories(self, memory_ids: Sequence[str], where: Any) -> list[MemoryRecord]:
         """The memories with these ids that match ``where``."""
-        return self._run(self._get_memories(memory_ids, where), "read")
+        return self._run(self._get_memories(memory_ids, where), GRAPH_READ)
 
     def _get_memories(self, memory_ids: Sequence[str], where: Any) -> Plan[list[MemoryRecord]]:
         if not memory_ids:

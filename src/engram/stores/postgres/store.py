@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,7 +55,7 @@ from engram.stores.base import Committed, Store
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
-from engram.stores.postgres.graph import GRAPH_READS, GraphTables
+from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
@@ -227,11 +227,14 @@ class PostgresStore(PostgresTransfer, GraphTables, Store):
 
     @contextmanager
     def _transaction(self, what: str = "write") -> Iterator[Cursor[Any]]:
-        """A cursor in one transaction on a pooled connection; rolled back on any error."""
+        """A cursor in one transaction on a pooled connection; rolled back on any error.
+
+        A ``graph read`` runs without one (each statement in its own): it reads no rows it
+        must see in one snapshot, and saves the two round trips of BEGIN and COMMIT."""
         psycopg = _drivers()[0]
         pool = self._checked_pool()
         try:
-            with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with pool.connection() as conn, _maybe_transaction(conn, what), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
             raise _failed(e, what) from e
@@ -250,7 +253,11 @@ class PostgresStore(PostgresTransfer, GraphTables, Store):
         pool = await self._async_pools.get()
         plan = getattr(self, f"_{method}")(*args)
         try:
-            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            async with (
+                pool.connection() as conn,
+                _maybe_transaction(conn, _PLANS[method]),
+                conn.cursor() as cur,
+            ):
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
             raise _failed(e, _PLANS[method]) from e
@@ -618,6 +625,11 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
     elif rows:
         marks = ", ".join(["%s"] * len(rows[0]))
         yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
+
+
+def _maybe_transaction(conn: Any, what: str) -> Any:
+    """``conn.transaction()``, except for a graph read (see ``_transaction``)."""
+    return nullcontext() if what == GRAPH_READ else conn.transaction()
 
 
 def _failed(error: Exception, what: str) -> StoreError:
