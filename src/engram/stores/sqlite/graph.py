@@ -390,7 +390,7 @@ def neighbourhood(
         terms = [term.format(side=side) for _ in ends for side in ("source_id", "destination_id")]
         params = [p for e in ends for _ in range(2) for p in (e, *when_params, wanted + len(seen))]
         rows = conn.execute(
-            f"{RELATION_SELECT} WHERE r.seq IN (SELECT seq FROM ({' UNION '.join(terms)}) "
+            f"{RELATION_SELECT} WHERE r.seq IN (SELECT seq FROM ({' UNION ALL '.join(terms)}) "
             "ORDER BY seq DESC LIMIT ?) ORDER BY r.seq DESC",
             [*params, wanted + len(seen)],
         ).fetchall()
