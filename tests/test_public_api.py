@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -148,3 +150,14 @@ def test_memory_and_async_memory_methods_take_the_same_parameters(method: str) -
 
 def test_constructors_take_the_same_parameters() -> None:
     assert inspect.signature(Memory.__init__) == inspect.signature(AsyncMemory.__init__)
+
+
+def test_names_load_on_first_use() -> None:
+    assert "Memory" in dir(engram) and "__version__" in dir(engram)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        engram.Nope  # noqa: B018
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, engram; print('numpy' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "False"  # `import engram` alone stays light

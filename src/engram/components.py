@@ -7,8 +7,7 @@ from typing import Any
 
 from engram.config import MemoryConfig
 from engram.core.effects import Runtime
-from engram.core.graph.flows import GraphSettings
-from engram.core.graph.plan import DEFAULT_THRESHOLD
+from engram.core.graph.settings import DEFAULT_THRESHOLD, GraphSettings
 from engram.core.operations import Operations
 from engram.embedders.base import CachedEmbedder, Embedder
 from engram.exceptions import ConfigurationError

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
@@ -48,8 +47,10 @@ class Registry:
 
     def get(self, name: str) -> type[Any]:
         """The provider class registered as ``name``."""
-        self._load_entry_points()
         target = self._targets.get(name)
+        if target is None:  # built-ins and registered names come first: no scan for them
+            self._load_entry_points()
+            target = self._targets.get(name)
         if target is None:
             names = self.names()
             suggestion = (
@@ -128,6 +129,8 @@ class Registry:
         with self._lock:
             if self._entry_points_loaded:
                 return
+            from importlib.metadata import entry_points  # only when a name is not built in
+
             for point in entry_points(group=f"engram.{self.category}"):
                 self._targets.setdefault(point.name, point.value)
             self._entry_points_loaded = True

@@ -269,3 +269,27 @@ def test_cached_embedder_clear_forgets_everything(embedder: OnnxEmbedder) -> Non
     assert cached.cache_size() == 2
     cached.clear()
     assert cached.cache_size() == 0
+
+
+def test_embedders_with_the_same_options_share_one_loaded_model(tmp_path: Path) -> None:
+    from engram.embedders import onnx_model
+
+    first, second = OnnxEmbedder(), OnnxEmbedder()
+    first.preload()
+    second.embed("hello")
+    first.embed("hello")
+    assert first._session is second._session
+    other = OnnxEmbedder(OnnxEmbedderConfig(max_length=64))
+    other.embed("hello")
+    assert other._session is not first._session  # other options, another load
+    onnx_model.start()  # the default model: already loaded, nothing to do
+    bad = tmp_path / "not-a-model.onnx"
+    bad.write_bytes(b"nope")
+    onnx_model.start(bad)  # fails in its thread; whoever loads it then gets the error
+    with pytest.raises(Exception, match=r"nope|INVALID|protobuf|Load model"):
+        onnx_model.load(bad)
+    with pytest.raises(Exception, match=r"nope|INVALID|protobuf|Load model"):
+        onnx_model.load(bad)  # a failed load is tried again, and fails again
+    missing = tmp_path / "missing.onnx"
+    with pytest.raises(Exception, match=r"missing|NO_SUCHFILE|File doesn.t exist"):
+        onnx_model.load(missing)

@@ -47,4 +47,4 @@ def _migrate(args: argparse.Namespace) -> int:
         f"{report.target[1]}, checksum "
         f"{'matches' if report.ok else 'DIFFERS'} ({digest[:16]})"
     )
-    return 0 if report.ok else 2
+    return 0 if report.ok else 5  # CHECK_FAILED (engram.cli.common)

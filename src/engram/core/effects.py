@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-import anyio.to_thread
-
 from engram.embedders.base import Embedder
 from engram.exceptions import ConfigurationError
 from engram.llms.base import LLM, Completion, CompletionRequest
@@ -102,6 +100,8 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
     Store calls go through ``Store.call_async`` (natively async where the store has an async
     driver, else in a worker thread); embedding and LLM calls run in worker threads.
     """
+    import anyio.to_thread  # here: the sync shells never need anyio
+
     try:
         effect = next(flow)
         while True:

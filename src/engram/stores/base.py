@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import anyio.to_thread
-
 from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationChange, RelationRecord, ScopeIds
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
@@ -170,10 +168,14 @@ class Store(ABC):
         This default runs the blocking method in a worker thread; a store with an async
         driver (PostgreSQL's psycopg async API) overrides it to run on the loop itself.
         """
+        import anyio.to_thread  # here: the sync shells never need anyio
+
         return await anyio.to_thread.run_sync(partial(getattr(self, method), *args))
 
     async def close_async(self) -> None:
         """``close()`` for an event loop; by default in a worker thread."""
+        import anyio.to_thread
+
         await anyio.to_thread.run_sync(self.close)
 
 

@@ -1,4 +1,4 @@
-"""Bulk export and import of a store's rows, for ``engram migrate``.
+"""Bulk export and import of a store's rows, for ``engram migrate``, ``export`` and ``import``.
 
 A store that implements ``Transferable`` can be copied to or from another: memories with
 their vectors, every history row (those of deleted memories too), and the graph (entities
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
+from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationRecord
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
@@ -33,11 +34,20 @@ class Transferable(Protocol):
         Works before ``open``, which needs them.
         """
 
-    def export_memories(self, after: int, limit: int) -> tuple[list[MemoryRow], int]:
-        """Up to ``limit`` memories after cursor ``after`` (0: the start), and the next cursor."""
+    def export_memories(
+        self, after: int, limit: int, where: FilterNode | None = None
+    ) -> tuple[list[MemoryRow], int]:
+        """Up to ``limit`` memories (matching ``where``) after cursor ``after`` (0: the start),
+        and the next cursor."""
 
-    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
-        """Up to ``limit`` history rows after cursor ``after``, oldest first; the next cursor."""
+    def export_history(
+        self, after: int, limit: int, where: FilterNode | None = None
+    ) -> tuple[list[HistoryRecord], int]:
+        """Up to ``limit`` history rows after cursor ``after``, oldest first; the next cursor.
+        With ``where``, only the rows of stored memories that match it."""
+
+    def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
+        """Which of these memory ids the store holds (an import skips them before embedding)."""
 
     def bulk_load(self) -> AbstractContextManager[None]:
         """A context in which many ``import_rows`` calls run fast (indexes that every insert

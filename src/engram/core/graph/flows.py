@@ -1,6 +1,7 @@
 """The graph steps of the public operations, as flows the core's operations call.
 
-``GraphSettings`` is what the ``graph_store`` config block decides. ``offline_stated``
+``GraphSettings`` (``engram.core.graph.settings``) is what the ``graph_store`` block decides.
+``offline_stated``
 turns stored statements into what they state (the offline extractor), ``llm_stated`` asks
 the LLM; ``write_for`` plans the ``GraphWrite`` of an add; the read flows serve
 ``get_all``'s relations and ``Memory.graph``.
@@ -9,7 +10,6 @@ the LLM; ``write_for`` plans the ``GraphWrite`` of an add; the read flows serve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from engram.core.effects import Flow, StoreCall
@@ -17,25 +17,13 @@ from engram.core.extractor import Statement, extract_statements
 from engram.core.graph.extract import Extractor, Mention, Triple
 from engram.core.graph.llm import contradictions, extract_relations
 from engram.core.graph.names import SELF_WORDS, normalise_name
-from engram.core.graph.plan import DEFAULT_THRESHOLD, Stated, plan_graph
+from engram.core.graph.plan import Stated, plan_graph
 from engram.core.graph.records import EntityRecord, GraphWrite, RelationRecord, ScopeIds
 from engram.core.graph.results import entity_dict, relation_dict
+from engram.core.graph.settings import GraphSettings
 from engram.core.inference import Tally
 from engram.core.messages import Message
 from engram.core.validation import Scope
-
-
-@dataclass(frozen=True, slots=True)
-class GraphSettings:
-    """The graph's options (from the ``graph_store`` block)."""
-
-    threshold: float = DEFAULT_THRESHOLD
-    custom_prompt: str | None = None
-    hops: int = 2
-    #: Whether an LLM answers the graph's questions (the memory's, or the block's own).
-    with_llm: bool = False
-    #: Whether that LLM is the block's own (``graph_store.llm``), not the memory's.
-    own_llm: bool = False
 
 
 def speaker_of(message: Message, scope: Scope) -> str:

@@ -39,8 +39,6 @@ from engram.embedders.base import Vectors
 
 #: Relationships a subject has one of at a time: a new destination contradicts the old one.
 SINGLE_VALUED = frozenset({"lives_in", "works_at"})
-#: Default cosine similarity at which a new name matches an existing entity (see README).
-DEFAULT_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,7 +249,7 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
                 scores = self._score(conn, query, seqs)
             else:
                 with self._vectors.lock:
-                    self._vectors.refresh(conn)
+                    self._vectors.refresh(conn, scope[0])
                     rows = self._vectors.select(*scope)
                     seqs = self._vectors.seqs[rows]
                     scores = self._vectors.scores(query, rows)
@@ -360,7 +360,7 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
             wanted: dict[str, tuple[int | None, int | None]] = {}
             by_scope: dict[tuple[str | None, ...], npt.NDArray[np.int64]] = {}
             with self._vectors.lock:
-                self._vectors.refresh(conn)
+                self._vectors.refresh(conn, scope)
                 for memory_id, seq, *ids in rows:
                     exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
                     if any(exact.get(c) != v for c, v in scope.items()):
@@ -491,26 +491,50 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
         return (stored["embedder"], int(stored["dimension"])) if stored else None
 
     def export_memories(
-        self, after: int, limit: int
+        self, after: int, limit: int, where: FilterNode | None = None
     ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
-        """Memories with their vectors in commit order after cursor ``after``."""
+        """Memories (matching ``where``) with their vectors in commit order after ``after``."""
+        sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {M_COLUMNS}, v.embedding, m.seq FROM memories m "
-                "JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
-                (after, limit),
+                f"JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? AND {sql} "
+                "ORDER BY m.seq LIMIT ?",
+                (after, *params, limit),
             ).fetchall()
         found = [(record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
         return found, rows[-1][-1] if rows else after
 
-    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
-        """History rows in commit order after cursor ``after``."""
+    def export_history(
+        self, after: int, limit: int, where: FilterNode | None = None
+    ) -> tuple[list[HistoryRecord], int]:
+        """History rows in commit order after cursor ``after``; with ``where``, only those of
+        the stored memories that match it."""
+        sql, params = "1", list[Any]()
+        if where is not None:
+            scope, params = compile_filter(where, alias="m")
+            sql = f"memory_id IN (SELECT m.id FROM memories m WHERE {scope})"
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, limit),
+                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? AND {sql} "
+                "ORDER BY seq LIMIT ?",
+                (after, *params, limit),
             ).fetchall()
         return [history_of(row) for row in rows], rows[-1][-1] if rows else after
+
+    def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
+        """Which of these memory ids the store holds."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(memory_ids))
+        with self._read() as conn:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found.update(
+                    row[0]
+                    for row in conn.execute(f"SELECT id FROM memories WHERE id IN ({marks})", chunk)
+                )
+        return found
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -522,23 +546,22 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids already present."""
         blobs = [self._blob(vector) for _, vector in memories]
-        added = 0
         with self._write() as conn:
-            for (record, _), blob in zip(memories, blobs, strict=True):
-                cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        *record_row(record),
-                        scope_tokens(record.user_id, record.agent_id, record.run_id),
-                    ),
-                )
-                if cursor.rowcount:
-                    conn.execute(
-                        "INSERT INTO vectors (seq, embedding) VALUES (?, ?)",
-                        (cursor.lastrowid, blob),
-                    )
-                    added += 1
+            inserted = conn.executemany(
+                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id))
+                    for r, _ in memories
+                ],
+            )
+            added = max(inserted.rowcount, 0)  # rows inserted (not those of FTS triggers)
+            # A memory that was already there has its vector already: OR IGNORE keeps it.
+            conn.executemany(
+                "INSERT OR IGNORE INTO vectors (seq, embedding) "
+                "SELECT seq, ? FROM memories WHERE id = ?",
+                [(blob, record.id) for (record, _), blob in zip(memories, blobs, strict=True)],
+            )
             before = conn.total_changes
             conn.executemany(
                 f"INSERT OR IGNORE INTO history ({HISTORY_COLUMNS}) "

@@ -9,6 +9,11 @@ It is brought up to date from the ``vector_log`` table, which triggers fill in t
 transaction as every change, so the cache follows writes from any thread or process. When the
 log no longer reaches back to the cache's version (it was trimmed), the cache reloads.
 Deleted rows stay, marked dead, until they are a third of the arrays; then they are compacted.
+
+A fresh cache whose first use is a scoped search loads only that scope's rows (a command
+that answers one search and exits reads 1k rows of a 100k store, not 100k); it stays partial,
+following changes to that scope only, until a search of another scope or of the whole store
+makes it load everything.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class VectorCache:
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
         self.version = -1  # the last vector_log seq applied; -1 = nothing loaded
+        #: (column, value) when only that scope's rows are held; None when every row is.
+        self.partial: tuple[str, str] | None = None
         self.lock = threading.Lock()
         self._codes: dict[str, int] = {}
         self._reset_arrays(0)
@@ -65,15 +72,28 @@ class VectorCache:
 
     # -- keeping in step ---------------------------------------------------------------------
 
-    def refresh(self, conn: sqlite3.Connection) -> None:
-        """Apply what ``conn``'s snapshot logged since our version."""
+    def refresh(self, conn: sqlite3.Connection, scope: Mapping[str, str] | None = None) -> None:
+        """Apply what ``conn``'s snapshot logged since our version; afterwards the cache holds
+        every row of ``scope`` (of the whole store when None)."""
         head, oldest = conn.execute(
             "SELECT (SELECT max(seq) FROM vector_log), (SELECT min(seq) FROM vector_log)"
         ).fetchone()
+        if self.partial is not None and not self._covers(scope):
+            self._reload(conn, head or 0)  # another scope, or all of them: load everything
+            return
+        if self.version < 0 and scope:
+            self._load_scope(conn, scope, head or 0)
+            return
         if self.version >= 0 and (head is None or head <= self.version):
             return
-        if self.version < 0 or oldest > self.version + 1:
+        if self.version < 0:
             self._reload(conn, head or 0)
+            return
+        if oldest > self.version + 1:  # the log was trimmed past us: load again
+            if self.partial is not None:
+                self._load_scope(conn, dict([self.partial]), head)
+            else:
+                self._reload(conn, head)
             return
         changed = [
             row[0]
@@ -98,15 +118,36 @@ class VectorCache:
         self._reset_arrays(len(rows))
         self._append(rows)
         self.version = head
+        self.partial = None
+
+    def _load_scope(self, conn: sqlite3.Connection, scope: Mapping[str, str], head: int) -> None:
+        """Hold only the rows of one of ``scope``'s ids (through that id's index)."""
+        column = next(c for c in SCOPE_COLUMNS if c in scope)
+        rows = conn.execute(
+            f"{_SELECT} WHERE m.{column} = ? ORDER BY m.seq", (scope[column],)
+        ).fetchall()
+        self._reset_arrays(len(rows))
+        self._append(rows)
+        self.version = head
+        self.partial = (column, scope[column])
+
+    def _covers(self, scope: Mapping[str, str] | None) -> bool:
+        """Whether a partial cache holds every row of ``scope``."""
+        assert self.partial is not None
+        column, value = self.partial
+        return scope is not None and scope.get(column) == value
 
     def _apply(self, changed: list[int], present: Mapping[int, Sequence[Any]]) -> None:
         """Upsert the rows still present, mark the others dead."""
         known = self.positions(np.asarray(changed, dtype=np.int64))
         appends = []
+        partial = None
+        if self.partial is not None:
+            partial = (2 + SCOPE_COLUMNS.index(self.partial[0]), self.partial[1])
         for seq, at in zip(changed, known.tolist(), strict=True):
             row = present.get(seq)
             if at < 0:
-                if row is not None:
+                if row is not None and (partial is None or row[partial[0]] == partial[1]):
                     appends.append(row)
             elif row is None:
                 if self._live[at]:
