@@ -222,7 +222,8 @@ def test_round_trip_through_postgres(
         _, whole, _ = cli("export", "--config", str(config))
         assert whole.splitlines()[-1] == first.splitlines()[-1]
         with Memory(json.loads(config.read_text()), embedder=embedder) as m:
-            assert m.get(ids[0])["metadata"] == {"i": 0, "tags": ["a", "0"]}
+            stored = m.get(ids[0])
+            assert stored is not None and stored["metadata"] == {"i": 0, "tags": ["a", "0"]}
     finally:
         with psycopg.connect(postgres_dsn, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -109,6 +109,7 @@ def test_add_reads_stdin_infers_and_sets_time(
     assert status == 0 and out.strip() == "nothing new to store"
     with Memory(store_config(db_path), embedder=embedder) as m:
         stored = m.get(memory_id)
+    assert stored is not None
     assert stored["created_at"].startswith("2024-05-08") and stored["actor_id"] == "Ana"
 
 

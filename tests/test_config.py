@@ -14,6 +14,7 @@ from tests.conftest import store_config
 
 TOP_LEVEL_KEYS = [
     "custom_fact_extraction_prompt",
+    "custom_instructions",
     "custom_update_memory_prompt",
     "embedder",
     "enable_graph",

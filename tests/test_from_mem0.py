@@ -48,6 +48,7 @@ def check_imported(db: Path, embedder: OnnxEmbedder, shown: dict[str, Any]) -> N
     with Memory(store_config(db), embedder=embedder) as m:
         for item in shown["memories"]:
             mine = m.get(item["id"])
+            assert mine is not None
             assert mine["memory"] == item["memory"] and mine["hash"] == item["hash"]
             for key in ("user_id", "agent_id", "run_id", "actor_id", "role"):
                 assert mine.get(key) == item.get(key), key

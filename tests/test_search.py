@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engram import ConfigurationError, Memory, ValidationError
+from engram import Memory, ValidationError
 
 
 def texts(result: dict[str, object]) -> list[str]:
@@ -86,9 +86,9 @@ def test_scores_are_in_unit_range_and_descending(memory: Memory) -> None:
     assert "score_parts" not in hits[0]
 
 
-def test_rerank_without_a_reranker_is_a_configuration_error(memory: Memory) -> None:
-    with pytest.raises(ConfigurationError) as err:
-        memory.search("x", user_id="u", rerank=True)
-    assert err.value.missing_field == "reranker"
+def test_rerank_without_a_reranker_is_ignored_as_in_mem0(memory: Memory) -> None:
+    memory.add("x marks the spot", user_id="u", infer=False)
+    plain = memory.search("x", user_id="u", rerank=False)
+    assert memory.search("x", user_id="u", rerank=True) == plain
     with pytest.raises(ValidationError):
         memory.search("x", user_id="u", explain="yes")  # type: ignore[arg-type]

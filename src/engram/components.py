@@ -62,20 +62,25 @@ def build(
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
     rerank_top_k = None
+    rerank_llm = None
     if config.reranker is not None:
         reranker = get_registry("rerankers").create(
             config.reranker.provider, config.reranker.config
         )
-        if llm is None:
+        own = reranker.config.llm_block() if hasattr(reranker.config, "llm_block") else None
+        if own is not None:
+            rerank_llm = get_registry("llms").create(*own)
+        elif llm is None:
             raise ConfigurationError(
-                f"the {config.reranker.provider!r} reranker grades results with the LLM, and "
+                f"the {config.reranker.provider!r} reranker grades results with an LLM, and "
                 "none is configured",
                 missing_field="llm",
-                suggestion='configure an "llm" block, or remove the "reranker" block',
+                suggestion='configure an "llm" block (or the reranker\'s own "provider" and '
+                '"model"), or remove the "reranker" block',
             )
         rerank_top_k = int(reranker.top_k)
     graph, graph_llm = _graph(config, store, llm)
-    store.open(embedder.name, embedder.dimension)
+    store.open(embedder.name, embedder.dimension, embedder.weights)
     operations = Operations(
         config.version,
         has_llm=llm is not None,
@@ -85,8 +90,9 @@ def build(
         vision_details=llm.vision_details if llm is not None else "auto",
         rerank_top_k=rerank_top_k,
         graph=graph,
+        instructions=config.custom_instructions,
     )
-    return Runtime(store, embedder, llm, graph_llm), operations
+    return Runtime(store, embedder, llm, rerank_llm, graph_llm), operations
 
 
 def _graph(

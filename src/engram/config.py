@@ -74,6 +74,11 @@ class MemoryConfig(BaseModel):
     version: Literal["v1.0", "v1.1"] = "v1.1"
     custom_fact_extraction_prompt: str | None = None
     custom_update_memory_prompt: str | None = None
+    custom_instructions: str | None = Field(
+        default=None,
+        description="mem0 2.x: instructions added to the fact-extraction prompt of infer=True "
+        "with an LLM (add(prompt=...) gives them for one call).",
+    )
 
     @model_validator(mode="after")
     def _validate_providers(self) -> MemoryConfig:
@@ -102,6 +107,17 @@ class MemoryConfig(BaseModel):
                 )
         return self
 
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data`` (mem0's keyword form: ``MemoryConfig(llm={...})``).
+
+        Raises:
+            ConfigurationError: a key, a provider or an option is invalid.
+        """
+        try:
+            super().__init__(**data)
+        except PydanticValidationError as e:
+            raise _configuration_error(e, type(self)) from e
+
     def graph_provider_for_store(self) -> str:
         """The graph store that lives in this config's kind of vector store."""
         return "postgres" if self.vector_store.provider in ("postgres", "pgvector") else "sqlite"
@@ -121,13 +137,26 @@ class MemoryConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except PydanticValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-                for err in e.errors()
-            )
-            raise ConfigurationError(
-                f"invalid config: {problems}",
-                config_source="dict",
-                suggestion=f"allowed top-level keys: {', '.join(sorted(cls.model_fields))}",
-                details={"allowed": sorted(cls.model_fields)},
-            ) from e
+            raise _configuration_error(e, cls) from e
+
+
+def _configuration_error(
+    error: PydanticValidationError, model: type[BaseModel]
+) -> ConfigurationError:
+    """The ConfigurationError a provider raised inside validation (pydantic wraps it, as it
+    is a ValueError), or one listing every problem and the allowed keys."""
+    for item in error.errors():
+        inner = (item.get("ctx") or {}).get("error")
+        if isinstance(inner, ConfigurationError):
+            return inner
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+        for err in error.errors()
+    )
+    allowed = sorted(model.model_fields)
+    return ConfigurationError(
+        f"invalid config: {problems}",
+        config_source="dict",
+        suggestion=f"allowed top-level keys: {', '.join(allowed)}",
+        details={"allowed": allowed},
+    )

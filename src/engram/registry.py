@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from engram.exceptions import ConfigurationError
+from engram.mem0_providers import instead_of
 
 __all__ = ["CATEGORIES", "Registry", "get_registry"]
 
@@ -59,6 +60,14 @@ class Registry:
                 else f"no {self.singular} provider is installed yet; remove the "
                 f"{self.singular!r} block, or install a package that provides one"
             )
+            instead = instead_of(self.category, name)
+            if instead is not None:
+                raise ConfigurationError(
+                    f"engram does not offer mem0's {self.singular} provider {name!r}: {instead}",
+                    missing_field=f"{self.singular}.provider",
+                    suggestion=suggestion,
+                    details={"allowed": names},
+                )
             raise ConfigurationError(
                 f"unknown {self.singular} provider {name!r}",
                 missing_field=f"{self.singular}.provider",
@@ -146,11 +155,16 @@ _SINGULAR = {
 
 _BUILTINS: dict[str, dict[str, str]] = {
     "embedders": {
+        "azure_openai": "engram.embedders.presets:AzureOpenAIEmbedder",
+        "gemini": "engram.embedders.presets:GeminiEmbedder",
+        "huggingface": "engram.embedders.huggingface:HuggingFaceEmbedder",
+        "lmstudio": "engram.embedders.presets:LMStudioEmbedder",
         "onnx": "engram.embedders.onnx:OnnxEmbedder",
         "ollama": "engram.embedders.openai:OllamaEmbedder",
         "openai": "engram.embedders.openai:OpenAIEmbedder",
         "sentence_transformers": "engram.embedders.sentence_transformers:"
         "SentenceTransformersEmbedder",
+        "together": "engram.embedders.presets:TogetherEmbedder",
     },
     "stores": {
         "pgvector": "engram.stores.postgres.pgvector:PgVectorStore",
@@ -160,9 +174,21 @@ _BUILTINS: dict[str, dict[str, str]] = {
     "llms": {
         "anthropic": "engram.llms.anthropic:AnthropicLLM",
         "azure_openai": "engram.llms.openai:AzureOpenAILLM",
+        "azure_openai_structured": "engram.llms.openai:AzureOpenAILLM",
+        "deepseek": "engram.llms.presets:DeepSeekLLM",
+        "gemini": "engram.llms.presets:GeminiLLM",
+        "groq": "engram.llms.presets:GroqLLM",
         "litellm": "engram.llms.litellm:LiteLLM",
+        "lmstudio": "engram.llms.presets:LMStudioLLM",
+        "minimax": "engram.llms.presets:MiniMaxLLM",
         "ollama": "engram.llms.ollama:OllamaLLM",
         "openai": "engram.llms.openai:OpenAILLM",
+        "openai_structured": "engram.llms.openai:OpenAILLM",
+        "openrouter": "engram.llms.presets:OpenRouterLLM",
+        "sarvam": "engram.llms.presets:SarvamLLM",
+        "together": "engram.llms.presets:TogetherLLM",
+        "vllm": "engram.llms.presets:VllmLLM",
+        "xai": "engram.llms.presets:XAILLM",
     },
     "graphs": {
         "postgres": "engram.graphs:PostgresGraph",

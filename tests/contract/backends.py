@@ -194,8 +194,8 @@ class AsyncDrivenStore(Store):
         call = self.inner.call_async(method, *args)
         return asyncio.run_coroutine_threadsafe(call, self.loop).result()
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        self.inner.open(embedder_name, dimension)
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        self.inner.open(embedder_name, dimension, weights)
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         return cast("list[Change]", self._call("apply", ops, now))

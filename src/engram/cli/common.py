@@ -21,7 +21,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 from engram.exceptions import (
     ConfigurationError,
@@ -101,7 +101,15 @@ def scope_options(parser: argparse.ArgumentParser, *, required: bool = False) ->
     parser.add_argument("-r", "--run", dest="run_id", metavar="ID", help="run (session) id")
 
 
-def scope_of(args: argparse.Namespace) -> dict[str, str | None]:
+class Scope(TypedDict):
+    """The scope ids of a command, as keyword arguments of the Memory API."""
+
+    user_id: str | None
+    agent_id: str | None
+    run_id: str | None
+
+
+def scope_of(args: argparse.Namespace) -> Scope:
     """The scope ids given on the command line, as keyword arguments."""
     return {"user_id": args.user_id, "agent_id": args.agent_id, "run_id": args.run_id}
 

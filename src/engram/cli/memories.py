@@ -22,6 +22,7 @@ from engram.cli.common import (
     store_options,
 )
 from engram.cli.output import EVENT_COLOURS, Column, fields, short_time, table
+from engram.exceptions import MemoryNotFoundError
 
 _EVENTS = {"event": EVENT_COLOURS}
 
@@ -198,6 +199,12 @@ def _list(args: argparse.Namespace) -> int:
 def _get(args: argparse.Namespace) -> int:
     with open_memory(args) as m:
         memory = m.get(args.memory_id)
+    if memory is None:
+        raise MemoryNotFoundError(
+            f"no memory with id {args.memory_id!r}",
+            memory_id=args.memory_id,
+            suggestion="check the id; engram list shows the memories of a scope",
+        )
     if args.json:
         print_json(memory)
     else:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from engram.embedders.base import Embedder
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, EngramError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
 
@@ -39,13 +39,13 @@ class StoreCall:
 
 @dataclass(frozen=True, slots=True)
 class Complete:
-    """Ask the configured LLM; the result is a ``Completion``.
-
-    ``target`` ``"graph"`` asks the graph's own LLM (``graph_store.llm``) instead.
-    """
+    """Ask the configured LLM; the result is a ``Completion``. ``rerank``: ask the reranker's
+    own LLM when it has one (else the Memory's); ``graph``: the graph's own LLM
+    (``graph_store.llm``) when it has one."""
 
     request: CompletionRequest
-    target: str = "main"
+    rerank: bool = False
+    graph: bool = False
 
 
 Effect = Embed | StoreCall | Complete
@@ -60,11 +60,13 @@ class Runtime:
         store: Store,
         embedder: Embedder,
         llm: LLM | None = None,
+        rerank_llm: LLM | None = None,
         graph_llm: LLM | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
+        self.rerank_llm = rerank_llm
         self.graph_llm = graph_llm
 
     def perform(self, effect: Effect) -> Any:
@@ -72,15 +74,30 @@ class Runtime:
         if isinstance(effect, Embed):
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
-            return self.complete(effect.request, effect.target)
+            return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def complete(self, request: CompletionRequest, target: str = "main") -> Completion:
+    def complete(
+        self, request: CompletionRequest, *, rerank: bool = False, graph: bool = False
+    ) -> Completion:
         """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
-        llm = self.graph_llm if target == "graph" else self.llm
+        llm = self.llm
+        if rerank:
+            llm = self.rerank_llm or self.llm
+        elif graph:
+            llm = self.graph_llm or self.llm
         if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
-        return llm.complete(request)
+        try:
+            return llm.complete(request)
+        except EngramError:
+            raise
+        except Exception as e:  # a provider of the caller's own, or an SDK's error
+            raise ProviderError(
+                f"the LLM failed: {type(e).__name__}: {e}",
+                error_code="llm_failed",
+                suggestion="nothing was written; the cause is chained to this error",
+            ) from e
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:

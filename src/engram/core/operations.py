@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from engram.core import ranking
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, scope_values
+from engram.core.filters import (
+    Condition,
+    Field,
+    FilterNode,
+    conjoin,
+    parse_filters,
+    scope_values,
+    shown_on,
+)
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
     Change,
@@ -26,18 +34,27 @@ from engram.core.records import (
     new_id,
     text_hash,
 )
-from engram.core.results import change_dict, history_dict, listing, memory_dict
+from engram.core.results import (
+    change_dict,
+    history_dict,
+    listing,
+    memory_dict,
+    score_details,
+    strip_identity,
+)
+from engram.core.styles import UNSET, defaults_for, is_v2_call, result_count, threshold_of
 from engram.core.temporal import find_time_ranges
-from engram.core.timeutil import now_iso, parse_timestamp
+from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
+    SCOPE_FIELDS,
     Scope,
     check_bool,
     check_limit,
     check_memory_type,
     check_metadata,
-    check_threshold,
     optional_str,
     require_str,
+    scope_id,
     scope_of,
 )
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
@@ -82,6 +99,7 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        instructions: str | None = None,
         graph: GraphSettings | None = None,
     ) -> None:
         self.version = version
@@ -90,9 +108,11 @@ class Operations:
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
+        self.instructions = instructions
         self.vision = vision
         self.vision_details = vision_details
         self._said_no_llm = False
+        self._said_no_reranker = False
 
     def add(
         self,
@@ -106,15 +126,18 @@ class Operations:
         memory_type: object = None,
         prompt: object = None,
         timestamp: object = None,
+        expiration_date: object = None,
     ) -> Flow[Result]:
         """Store messages as memories: as given, or inferred (LLM or offline extractor)."""
         scope = scope_of(user_id, agent_id, run_id)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
+        kind = None if kind is None else str(kind)  # a str enum (mem0's MemoryType) as text
         custom_prompt = optional_str(prompt, "prompt")
-        meta = check_metadata(metadata)
+        meta = strip_identity(check_metadata(metadata), None, "add()")
         parsed = parse_messages(messages)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
+        expires = None if expiration_date is None else parse_date(expiration_date)
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
             return MemoryRecord(
@@ -131,6 +154,7 @@ class Operations:
                 memory_type=kind,
                 metadata=meta,
                 valid_at=when,
+                expiration_date=expires,
             )
 
         if kind == "procedural_memory":
@@ -151,7 +175,10 @@ class Operations:
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
-            return (yield from self._add_inferred(parsed, when, live_scope, record, scope))
+            instructions = custom_prompt or self.instructions  # mem0 2.x: add(prompt=) instructs
+            return (
+                yield from self._add_inferred(parsed, when, live_scope, record, instructions, scope)
+            )
         if infer:
             return (yield from self._add_offline(parsed, when, live_scope, record, scope))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
@@ -171,7 +198,8 @@ class Operations:
             stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally)
         done = yield from self._commit(ops)
-        return self._added(done, [], tally if tally is not None and tally.usage.calls else None)
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, [], used, speaker=True)
 
     def _add_inferred(
         self,
@@ -179,6 +207,7 @@ class Operations:
         when: str,
         live_scope: FilterNode,
         record: NewRecord,
+        instructions: str | None,
         scope: Scope,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
@@ -196,10 +225,10 @@ class Operations:
 
             assert self.graph is not None
             facts, pairs = yield from facts_and_relations(
-                talk, when, self.graph.custom_prompt, tally
+                talk, when, self.graph.custom_prompt, tally, instructions
             )
         elif talk:
-            facts = yield from extract_facts(talk, when, self.fact_prompt, tally)
+            facts = yield from extract_facts(talk, when, self.fact_prompt, tally, instructions)
         ops: list[WriteOp] = []
         unchanged: list[Change] = []
         if facts:
@@ -328,10 +357,18 @@ class Operations:
         committed: Committed = yield StoreCall("commit", (ops, now_iso()))
         return committed
 
-    def _added(self, done: Committed, unchanged: list[Change], tally: Tally | None) -> Result:
-        """``add``'s result: the memory changes, the relations (graph on) and the usage."""
+    def _added(
+        self,
+        done: Committed,
+        unchanged: list[Change],
+        tally: Tally | None,
+        *,
+        speaker: bool = False,
+    ) -> Result:
+        """``add``'s result: the memory changes (with the speaker for ``infer=False``, as in
+        mem0), the relations (graph on) and the usage."""
         changes = [*done.changes, *unchanged]
-        result = listing([change_dict(c) for c in changes], self.version)
+        result = listing([change_dict(c, speaker=speaker) for c in changes], self.version)
         if isinstance(result, dict):
             if self.graph is not None:
                 from engram.core.graph.results import add_relations
@@ -361,13 +398,11 @@ class Operations:
             result["usage"] = tally.usage.as_dict()
         return result
 
-    def get(self, memory_id: object) -> Flow[dict[str, Any]]:
-        """One memory by id."""
+    def get(self, memory_id: object) -> Flow[dict[str, Any] | None]:
+        """One memory by id, or None (as in mem0) when no memory has it."""
         memory_id = require_str(memory_id, "memory_id")
         record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
-        if record is None:
-            raise _not_found(memory_id)
-        return memory_dict(record)
+        return None if record is None else memory_dict(record)
 
     def get_all(
         self,
@@ -376,21 +411,24 @@ class Operations:
         agent_id: object = None,
         run_id: object = None,
         filters: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
+        top_k: object = UNSET,
         include_invalidated: object = False,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count = check_limit(limit)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        count = result_count(limit, top_k, defaults_for(v2).count)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
         records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
         result = listing([memory_dict(r) for r in records], self.version)
         if self.graph is not None and isinstance(result, dict):
+            from engram.core.graph.results import relation_dict
+
             everything = check_bool(include_invalidated, "include_invalidated")
             rows: list[RelationRecord] = yield StoreCall(
                 "list_relations", (scope_values(where), None, everything, count)
             )
-            from engram.core.graph.results import relation_dict
-
             result["relations"] = [relation_dict(r) for r in rows]
         return result
 
@@ -401,26 +439,29 @@ class Operations:
         user_id: object = None,
         agent_id: object = None,
         run_id: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
         filters: object = None,
-        threshold: object = None,
+        threshold: object = UNSET,
         include_invalidated: object = False,
-        rerank: object = False,
+        rerank: object = UNSET,
         explain: object = False,
+        top_k: object = UNSET,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """A scope's memories most relevant to ``query``: hybrid search, best first."""
         text = require_str(query, "query")
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count, minimum = check_limit(limit), check_threshold(threshold)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        style = defaults_for(v2)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
+        count = result_count(limit, top_k, style.count)
+        minimum = threshold_of(threshold, style.threshold)
         show_parts = check_bool(explain, "explain")
-        wants_rerank = check_bool(rerank, "rerank")
+        wants_rerank = style.rerank if rerank is UNSET else check_bool(rerank, "rerank")
         if wants_rerank and self.rerank_top_k is None:
-            raise ConfigurationError(
-                "rerank=True needs a reranker, and none is configured",
-                missing_field="reranker",
-                suggestion='configure one, e.g. {"reranker": {"provider": "llm"}} with an "llm" '
-                "block, or search without rerank",
-            )
+            if rerank is not UNSET and not self._said_no_reranker:
+                logger.info("engram: rerank=True is ignored: no reranker is configured (as mem0)")
+                self._said_no_reranker = True
+            wants_rerank = False
         depth = max(count, CANDIDATES)
         vectors = yield Embed((text,))
         semantic = yield StoreCall("search", (vectors[0], where, depth, None))
@@ -459,6 +500,7 @@ class Operations:
             item = memory_dict(c.record, c.score)
             if show_parts:
                 item["score_parts"] = c.parts()
+                item["score_details"] = score_details(c, minimum)
             results.append(item)
         shaped = listing(results, self.version)
         if isinstance(shaped, dict) and hits is not None:
@@ -472,23 +514,49 @@ class Operations:
         return shaped
 
     def update(
-        self, memory_id: object, data: object, metadata: object = None
+        self,
+        memory_id: object,
+        text: object = None,
+        metadata: object = None,
+        expiration_date: object = UNSET,
+        data: object = None,
     ) -> Flow[dict[str, Any]]:
-        """Replace a memory's text (and metadata when given), recording history."""
+        """Replace a memory's text, merge metadata into its metadata, set or clear its
+        expiration date (each when given), recording history."""
         memory_id = require_str(memory_id, "memory_id")
-        text = require_str(data, "data")
+        new_text = _update_text(text, data)
         meta = None if metadata is None else check_metadata(metadata)
+        expires = None
+        if expiration_date is not UNSET and expiration_date is not None:
+            expires = parse_date(expiration_date)
+        if new_text is None and meta is None and expiration_date is UNSET:
+            raise ValidationError(
+                "update needs at least one of text, metadata or expiration_date",
+                field="text",
+                expected="a new text (text= or data=), metadata or expiration_date",
+            )
         current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         if current is None:
             raise _not_found(memory_id)
-        vectors = yield Embed((embedding_text(text, current.actor_id),))
-        ops: list[WriteOp] = [Update(memory_id, text, vectors[0], meta)]
-        if self.graph is not None:
+        if meta is not None:  # merged, as mem0 documents (and 2.x does); ids stay the scope's
+            meta = {**current.metadata, **strip_identity(meta, current, "update()")}
+        final_text = current.text if new_text is None else new_text
+        vectors = yield Embed((embedding_text(final_text, current.actor_id),))
+        op = Update(
+            memory_id,
+            final_text,
+            vectors[0],
+            meta,
+            set_expiration=expiration_date is not UNSET,
+            expiration_date=expires,
+        )
+        ops: list[WriteOp] = [op]
+        if self.graph is not None and new_text is not None:
             from engram.core.inference import Tally
 
             scope = Scope(current.user_id, current.agent_id, current.run_id)
             when = now_iso()
-            message = Message(current.role or "user", text, current.actor_id)
+            message = Message(current.role or "user", final_text, current.actor_id)
             tally = Tally()
             stated = yield from self._stated_messages([message], [memory_id], scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally, retract=(memory_id,))
@@ -512,11 +580,9 @@ class Operations:
         return {"message": "Memories deleted successfully!", "deleted": len(changes)}
 
     def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
-        """The memory's changes, oldest first."""
+        """The memory's changes, oldest first; ``[]`` for an id never seen (as in mem0)."""
         memory_id = require_str(memory_id, "memory_id")
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
-        if not rows:
-            raise _not_found(memory_id)
         return [history_dict(row) for row in rows]
 
     def graph_entities(
@@ -580,11 +646,13 @@ class Operations:
         run_id: object,
         filters: object,
         include_invalidated: object,
+        show_expired: object = False,
     ) -> FilterNode | None:
-        parsed = parse_filters(filters)  # type: ignore[arg-type]
+        parsed = parse_filters(_scope_ids_read(filters))
         scope = scope_of(user_id, agent_id, run_id, parsed)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
-        return conjoin(scope.as_filter(), parsed, live)
+        shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
+        return conjoin(scope.as_filter(), parsed, live, shown)
 
 
 def memory_homes(ops: list[WriteOp], unchanged: list[Change]) -> list[tuple[str, str]]:
@@ -620,9 +688,33 @@ def embedding_text(text: str, actor: str | None) -> str:
     return f"{actor}: {text}" if actor else text
 
 
+def _scope_ids_read(filters: object) -> Any:
+    """``filters`` with its top-level ids read as the id arguments are (``scope_id``)."""
+    if not isinstance(filters, dict) or not any(k in filters for k in SCOPE_FIELDS):
+        return filters
+    read = dict(filters)
+    for key in SCOPE_FIELDS:
+        if isinstance(read.get(key), str | int) and not isinstance(read[key], bool):
+            read[key] = require_str(scope_id(read[key]), key)
+    return read
+
+
+def _update_text(text: object, data: object) -> str | None:
+    """The new text of an update: ``text`` (mem0 2.x) or ``data`` (1.x), or None to keep it."""
+    if text is not None and data is not None and text != data:
+        raise ValidationError(
+            "update got both text and data (its older name) with different values",
+            field="text",
+            value=text,
+            expected="one of text, data",
+        )
+    value = text if text is not None else data
+    return None if value is None else require_str(value, "text" if text is not None else "data")
+
+
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"Memory with id {memory_id} not found",
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

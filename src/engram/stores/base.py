@@ -21,7 +21,69 @@ from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationChange, RelationRecord, ScopeIds
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
-from engram.exceptions import StoreError
+from engram.exceptions import ConfigurationError, StoreError
+
+#: The ``engram_meta`` keys that say which embedder made a store's vectors.
+EMBEDDER, DIMENSION, WEIGHTS = "embedder", "dimension", "weights"
+
+
+def identity_rows(
+    stored: dict[str, str], embedder_name: str, dimension: int, weights: str | None
+) -> list[tuple[str, str]]:
+    """The ``engram_meta`` rows a store opened with this embedder must add: every key for a
+    new store; for one made before weights were recorded, the weights (when the embedder
+    knows them and is the one the store was made with)."""
+    rows = [(EMBEDDER, embedder_name), (DIMENSION, str(dimension))]
+    if weights is not None:
+        rows.append((WEIGHTS, weights))
+    if not stored:
+        return rows
+    same = (stored.get(EMBEDDER), stored.get(DIMENSION)) == (embedder_name, str(dimension))
+    return [(WEIGHTS, weights)] if same and weights and WEIGHTS not in stored else []
+
+
+def identity_error(
+    stored: dict[str, str],
+    embedder_name: str,
+    dimension: int,
+    weights: str | None,
+    *,
+    where: str,
+    elsewhere: str,
+) -> ConfigurationError | None:
+    """Why a store made by another embedder (or other weights of it) cannot be opened with
+    this one, or None: vectors of different models cannot be compared."""
+    if not stored:
+        return None
+    configured = {EMBEDDER: embedder_name, DIMENSION: str(dimension)}
+    if (stored[EMBEDDER], stored[DIMENSION]) != (embedder_name, str(dimension)):
+        return ConfigurationError(
+            f"{where} was created with embedder {stored[EMBEDDER]!r} "
+            f"({stored[DIMENSION]} dimensions), not {embedder_name!r} ({dimension})",
+            missing_field="embedder",
+            config_source=where,
+            suggestion=(
+                f"configure the embedder {stored[EMBEDDER]!r} again, or use {elsewhere} for "
+                "the new embedder and add your memories there (get_all() lists them with "
+                "their metadata)"
+            ),
+            details={"stored": stored, "configured": [embedder_name, dimension]},
+        )
+    if weights is not None and stored.get(WEIGHTS, weights) != weights:
+        configured[WEIGHTS] = weights
+        return ConfigurationError(
+            f"{where} was created with other weights of {embedder_name!r} (SHA-256 "
+            f"{stored[WEIGHTS][:12]}..., the installed ones are {weights[:12]}...): its "
+            "vectors cannot be compared with the new ones",
+            missing_field="embedder",
+            config_source=where,
+            suggestion=(
+                "install the weights the store was made with (engram pins its model package), "
+                f"or use {elsewhere} and add your memories there"
+            ),
+            details={"stored": stored, "configured": configured},
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +105,9 @@ class Store(ABC):
     supported_operators: frozenset[str]
 
     @abstractmethod
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the schema and check the store was made with this embedder."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the schema and check the store was made with this embedder (and,
+        when ``weights`` is given, with these weights: their SHA-256, recorded at first)."""
 
     #: Whether the store keeps the graph (entities and relations) beside the memories.
     supports_graph: bool = False

@@ -28,8 +28,9 @@ EntityRow = tuple[EntityRecord, Vectors]
 class Transferable(Protocol):
     """What ``engram migrate`` needs from a store besides the ``Store`` interface."""
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder name and dimension the store was made with (None: a new store).
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder's name, dimension and weights (their SHA-256, None when not recorded)
+        the store was made with (None: a new store).
 
         Works before ``open``, which needs them.
         """

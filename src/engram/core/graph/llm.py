@@ -182,13 +182,23 @@ def _system(template: str, speakers: Sequence[str], custom: str | None, today: s
 
 
 def facts_and_relations(
-    messages: Sequence[Message], today: str, custom: str | None, tally: Tally
+    messages: Sequence[Message],
+    today: str,
+    custom: str | None,
+    tally: Tally,
+    instructions: str | None = None,
 ) -> Flow[tuple[list[str], list[tuple[int, Triple]]]]:
-    """One call: the conversation's facts, and the relations each fact states."""
+    """One call: the conversation's facts, and the relations each fact states.
+
+    ``instructions`` (mem0 2.x's ``custom_instructions``, or ``add(prompt=)``) are added as
+    they are to the fact-extraction prompt."""
     speakers = sorted({m.name for m in messages if m.name}) or ["the user"]
+    system = _system(FACTS_AND_RELATIONS, speakers, custom, today)
+    if instructions:
+        system += f"\n\nFollow these instructions of the user as well:\n{instructions}"
     request = CompletionRequest(
         messages=(
-            {"role": "system", "content": _system(FACTS_AND_RELATIONS, speakers, custom, today)},
+            {"role": "system", "content": system},
             {"role": "user", "content": "Conversation:\n" + conversation_text(messages)},
         ),
         json_schema=graph_schema("facts and relations"),
@@ -220,8 +230,7 @@ def extract_relations(
         json_schema=graph_schema("relations"),
         schema_name="relations",
     )
-    target = "graph" if own_llm else "main"
-    answer: Relations = yield from ask(request, Relations, tally, target, count=len(texts))
+    answer: Relations = yield from ask(request, Relations, tally, graph=own_llm, count=len(texts))
     return answer.triples()
 
 
@@ -250,8 +259,7 @@ def contradictions(
         json_schema=graph_schema("contradictions"),
         schema_name="contradictions",
     )
-    target = "graph" if own_llm else "main"
     answer: Contradicted = yield from ask(
-        request, Contradicted, tally, target, shown_ids=tuple(range(len(live)))
+        request, Contradicted, tally, graph=own_llm, shown_ids=tuple(range(len(live)))
     )
     return answer.invalidate

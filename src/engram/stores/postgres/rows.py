@@ -18,7 +18,7 @@ from engram.embedders.base import Vectors
 
 COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
-    "memory_type, metadata, valid_at, invalid_at"
+    "memory_type, metadata, valid_at, invalid_at, expiration_date"
 )
 M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in COLUMNS.split(","))
 HISTORY_COLUMNS = (
@@ -45,7 +45,7 @@ def record_row(r: MemoryRecord, *, typed: bool = False) -> tuple[Any, ...]:
     return (
         r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
         r.actor_id, r.role, r.memory_type, r.metadata if typed else jsonb(r.metadata),
-        r.valid_at, r.invalid_at,
+        r.valid_at, r.invalid_at, r.expiration_date,
     )  # fmt: skip
 
 
@@ -98,6 +98,7 @@ def to_record(row: Sequence[Any]) -> MemoryRecord:
         id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
         user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
         memory_type=row[10], metadata=row[11], valid_at=row[12], invalid_at=row[13],
+        expiration_date=row[14],
     )  # fmt: skip
 
 

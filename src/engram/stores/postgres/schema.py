@@ -68,7 +68,12 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0002_graph",
+        "0002_expiration_date",
+        # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+        ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
+    ),
+    (
+        "0003_graph",
         (
             # As in the SQLite store: one node per entity of an exact scope (scope: the three
             # ids as one key), the name's vector for matching.

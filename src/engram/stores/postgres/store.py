@@ -47,11 +47,11 @@ from engram.core.records import (
     Update,
     WriteOp,
     history_for,
-    text_hash,
+    updated,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
-from engram.stores.base import Committed, Store
+from engram.exceptions import MemoryNotFoundError, StoreError
+from engram.stores.base import Committed, Store, identity_error, identity_rows
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
@@ -81,7 +81,7 @@ T = TypeVar("T")
 
 __all__ = ["PostgresStore"]
 
-COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "text", "vector"]
 HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
@@ -127,8 +127,9 @@ class PostgresStore(PostgresTransfer, GraphTables, Store):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the schema, check the embedder, build or drop the HNSW index."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the schema, check the embedder (and its weights), build or drop
+        the HNSW index."""
         psycopg, psycopg_pool = _drivers()
         conninfo = self.config.conninfo()
         timeout = self.config.connect_timeout
@@ -139,34 +140,28 @@ class PostgresStore(PostgresTransfer, GraphTables, Store):
                     migrate(cur, self.schema, dimension)
                     cur.execute(f"SELECT key, value FROM {self.schema}.engram_meta")
                     stored = dict(cur.fetchall())
-                    if not stored:
+                    rows = identity_rows(stored, embedder_name, dimension, weights)
+                    if rows:
                         cur.executemany(
-                            f"INSERT INTO {self.schema}.engram_meta VALUES (%s, %s)",
-                            [("embedder", embedder_name), ("dimension", str(dimension))],
+                            f"INSERT INTO {self.schema}.engram_meta VALUES (%s, %s)", rows
                         )
-                    if not stored or (stored["embedder"], stored["dimension"]) == (
+                    problem = identity_error(
+                        stored,
                         embedder_name,
-                        str(dimension),
-                    ):
+                        dimension,
+                        weights,
+                        where=f"the PostgreSQL store (schema {self.schema})",
+                        elsewhere="a new schema_name",
+                    )
+                    if problem is None:
                         self._sync_hnsw(cur)
         except psycopg.Error as e:
             raise StoreError(
                 f"cannot open the PostgreSQL store (schema {self.schema}): {e}",
                 suggestion="check the dsn, that the server runs and has the pgvector extension",
             ) from e
-        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
-            raise ConfigurationError(
-                f"the PostgreSQL store (schema {self.schema}) was created with embedder "
-                f"{stored['embedder']!r} ({stored['dimension']} dimensions), not "
-                f"{embedder_name!r} ({dimension})",
-                missing_field="embedder",
-                config_source=f"postgres schema {self.schema}",
-                suggestion=(
-                    f"configure the embedder {stored['embedder']!r} again, or use a new "
-                    "schema_name for the new embedder and add your memories there"
-                ),
-                details={"stored": stored, "configured": [embedder_name, dimension]},
-            )
+        if problem is not None:
+            raise problem
         self._pool = psycopg_pool.ConnectionPool(
             **self._pool_options(register_adapters),
             check=psycopg_pool.ConnectionPool.check_connection,
@@ -359,17 +354,19 @@ class PostgresStore(PostgresTransfer, GraphTables, Store):
     def _update(self, op: Update, now: str) -> Plan[Change]:
         old = yield from self._fetch_for_update(op.memory_id)
         self._check_vector(op.vector)
-        new = replace(
-            old,
-            text=op.text,
-            hash=text_hash(op.text),
-            metadata=old.metadata if op.metadata is None else op.metadata,
-            updated_at=now,
-        )
+        new = updated(old, op, now)
         yield Execute(
             f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
-            "embedding = %s WHERE id = %s",
-            (new.text, new.hash, jsonb(new.metadata), now, to_vector(op.vector), new.id),
+            "expiration_date = %s, embedding = %s WHERE id = %s",
+            (
+                new.text,
+                new.hash,
+                jsonb(new.metadata),
+                now,
+                new.expiration_date,
+                to_vector(op.vector),
+                new.id,
+            ),
             "none",
         )
         return Change("UPDATE", new.id, old, new)
@@ -649,7 +646,7 @@ def _on_asyncio() -> bool:
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"Memory with id {memory_id} not found",  # mem0's wording
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

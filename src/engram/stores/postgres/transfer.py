@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from engram.core.filters import FilterNode
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
+from engram.stores.base import DIMENSION, EMBEDDER, WEIGHTS
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import compile_filter
 from engram.stores.postgres.rows import (
@@ -87,8 +88,9 @@ class PostgresTransfer(ABC):
         with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
             yield conn.cursor()
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder the schema was made with, read without opening the store."""
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder the schema was made with (name, dimension, weights), read without
+        opening the store."""
         from engram.stores.postgres.store import _drivers
 
         psycopg = _drivers()[0]
@@ -99,7 +101,9 @@ class PostgresTransfer(ABC):
             if not row or not row[0]:
                 return None
             stored = dict(conn.execute(f"SELECT key, value FROM {self.schema}.engram_meta"))
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+        if not stored:
+            return None
+        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
 
     def export_memories(
         self, after: int, limit: int, where: FilterNode | None = None

@@ -108,7 +108,20 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0003_graph",
+        "0003_expiration_date",
+        (
+            # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+            "ALTER TABLE memories ADD COLUMN expiration_date TEXT",
+            # The vector cache holds it too, so a change of it must reach the cache.
+            "DROP TRIGGER vector_log_scope",
+            """CREATE TRIGGER vector_log_scope AFTER UPDATE OF user_id, agent_id, run_id,
+                invalid_at, expiration_date ON memories BEGIN
+                INSERT INTO vector_log (memory_seq) VALUES (new.seq);
+            END""",
+        ),
+    ),
+    (
+        "0004_graph",
         (
             # One node per entity of an exact scope (scope: the three ids as one key, so that
             # unset ids take part in the uniqueness).

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import And, Condition, FilterNode, scope_values
+from engram.core.filters import And, Condition, FilterNode, scope_values, shown_day
 from engram.core.graph.records import (
     EntityRecord,
     GraphWrite,
@@ -44,15 +44,25 @@ from engram.core.records import (
     history_for,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, StoreError
+from engram.exceptions import StoreError
 from engram.paths import default_store_path
-from engram.stores.base import Committed, GraphScope, Store
+from engram.stores.base import (
+    DIMENSION,
+    EMBEDDER,
+    WEIGHTS,
+    Committed,
+    GraphScope,
+    Store,
+    identity_error,
+    identity_rows,
+)
 from engram.stores.sqlite import graph, writes
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
+    INSERT_MARKS,
     M_COLUMNS,
     fts_query,
     history_of,
@@ -98,8 +108,8 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the file and check it was made with this embedder."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the file and check it was made with this embedder (and weights)."""
         if self.path is None:
             self.path = default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,11 +120,10 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
             try:
                 migrate(writer)
                 stored = dict(writer.execute("SELECT key, value FROM engram_meta").fetchall())
-                if not stored:
-                    writer.executemany(
-                        "INSERT INTO engram_meta VALUES (?, ?)",
-                        [("embedder", embedder_name), ("dimension", str(dimension))],
-                    )
+                writer.executemany(
+                    "INSERT INTO engram_meta VALUES (?, ?)",
+                    identity_rows(stored, embedder_name, dimension, weights),
+                )
                 writer.execute("COMMIT")
             except BaseException:
                 writer.execute("ROLLBACK")
@@ -125,20 +134,17 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
         except BaseException:
             writer.close()
             raise
-        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
+        problem = identity_error(
+            stored,
+            embedder_name,
+            dimension,
+            weights,
+            where=f"the store at {self.path}",
+            elsewhere="a new store path",
+        )
+        if problem is not None:
             writer.close()
-            raise ConfigurationError(
-                f"the store at {self.path} was created with embedder {stored['embedder']!r} "
-                f"({stored['dimension']} dimensions), not {embedder_name!r} ({dimension})",
-                missing_field="embedder",
-                config_source=str(self.path),
-                suggestion=(
-                    f"configure the embedder {stored['embedder']!r} again, or use a new store "
-                    "path for the new embedder and add your memories there (get_all() lists "
-                    "them with their metadata)"
-                ),
-                details={"stored": stored, "configured": [embedder_name, dimension]},
-            )
+            raise problem
         self._writer = writer
         self.dimension = dimension
         self._vectors = VectorCache(dimension)
@@ -249,8 +255,9 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
                 scores = self._score(conn, query, seqs)
             else:
                 with self._vectors.lock:
-                    self._vectors.refresh(conn, scope[0])
-                    rows = self._vectors.select(*scope)
+                    ids, valid_only, day = scope
+                    self._vectors.refresh(conn, ids)
+                    rows = self._vectors.select(ids, valid_only, shown_on=day)
                     seqs = self._vectors.seqs[rows]
                     scores = self._vectors.scores(query, rows)
             np.clip(scores, 0.0, 1.0, out=scores)
@@ -343,7 +350,11 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
         return found
 
     def _neighbours_from_cache(
-        self, memory_ids: Sequence[str], scope: dict[str, str], valid_only: bool
+        self,
+        memory_ids: Sequence[str],
+        scope: dict[str, str],
+        valid_only: bool,
+        day: str | None,
     ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
         """Neighbours of a scope-only filter: the scope's rows, in seq order, are in the cache.
 
@@ -368,7 +379,7 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
                     key = tuple(ids)
                     if key not in by_scope:
                         others = [c for c in SCOPE_COLUMNS if c not in exact]
-                        in_scope = self._vectors.select(exact, valid_only, unset=others)
+                        in_scope = self._vectors.select(exact, valid_only, others, day)
                         by_scope[key] = self._vectors.seqs[in_scope]
                     seqs = by_scope[key]
                     at = int(np.searchsorted(seqs, seq))
@@ -478,8 +489,9 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder the file was made with, read without opening the store."""
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder the file was made with (name, dimension, weights), read without
+        opening the store."""
         path = self.path or default_store_path()
         if not path.exists():
             return None
@@ -488,7 +500,9 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
                 stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
             except sqlite3.OperationalError:
                 return None
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+        if not stored:
+            return None
+        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
 
     def export_memories(
         self, after: int, limit: int, where: FilterNode | None = None
@@ -548,8 +562,7 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
         blobs = [self._blob(vector) for _, vector in memories]
         with self._write() as conn:
             inserted = conn.executemany(
-                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) VALUES ({INSERT_MARKS})",
                 [
                     (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id))
                     for r, _ in memories
@@ -571,12 +584,16 @@ class SQLiteStore(SQLiteGraphTransfer, Store):
             return added, conn.total_changes - before
 
 
-def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
-    """``(scope ids, valid only)`` when ``where`` is only scope equalities (and validity)."""
+def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool, str | None] | None:
+    """``(scope ids, valid only, shown on)`` when ``where`` is only scope equalities, validity
+    and expiry (``shown_on``): what the vector cache answers without asking SQLite."""
     parts = where.children if isinstance(where, And) else (where,) if where else ()
     scope: dict[str, str] = {}
     valid_only = False
+    day: str | None = None
     for part in parts:
+        if day is None and (day := shown_day(part)) is not None:
+            continue
         if not isinstance(part, Condition) or part.field.metadata_path or part.op != "eq":
             return None
         name, value = part.field.name, part.value
@@ -586,7 +603,7 @@ def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
             scope[name] = value
         else:
             return None
-    return scope, valid_only
+    return scope, valid_only, day
 
 
 def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:

@@ -2,7 +2,8 @@
 
 Reading vectors out of SQLite for each search costs far more than scoring them, and so does
 asking SQLite which rows belong to a scope. This cache keeps, per memory, its float32 vector,
-its user / agent / run ids (as integer codes) and whether it is still valid, in arrays ordered
+its user / agent / run ids (as integer codes), whether it is still valid and the last day it is
+shown (its expiration date, as a day number), in arrays ordered
 by the memory's ``seq`` (AUTOINCREMENT makes seqs strictly increasing, so new rows are appends).
 
 It is brought up to date from the ``vector_log`` table, which triggers fill in the same
@@ -21,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -33,9 +35,20 @@ Rows = npt.NDArray[np.intp]
 SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's parameter limit
 _SELECT = (
-    "SELECT m.seq, v.embedding, m.user_id, m.agent_id, m.run_id, m.invalid_at IS NULL "
-    "FROM memories m JOIN vectors v ON v.seq = m.seq"
+    "SELECT m.seq, v.embedding, m.user_id, m.agent_id, m.run_id, m.invalid_at IS NULL, "
+    "m.expiration_date FROM memories m JOIN vectors v ON v.seq = m.seq"
 )
+_NEVER = np.iinfo(np.int32).max  # the day number of a memory without an expiration date
+
+
+def day_number(iso_date: str | None) -> int:
+    """``YYYY-MM-DD`` as a day number (proleptic ordinal); no date: never expires."""
+    if not iso_date:
+        return _NEVER
+    try:
+        return date.fromisoformat(iso_date[:10]).toordinal()
+    except ValueError:
+        return _NEVER
 
 
 class VectorCache:
@@ -58,6 +71,7 @@ class VectorCache:
         self._matrix: Vectors = np.zeros((capacity, self.dimension), dtype=np.float32)
         self._scopes = np.full((capacity, len(SCOPE_COLUMNS)), -1, dtype=np.int64)
         self._valid = np.zeros(capacity, dtype=bool)
+        self._expires = np.full(capacity, _NEVER, dtype=np.int32)
         self._live = np.zeros(capacity, dtype=bool)
         self._size = 0
         self._dead = 0
@@ -166,6 +180,7 @@ class VectorCache:
         self._matrix[at] = np.frombuffer(row[1], dtype=np.float32)
         self._scopes[at] = [self._code(value) for value in row[2:5]]
         self._valid[at] = bool(row[5])
+        self._expires[at] = day_number(row[6])
 
     def _append(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -180,6 +195,7 @@ class VectorCache:
         ).reshape(len(rows), self.dimension)
         self._scopes[start:end] = [[self._code(v) for v in row[2:5]] for row in rows]
         self._valid[start:end] = [bool(row[5]) for row in rows]
+        self._expires[start:end] = [day_number(row[6]) for row in rows]
         self._live[start:end] = True
         self._size = end
 
@@ -190,6 +206,7 @@ class VectorCache:
             self._matrix,
             self._scopes,
             self._valid,
+            self._expires,
             self._live,
         ]
         self._reset_arrays(capacity)
@@ -198,6 +215,7 @@ class VectorCache:
             self._matrix,
             self._scopes,
             self._valid,
+            self._expires,
             self._live,
         ]
         for target, source in zip(new, old, strict=True):
@@ -211,6 +229,7 @@ class VectorCache:
         self._matrix = self._matrix[keep]
         self._scopes = self._scopes[keep]
         self._valid = self._valid[keep]
+        self._expires = self._expires[keep]
         self._live = np.ones(keep.size, dtype=bool)
         self._size, self._dead = keep.size, 0
 
@@ -231,12 +250,21 @@ class VectorCache:
         at = np.minimum(np.searchsorted(self.seqs, seqs), self._size - 1)
         return np.where(self._seqs[at] == seqs, at, -1).astype(np.intp)
 
-    def select(self, scope: Mapping[str, str], valid_only: bool, unset: Sequence[str] = ()) -> Rows:
+    def select(
+        self,
+        scope: Mapping[str, str],
+        valid_only: bool,
+        unset: Sequence[str] = (),
+        shown_on: str | None = None,
+    ) -> Rows:
         """Rows of live memories whose scope ids equal ``scope``, whose ``unset`` ids are
-        unset, and (if asked) that are still valid; in seq order."""
+        unset, (if asked) that are still valid and not expired on the day ``shown_on``; in
+        seq order."""
         mask = self._live[: self._size].copy()
         if valid_only:
             mask &= self._valid[: self._size]
+        if shown_on is not None:
+            mask &= self._expires[: self._size] >= day_number(shown_on)
         for column, value in scope.items():
             code = self._codes.get(value)
             if code is None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from engram.base import MemoryBase
 from engram.components import build, coerce_config
 from engram.config import MemoryConfig
 from engram.core.effects import run_sync
+from engram.core.styles import UNSET, Unset
 from engram.embedders.base import Embedder
 from engram.graph_api import GraphView
 from engram.llms.base import LLM
@@ -57,8 +58,9 @@ class Memory(MemoryBase):
     def close(self) -> None:
         """Close the store's connections (and the LLM's)."""
         self._runtime.store.close()
-        if self._runtime.llm is not None:
-            self._runtime.llm.close()
+        for llm in (self._runtime.llm, self._runtime.rerank_llm):
+            if llm is not None:
+                llm.close()
 
     def __enter__(self) -> Memory:
         return self
@@ -78,6 +80,7 @@ class Memory(MemoryBase):
         memory_type: str | None = None,
         prompt: str | None = None,
         timestamp: Timestamp | None = None,
+        expiration_date: date | str | None = None,
     ) -> Any:
         """Store messages as memories.
 
@@ -90,13 +93,18 @@ class Memory(MemoryBase):
             infer: extract facts and reconcile them with stored memories (with the LLM, or
                 offline with the deterministic extractor); False stores messages as given.
             memory_type: None, or ``"procedural_memory"`` (needs an LLM and agent_id).
-            prompt: the prompt for procedural memory.
+            prompt: the prompt of procedural memory; with an LLM and ``infer=True``, extra
+                instructions for fact extraction (mem0 2.x).
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
+            expiration_date: the last day the memories are shown (a date or ``YYYY-MM-DD``);
+                after it search and get_all hide them unless ``show_expired=True``.
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
-            "usage"?}``; ``usage`` (token counts) when an LLM was asked. With graph memory,
-            ``relations`` is ``{"added_entities": [[relation], ...], "deleted_entities": [...]}``.
+            "usage"?}``; ``usage`` (token counts) when an LLM was asked. With ``infer=False``
+            each result also has the message's ``role`` and ``actor_id`` (its name, or None).
+            With graph memory, ``relations`` is ``{"added_entities": [[relation], ...],
+            "deleted_entities": [...]}``.
 
         Raises:
             ValidationError: bad messages, ids, metadata or timestamp.
@@ -113,18 +121,15 @@ class Memory(MemoryBase):
                 memory_type=memory_type,
                 prompt=prompt,
                 timestamp=timestamp,
+                expiration_date=expiration_date,
             ),
             self._runtime,
         )
         self._warn_if_v10()
         return result
 
-    def get(self, memory_id: str) -> dict[str, Any]:
-        """Return one memory by id.
-
-        Raises:
-            MemoryNotFoundError: no memory has this id.
-        """
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        """Return one memory by id, or None when no memory has it (as in mem0)."""
         return run_sync(self._ops.get(memory_id), self._runtime)
 
     def get_all(
@@ -134,8 +139,10 @@ class Memory(MemoryBase):
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | None = None,
-        limit: int = 100,
+        limit: int | Unset = UNSET,
         include_invalidated: bool = False,
+        top_k: int | Unset = UNSET,
+        show_expired: bool = False,
     ) -> Any:
         """List a scope's memories, newest first.
 
@@ -144,8 +151,11 @@ class Memory(MemoryBase):
             agent_id: scope.
             run_id: scope.
             filters: the filter language of the README (operators, AND / OR / NOT).
-            limit: at most this many memories.
+            limit: at most this many memories (mem0 1.x); default 100.
             include_invalidated: also list memories whose fact was contradicted.
+            top_k: at most this many memories (mem0 2.x); default 20 for a call in 2.x style
+                (``top_k``, or scoped through ``filters`` alone), else ``limit``'s.
+            show_expired: also list memories past their expiration date.
 
         Returns:
             ``{"results": [memory, ...], "relations": []}``; with graph memory, the scope's
@@ -158,7 +168,9 @@ class Memory(MemoryBase):
                 run_id=run_id,
                 filters=filters,
                 limit=limit,
+                top_k=top_k,
                 include_invalidated=include_invalidated,
+                show_expired=show_expired,
             ),
             self._runtime,
         )
@@ -172,12 +184,14 @@ class Memory(MemoryBase):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-        limit: int = 100,
+        limit: int | Unset = UNSET,
         filters: dict[str, Any] | None = None,
-        threshold: float | None = None,
+        threshold: float | Unset | None = UNSET,
         include_invalidated: bool = False,
-        rerank: bool = False,
+        rerank: bool | Unset = UNSET,
         explain: bool = False,
+        top_k: int | Unset = UNSET,
+        show_expired: bool = False,
     ) -> Any:
         """Find a scope's memories most relevant to ``query``, best first.
 
@@ -186,13 +200,18 @@ class Memory(MemoryBase):
             user_id: scope (one of the three ids, here or in ``filters``, is required).
             agent_id: scope.
             run_id: scope.
-            limit: at most this many results.
+            limit: at most this many results (mem0 1.x); default 100.
             filters: the filter language of the README.
-            threshold: drop results scoring below this (scores are 0..1).
+            threshold: drop results scoring below this (scores are 0..1); default none, or
+                0.1 for a call in mem0 2.x's style.
             include_invalidated: also search memories whose fact was contradicted.
-            rerank: reorder the best results with the configured reranker.
+            rerank: reorder the best results with the configured reranker (ignored without
+                one); default on for a call in mem0 1.x's style, off in 2.x's.
             explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour, and
-                graph with graph memory) to each.
+                graph with graph memory) and mem0's ``score_details`` to each.
+            top_k: at most this many results (mem0 2.x); default 20 for a call in 2.x style
+                (``top_k``, or scoped through ``filters`` alone).
+            show_expired: also search memories past their expiration date.
 
         Returns:
             ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
@@ -213,6 +232,8 @@ class Memory(MemoryBase):
                 include_invalidated=include_invalidated,
                 rerank=rerank,
                 explain=explain,
+                top_k=top_k,
+                show_expired=show_expired,
             ),
             self._runtime,
         )
@@ -220,14 +241,31 @@ class Memory(MemoryBase):
         return result
 
     def update(
-        self, memory_id: str, data: str, metadata: dict[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        expiration_date: date | str | Unset | None = UNSET,
+        *,
+        data: str | None = None,
     ) -> dict[str, Any]:
-        """Replace a memory's text (and its metadata, when given); history keeps the old text.
+        """Change a memory; history keeps the old text.
+
+        Args:
+            memory_id: the memory.
+            text: its new text (mem0 2.x's name; ``data`` is 1.x's); None keeps the text.
+            metadata: keys to set in its metadata (merged into it, as mem0 documents);
+                identity keys (user_id, agent_id, run_id, actor_id) are ignored.
+            expiration_date: its new expiration date; None clears it.
+            data: its new text (mem0 1.x's name).
 
         Raises:
+            ValidationError: none of text, metadata or expiration_date was given.
             MemoryNotFoundError: no memory has this id.
         """
-        return run_sync(self._ops.update(memory_id, data, metadata), self._runtime)
+        return run_sync(
+            self._ops.update(memory_id, text, metadata, expiration_date, data), self._runtime
+        )
 
     def delete(self, memory_id: str) -> dict[str, Any]:
         """Delete one memory; its history remains readable.
@@ -251,11 +289,7 @@ class Memory(MemoryBase):
         )
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
-        """The changes of a memory, oldest first.
-
-        Raises:
-            MemoryNotFoundError: the id never existed.
-        """
+        """The changes of a memory, oldest first; ``[]`` for an id never seen (as in mem0)."""
         return run_sync(self._ops.history(memory_id), self._runtime)
 
     def reset(self) -> None:
