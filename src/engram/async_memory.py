@@ -14,6 +14,7 @@ from engram.core.effects import run_async
 from engram.core.styles import UNSET, Unset
 from engram.embedders.base import Embedder
 from engram.graph_api import AsyncGraphView
+from engram.keys import AsyncKeyRing
 from engram.llms.base import LLM
 from engram.memory import Timestamp
 from engram.stores.base import Store
@@ -298,3 +299,54 @@ class AsyncMemory(MemoryBase):
     async def reset(self) -> None:
         """Erase every memory and every history row of the store."""
         await run_async(self._ops.reset(), self._runtime)
+
+    async def batch_update(self, memories: list[dict[str, Any]]) -> dict[str, Any]:
+        """Replace the text (and metadata) of several memories in one transaction.
+
+        Args:
+            memories: ``[{"memory_id": ..., "text": ..., "metadata"?: {...}}, ...]``.
+
+        Raises:
+            MemoryNotFoundError: an id is unknown (nothing is written).
+        """
+        return await run_async(self._ops.batch_update(memories), self._runtime)
+
+    async def batch_delete(self, memory_ids: list[str]) -> dict[str, Any]:
+        """Delete several memories in one transaction (their history remains).
+
+        Raises:
+            MemoryNotFoundError: an id is unknown (nothing is deleted).
+        """
+        return await run_async(self._ops.batch_delete(memory_ids), self._runtime)
+
+    async def count(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        include_invalidated: bool = False,
+    ) -> int:
+        """How many memories of a scope match ``filters``: what get_all would list, uncapped."""
+        return await run_async(
+            self._ops.count(
+                user_id=user_id,
+                agent_id=agent_id,
+                run_id=run_id,
+                filters=filters,
+                include_invalidated=include_invalidated,
+            ),
+            self._runtime,
+        )
+
+    async def scopes(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """The user / agent / run ids that memories carry (mem0's "entities"), each as
+        ``{"type": "user", "id", "total_memories", "created_at", "updated_at"}``; at most
+        ``limit`` ids of each type, ordered by id."""
+        return await run_async(self._ops.scopes(limit), self._runtime)
+
+    @property
+    def api_keys(self) -> AsyncKeyRing:
+        """The API keys kept in this store, for ``engram serve`` and ``engram mcp``."""
+        return AsyncKeyRing(self._runtime)

@@ -8,7 +8,8 @@ Every error carries what went wrong, a stable ``error_code``, structured ``detai
     │                          (also a ValueError)
     ├── ConfigurationError     bad or inconsistent configuration (also a ValueError)
     ├── MemoryNotFoundError    no memory with that id (also a LookupError and a ValueError)
-    ├── AuthenticationError    a provider refused the credentials
+    ├── AuthenticationError    a provider refused the credentials (or a server, the API key)
+    ├── PermissionDeniedError  a valid API key that does not allow the request
     ├── RateLimitError         a provider asked us to slow down
     ├── NetworkError           a provider could not be reached
     ├── StoreError             the store failed (disk full, corrupt file, ...)
@@ -43,6 +44,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_public_api.py ch
     "MemoryNotFoundError",
     "MemoryQuotaExceededError",
     "NetworkError",
+    "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
     "StoreError",
@@ -171,6 +173,16 @@ class AuthenticationError(EngramError):
             self.api_key = f"...{api_key[-4:]}" if len(api_key) >= 12 else "***"
         self.service = service
         super().__init__(message, error_code, details, suggestion, debug_info)
+
+
+class PermissionDeniedError(EngramError):
+    """The caller's API key is valid but does not allow this request.
+
+    The key is limited to other scopes (user / agent / run ids), or to reading. The message
+    names what the key lacks, never anything about the scopes it cannot see.
+    """
+
+    default_code = "permission_denied"
 
 
 class RateLimitError(EngramError):

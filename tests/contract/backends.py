@@ -23,8 +23,10 @@ from typing import Any, cast
 
 import pytest
 
+from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationRecord, ScopeIds
+from engram.core.keys import ApiKey
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
 from engram.stores.base import Committed, GraphScope, Store
@@ -272,6 +274,21 @@ class AsyncDrivenStore(Store):
         self, memory_ids: Sequence[str], where: FilterNode | None
     ) -> list[MemoryRecord]:
         return cast("list[MemoryRecord]", self._call("get_memories", memory_ids, where))
+
+    def scopes(self, limit: int) -> list[ScopeSummary]:
+        return cast("list[ScopeSummary]", self._call("scopes", limit))
+
+    def put_key(self, key: ApiKey) -> None:
+        self._call("put_key", key)
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        return cast("ApiKey | None", self._call("get_key", key_id))
+
+    def list_keys(self) -> list[ApiKey]:
+        return cast("list[ApiKey]", self._call("list_keys"))
+
+    def revoke_key(self, key_id: str, now: str) -> ApiKey | None:
+        return cast("ApiKey | None", self._call("revoke_key", key_id, now))
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self.inner.close_async(), self.loop).result()

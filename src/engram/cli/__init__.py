@@ -15,6 +15,9 @@ stay fast.
     engram export | import                JSON Lines export and import; import --from-mem0
     engram postgres start|status|stop    a local PostgreSQL + pgvector server
     engram migrate --from SRC --to DST   copy memories, vectors and history between stores
+    engram serve                         the REST service (mem0's routes and clients)
+    engram keys create|list|revoke       the service's API keys
+    engram mcp                           the memory tools over MCP (stdio or HTTP)
 """
 
 from __future__ import annotations
@@ -25,14 +28,14 @@ import sys
 from collections.abc import Sequence
 
 from engram import __version__
-from engram.cli import info, memories, migrate, postgres, transfer
+from engram.cli import info, keys, mcp, memories, migrate, postgres, serve, transfer
 from engram.cli.common import FAILURE, INTERRUPTED, report_error
 from engram.exceptions import EngramError
 
 __all__ = ["main"]
 
 #: The command groups, in the order ``engram --help`` lists them.
-COMMANDS = (memories, info, transfer, postgres, migrate)
+COMMANDS = (memories, info, transfer, serve, keys, mcp, postgres, migrate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

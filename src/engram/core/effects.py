@@ -4,7 +4,8 @@ An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` 
 receives their results, and returns the public result. ``run_sync`` performs effects inline
 (``Memory``); ``run_async`` awaits the store's async path (``Store.call_async``) and runs
 embedding and LLM calls in worker threads, so the event loop never blocks
-(``AsyncMemory``). Both shells drive the very same generators, so they cannot drift apart.
+(``AsyncMemory``); concurrent ``Embed`` effects of one loop share model calls
+(``embed_queue``). Both shells drive the very same generators, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engram.embedders.base import Embedder
 from engram.exceptions import ConfigurationError, EngramError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
+
+if TYPE_CHECKING:
+    from engram.core.embed_queue import EmbedQueue
 
 T = TypeVar("T")
 
@@ -68,6 +72,14 @@ class Runtime:
         self.llm = llm
         self.rerank_llm = rerank_llm
         self.graph_llm = graph_llm
+        self._queues: dict[object, EmbedQueue] = {}
+
+    def embed_queue(self) -> EmbedQueue:
+        """The running event loop's embedding queue (anyio is imported here: the sync
+        shells never need it)."""
+        from engram.core.embed_queue import queue_for
+
+        return queue_for(self._queues, self.embedder.embed_batch)
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
@@ -115,7 +127,8 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
     """Drive ``flow`` to completion without blocking the event loop.
 
     Store calls go through ``Store.call_async`` (natively async where the store has an async
-    driver, else in a worker thread); embedding and LLM calls run in worker threads.
+    driver, else in a worker thread); embedding (batched with the loop's other requests) and
+    LLM calls run in worker threads.
     """
     import anyio.to_thread  # here: the sync shells never need anyio
 
@@ -124,6 +137,8 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
         while True:
             if isinstance(effect, StoreCall):
                 outcome = await runtime.store.call_async(effect.method, *effect.args)
+            elif isinstance(effect, Embed):
+                outcome = await runtime.embed_queue().embed(effect.texts)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engram.core import ranking
+from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.filters import (
     Condition,
@@ -563,6 +564,47 @@ class Operations:
         yield from self._commit(ops)
         return {"message": "Memory updated successfully!", "id": memory_id}
 
+    def batch_update(self, memories: object) -> Flow[dict[str, Any]]:
+        """Replace several memories' texts (and merge metadata) in ONE transaction: all or none.
+
+        ``memories`` is a list of ``{"memory_id", "text", "metadata"?}``; an unknown id fails
+        the whole batch before anything is written.
+        """
+        items = _batch(memories)
+        planned: list[tuple[str, str, dict[str, Any] | None, MemoryRecord]] = []
+        for i, item in enumerate(items):
+            memory_id = require_str(item.get("memory_id"), f"memories[{i}].memory_id")
+            text = require_str(item.get("text"), f"memories[{i}].text")
+            meta = item.get("metadata")
+            meta = None if meta is None else check_metadata(meta, f"memories[{i}].metadata")
+            current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
+            if current is None:
+                raise _not_found(memory_id)
+            if meta is not None:  # merged, as update() does
+                meta = {**current.metadata, **strip_identity(meta, current, "batch_update()")}
+            planned.append((memory_id, text, meta, current))
+        vectors = yield Embed(tuple(embedding_text(t, c.actor_id) for _, t, _, c in planned))
+        ops: list[WriteOp] = [
+            Update(memory_id, text, vector, meta)
+            for (memory_id, text, meta, _), vector in zip(planned, vectors, strict=True)
+        ]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully updated {len(ops)} memories", "updated": len(ops)}
+
+    def batch_delete(self, memory_ids: object) -> Flow[dict[str, Any]]:
+        """Erase several memories in ONE transaction; an unknown id fails the whole batch."""
+        if not isinstance(memory_ids, list | tuple) or not memory_ids:
+            raise ValidationError(
+                "memory_ids must be a non-empty list of ids",
+                field="memory_ids",
+                value=memory_ids,
+                expected="a non-empty list of strings",
+            )
+        ids = [require_str(m, f"memory_ids[{i}]") for i, m in enumerate(memory_ids)]
+        ops: list[WriteOp] = [Delete(memory_id) for memory_id in dict.fromkeys(ids)]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully deleted {len(ops)} memories", "deleted": len(ops)}
+
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
         memory_id = require_str(memory_id, "memory_id")
@@ -639,6 +681,25 @@ class Operations:
         """Erase every memory and history row in the store."""
         yield StoreCall("reset")
 
+    def count(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        include_invalidated: object = False,
+    ) -> Flow[int]:
+        """How many memories of a scope match ``filters`` (what get_all would list, uncapped)."""
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        total: int = yield StoreCall("count", (where,))
+        return total
+
+    def scopes(self, limit: object = 1000) -> Flow[list[dict[str, Any]]]:
+        """The user / agent / run ids that memories carry, with their counts."""
+        summaries: list[ScopeSummary] = yield StoreCall("scopes", (check_limit(limit),))
+        return [scope_dict(s) for s in summaries]
+
     def _where(
         self,
         user_id: object,
@@ -710,6 +771,21 @@ def _update_text(text: object, data: object) -> str | None:
         )
     value = text if text is not None else data
     return None if value is None else require_str(value, "text" if text is not None else "data")
+
+
+def _batch(memories: object) -> list[dict[str, Any]]:
+    if (
+        not isinstance(memories, list | tuple)
+        or not memories
+        or not all(isinstance(m, dict) for m in memories)
+    ):
+        raise ValidationError(
+            "memories must be a non-empty list of {'memory_id', 'text', 'metadata'?} dicts",
+            field="memories",
+            value=memories,
+            expected="a non-empty list of dicts",
+        )
+    return list(memories)
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:

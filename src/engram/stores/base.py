@@ -15,8 +15,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationChange, RelationRecord, ScopeIds
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
@@ -96,6 +97,9 @@ class Committed:
 
 #: A graph read's scope: the ids to match (an exact scope names all three, None included).
 GraphScope = Mapping[str, str | None]
+
+if TYPE_CHECKING:  # engram.core.keys drives stores through effects, which import this module
+    from engram.core.keys import ApiKey
 
 
 class Store(ABC):
@@ -178,6 +182,30 @@ class Store(ABC):
     def close(self) -> None:
         """Release connections; the store cannot be used afterwards."""
 
+    def scopes(self, limit: int) -> list[ScopeSummary]:
+        """Each user / agent / run id that memories carry, with their count (up to ``limit``
+        per field, ordered by id)."""
+        raise _lacks(self, "cannot list its scopes")
+
+    # -- API keys of the service shells (see ``engram.core.keys``) ----------------------------
+    # Not abstract: a store that keeps no keys still serves Memory; `engram serve` says why.
+
+    def put_key(self, key: ApiKey) -> None:
+        """Store a new key (its digest, never its token)."""
+        raise _lacks(self, "keeps no API keys")
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        """The key with this id (revoked or not), or None."""
+        raise _lacks(self, "keeps no API keys")
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        raise _lacks(self, "keeps no API keys")
+
+    def revoke_key(self, key_id: str, now: str) -> ApiKey | None:
+        """Mark the key revoked at ``now`` (kept if already revoked); the key, or None."""
+        raise _lacks(self, "keeps no API keys")
+
     # -- the graph (stores with ``supports_graph``) ---------------------------------------
 
     def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
@@ -240,6 +268,14 @@ class Store(ABC):
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(self.close)
+
+
+def _lacks(store: Store, what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"the {type(store).__name__} store {what}",
+        missing_field="vector_store",
+        suggestion="use the sqlite or postgres store to serve engram with API keys",
+    )
 
 
 def _no_graph(store: Store) -> StoreError:

@@ -73,7 +73,24 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
     ),
     (
-        "0003_graph",
+        "0003_api_keys",
+        (
+            # The service shells' API keys (engram.core.keys): the SHA-256 digest of each
+            # token, never the token. scopes is {field: [values]}.
+            """CREATE TABLE {schema}.api_keys (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                digest text NOT NULL,
+                scopes jsonb NOT NULL DEFAULT '{{}}',
+                read_only boolean NOT NULL DEFAULT false,
+                rate_limit double precision,
+                created_at text COLLATE "C" NOT NULL,
+                revoked_at text COLLATE "C"
+            )""",
+        ),
+    ),
+    (
+        "0004_graph",
         (
             # As in the SQLite store: one node per entity of an exact scope (scope: the three
             # ids as one key), the name's vector for matching.

@@ -56,6 +56,7 @@ from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
+from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
@@ -107,7 +108,7 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(PostgresTransfer, GraphTables, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
@@ -611,6 +612,11 @@ _PLANS = {
     "keyword_search": "keyword search",
     "neighbours": "read",
     "history": "read",
+    "scopes": "read",
+    "put_key": "write",
+    "get_key": "read",
+    "list_keys": "read",
+    "revoke_key": "write",
     **GRAPH_READS,
 }
 

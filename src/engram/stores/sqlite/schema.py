@@ -121,7 +121,24 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0004_graph",
+        "0004_api_keys",
+        (
+            # The service shells' API keys (engram.core.keys): the SHA-256 digest of each
+            # token, never the token. scopes is a JSON object {field: [values]}.
+            """CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                scopes TEXT NOT NULL DEFAULT '{}',
+                read_only INTEGER NOT NULL DEFAULT 0,
+                rate_limit REAL,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT
+            )""",
+        ),
+    ),
+    (
+        "0005_graph",
         (
             # One node per entity of an exact scope (scope: the three ids as one key, so that
             # unset ids take part in the uniqueness).

@@ -59,6 +59,7 @@ from engram.stores.base import (
 from engram.stores.sqlite import graph, writes
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
+from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -91,7 +92,7 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(SQLiteGraphTransfer, Store):
+class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig

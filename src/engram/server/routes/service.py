@@ -1,0 +1,57 @@
+"""engram's own routes: liveness, readiness and search with explanations.
+
+``GET /health`` answers while the process runs; ``GET /ready`` once the store answers a read
+(503 otherwise), for load balancers and orchestrators; neither needs a key. ``POST /explain``
+is ``POST /search`` with each result's ``score_parts`` (semantic, lexical, entity, time,
+neighbour). Graph routes will sit beside these when graph memory lands: the core already
+returns ``relations`` with every add, search and listing, and the routes pass them through.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse
+
+from engram import __version__
+from engram.core.keys import Grant
+from engram.gateway import Gateway
+from engram.server.auth import caller, gateway_of
+from engram.server.schemas import OssSearchRequest
+from engram.server.shapes import search_options
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["engram"])
+Caller = Annotated[Grant, Depends(caller)]
+Gate = Annotated[Gateway, Depends(gateway_of)]
+
+
+@router.get("/health", summary="Liveness")
+async def health() -> dict[str, str]:
+    """``ok`` while the server runs."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/ready", summary="Readiness")
+async def ready(gateway: Gate) -> dict[str, str]:
+    """``ready`` when the store answers; 503 (store unavailable) when it does not."""
+    await gateway.ready()
+    return {"status": "ready"}
+
+
+@router.post("/explain", summary="Search, with the parts of each score")
+async def explain(body: OssSearchRequest, grant: Caller, gateway: Gate) -> Any:
+    """``POST /search``, each result with ``score_parts``."""
+    limit, options = search_options(body, default_limit=10)
+    options["explain"] = True
+    return await gateway.search(
+        grant, body.query, ids=body.ids(), filters=body.filters, limit=limit, **options
+    )
+
+
+@router.get("/", include_in_schema=False)
+async def home() -> RedirectResponse:
+    """The API's documentation."""
+    return RedirectResponse("/docs")
