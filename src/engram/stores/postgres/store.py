@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +35,7 @@ import numpy as np
 
 from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
+from engram.core.graph.records import GraphWrite, RelationChange
 from engram.core.records import (
     Change,
     Delete,
@@ -50,10 +51,11 @@ from engram.core.records import (
 )
 from engram.embedders.base import Vectors
 from engram.exceptions import MemoryNotFoundError, StoreError
-from engram.stores.base import Store, identity_error, identity_rows
+from engram.stores.base import Committed, Store, identity_error, identity_rows
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
@@ -106,11 +108,12 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(PostgresKeys, PostgresTransfer, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: PostgresStoreConfig | None = None) -> None:
         self.config = config or PostgresStoreConfig()
@@ -220,11 +223,14 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
 
     @contextmanager
     def _transaction(self, what: str = "write") -> Iterator[Cursor[Any]]:
-        """A cursor in one transaction on a pooled connection; rolled back on any error."""
+        """A cursor in one transaction on a pooled connection; rolled back on any error.
+
+        A ``graph read`` runs without one (each statement in its own): it reads no rows it
+        must see in one snapshot, and saves the two round trips of BEGIN and COMMIT."""
         psycopg = _drivers()[0]
         pool = self._checked_pool()
         try:
-            with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with pool.connection() as conn, _maybe_transaction(conn, what), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
             raise _failed(e, what) from e
@@ -243,7 +249,11 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         pool = await self._async_pools.get()
         plan = getattr(self, f"_{method}")(*args)
         try:
-            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            async with (
+                pool.connection() as conn,
+                _maybe_transaction(conn, _PLANS[method]),
+                conn.cursor() as cur,
+            ):
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
             raise _failed(e, _PLANS[method]) from e
@@ -269,8 +279,17 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         """Apply ``ops`` and their history rows in one transaction."""
         return self._run(self._apply(ops, now))
 
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
+        return self._run(self._commit(ops, now))
+
     def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        return (yield from self._commit(ops, now)).changes
+
+    def _commit(self, ops: Sequence[WriteOp], now: str) -> Plan[Committed]:
         changes: list[Change] = []
+        related: list[RelationChange] = []
+        resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
         pending: list[Insert] = []
         for op in ops:
             if isinstance(op, Insert) and not op.unique:
@@ -280,21 +299,29 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
             changes.extend((yield from self._insert_many(pending)))
             pending = []
             if isinstance(op, Insert):
-                changes.append((yield from self._insert_unique(op)))
+                change = yield from self._insert_unique(op)
+                resolved[op.record.id] = change.memory_id
+                changes.append(change)
             elif isinstance(op, Update):
                 changes.append((yield from self._update(op, now)))
             elif isinstance(op, Delete):
                 changes.append((yield from self._delete(op.memory_id)))
+                yield from self._prune([op.memory_id])
             elif isinstance(op, Invalidate):
                 changes.append((yield from self._invalidate(op, now)))
+                related += yield from self._invalidate_memory(op.memory_id, op.invalid_at, now)
             elif isinstance(op, DeleteWhere):
-                changes.extend((yield from self._delete_where(op.where)))
+                gone = yield from self._delete_where(op.where)
+                changes.extend(gone)
+                yield from self._prune([c.memory_id for c in gone])
+            elif isinstance(op, GraphWrite):
+                related += yield from self._graph_write(op, resolved, now)
             else:  # pragma: no cover - exhaustive
                 raise TypeError(f"unknown write operation {op!r}")
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-        return changes
+        return Committed(changes, related)
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -390,7 +417,12 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         self._run(self._reset())
 
     def _reset(self) -> Plan[None]:
-        yield Execute(f"TRUNCATE {self._t}, {self._h}", (), "none")
+        s = self.schema
+        yield Execute(
+            f"TRUNCATE {self._t}, {self._h}, {s}.entities, {s}.relations, {s}.relation_support",
+            (),
+            "none",
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -571,6 +603,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
 #: The methods ``call_async`` runs natively, with the words its errors use.
 _PLANS = {
     "apply": "write",
+    "commit": "write",
     "reset": "write",
     "get": "read",
     "list_memories": "read",
@@ -584,6 +617,7 @@ _PLANS = {
     "get_key": "read",
     "list_keys": "read",
     "revoke_key": "write",
+    **GRAPH_READS,
 }
 
 
@@ -594,6 +628,11 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
     elif rows:
         marks = ", ".join(["%s"] * len(rows[0]))
         yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
+
+
+def _maybe_transaction(conn: Any, what: str) -> Any:
+    """``conn.transaction()``, except for a graph read (see ``_transaction``)."""
+    return nullcontext() if what == GRAPH_READ else conn.transaction()
 
 
 def _failed(error: Exception, what: str) -> StoreError:
