@@ -17,6 +17,7 @@ TOP_LEVEL_KEYS = [
     "custom_instructions",
     "custom_update_memory_prompt",
     "embedder",
+    "enable_graph",
     "graph_store",
     "history_db_path",
     "limits",

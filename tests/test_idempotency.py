@@ -117,3 +117,17 @@ async def test_cancelled_adds_retried_with_their_key_never_duplicate(
     assert committed_before_retry < TRIALS
     if "path" in async_config["vector_store"]["config"]:
         assert committed_before_retry > 0
+
+
+def test_a_retry_with_graph_memory_replays_the_relations_too(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    config = {**store_config(tmp_path / "graph.db"), "graph_store": {"provider": "sqlite"}}
+    messages = [{"role": "user", "content": "My sister Ana moved to Lisbon.", "name": "Maya"}]
+    with Memory(config, embedder=embedder) as memory:
+        first = memory.add(messages, user_id="maya", idempotency_key="k")
+        assert first["relations"]["added_entities"], first
+        relations = memory.graph.relations("Ana", user_id="maya")
+        again = memory.add(messages, user_id="maya", idempotency_key="k")
+        assert again == first
+        assert memory.graph.relations("Ana", user_id="maya") == relations

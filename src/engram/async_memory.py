@@ -13,6 +13,7 @@ from engram.config import MemoryConfig
 from engram.core.effects import run_async
 from engram.core.styles import UNSET, Unset
 from engram.embedders.base import Embedder
+from engram.graph_api import AsyncGraphView
 from engram.keys import AsyncKeyRing
 from engram.llms.base import LLM
 from engram.memory import Timestamp
@@ -50,6 +51,8 @@ class AsyncMemory(MemoryBase):
         """
         self.config = coerce_config(config)
         self._runtime, self._ops = build(self.config, embedder, vector_store, llm)
+        self.graph = AsyncGraphView(self._ops, self._runtime)
+        """Graph memory's read API: ``entities(...)`` and ``relations(...)``."""
 
     @classmethod
     def from_config(cls, config_dict: dict[str, Any]) -> AsyncMemory:
@@ -109,6 +112,8 @@ class AsyncMemory(MemoryBase):
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
             "usage"?}``; ``usage`` (token counts) when an LLM was asked. With ``infer=False``
             each result also has the message's ``role`` and ``actor_id`` (its name, or None).
+            With graph memory, ``relations`` is ``{"added_entities": [[relation], ...],
+            "deleted_entities": [...]}``.
 
         Cancellation (a task cancelled, ``asyncio.wait_for`` or ``anyio.fail_after`` timing
         out) may come before, during or after the transaction that writes the memories, and
@@ -172,7 +177,8 @@ class AsyncMemory(MemoryBase):
             show_expired: also list memories past their expiration date.
 
         Returns:
-            ``{"results": [memory, ...], "relations": []}``.
+            ``{"results": [memory, ...], "relations": []}``; with graph memory, the scope's
+            relations (live ones, or all with ``include_invalidated``), newest first.
         """
         result = await run_async(
             self._ops.get_all(
@@ -220,8 +226,8 @@ class AsyncMemory(MemoryBase):
             include_invalidated: also search memories whose fact was contradicted.
             rerank: reorder the best results with the configured reranker (ignored without
                 one); default on for a call in mem0 1.x's style, off in 2.x's.
-            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour) and
-                mem0's ``score_details`` to each.
+            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour, and
+                graph with graph memory) and mem0's ``score_details`` to each.
             top_k: at most this many results (mem0 2.x); default 20 for a call in 2.x style
                 (``top_k``, or scoped through ``filters`` alone).
             show_expired: also search memories past their expiration date.
@@ -230,7 +236,8 @@ class AsyncMemory(MemoryBase):
             ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
             and BM25 candidates fused by rank, then the people and times the query names and
             the conversation around each memory); ``score`` is in [0, 1], 1 meaning first in
-            both lists with every boost that applied.
+            both lists with every boost that applied. With graph memory, ``relations`` lists
+            the best relations around the entities the query names, each with its ``score``.
         """
         result = await run_async(
             self._ops.search(

@@ -191,7 +191,10 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "vllm": "engram.llms.presets:VllmLLM",
         "xai": "engram.llms.presets:XAILLM",
     },
-    "graphs": {},
+    "graphs": {
+        "postgres": "engram.graphs:PostgresGraph",
+        "sqlite": "engram.graphs:SQLiteGraph",
+    },
     "rerankers": {
         "llm": "engram.rerankers.llm:LLMReranker",
         "llm_reranker": "engram.rerankers.llm:LLMReranker",

@@ -9,7 +9,7 @@ import pytest
 
 from engram.core.records import Change, Insert, Remember, Update
 from engram.exceptions import StoreError, ValidationError
-from engram.stores.base import Store
+from engram.stores.base import Committed, Store
 from tests.contract.backends import Backend
 from tests.contract.test_store import T0, add, record, vec
 
@@ -24,7 +24,7 @@ def test_a_batch_is_recorded_with_its_writes_and_replayed(store: Store) -> None:
     op = Remember("token-1", "print-1", unchanged=(none,))
     changes = store.apply([Insert(new, vec(0.0, 1.0)), op], T0)
     assert [(c.event, c.memory_id) for c in changes] == [("ADD", new.id), ("NONE", existing.id)]
-    assert store.recall("token-1") == ("print-1", changes)
+    assert store.recall("token-1") == ("print-1", Committed(changes))
     assert store.recall("token-2") is None
     again = store.apply([Insert(record("a new fact", user_id="u"), vec(0.0, 1.0)), op], T0)
     assert again == changes
@@ -41,7 +41,7 @@ def test_a_token_reused_for_another_request_is_refused(store: Store) -> None:
 
 def test_a_batch_that_writes_nothing_is_recorded_too(store: Store) -> None:
     assert store.apply([Remember("empty", "print")], T0) == []
-    assert store.recall("empty") == ("print", [])
+    assert store.recall("empty") == ("print", Committed([]))
 
 
 def test_a_failed_batch_records_no_token(backend: Backend, store: Store) -> None:

@@ -44,10 +44,12 @@ class StoreCall:
 @dataclass(frozen=True, slots=True)
 class Complete:
     """Ask the configured LLM; the result is a ``Completion``. ``rerank``: ask the reranker's
-    own LLM when it has one (else the Memory's)."""
+    own LLM when it has one (else the Memory's); ``graph``: the graph's own LLM
+    (``graph_store.llm``) when it has one."""
 
     request: CompletionRequest
     rerank: bool = False
+    graph: bool = False
 
 
 Effect = Embed | StoreCall | Complete
@@ -63,11 +65,13 @@ class Runtime:
         embedder: Embedder,
         llm: LLM | None = None,
         rerank_llm: LLM | None = None,
+        graph_llm: LLM | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
         self.rerank_llm = rerank_llm
+        self.graph_llm = graph_llm
         self._queues: dict[object, EmbedQueue] = {}
 
     def embed_queue(self) -> EmbedQueue:
@@ -82,12 +86,18 @@ class Runtime:
         if isinstance(effect, Embed):
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
-            return self.complete(effect.request, rerank=effect.rerank)
+            return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def complete(self, request: CompletionRequest, *, rerank: bool = False) -> Completion:
+    def complete(
+        self, request: CompletionRequest, *, rerank: bool = False, graph: bool = False
+    ) -> Completion:
         """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
-        llm = (self.rerank_llm or self.llm) if rerank else self.llm
+        llm = self.llm
+        if rerank:
+            llm = self.rerank_llm or self.llm
+        elif graph:
+            llm = self.graph_llm or self.llm
         if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
         try:

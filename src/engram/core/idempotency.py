@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engram.core.graph.records import RelationChange, RelationRecord
 from engram.core.limits import shown
 from engram.core.messages import Message
-from engram.core.records import Change
+from engram.core.records import Change, MemoryRecord
 from engram.core.timeutil import to_iso
 from engram.core.validation import Scope
 from engram.exceptions import ValidationError
 
-__all__ = ["KEPT_SECONDS", "expiry", "fingerprint", "replayed", "token"]
+if TYPE_CHECKING:
+    from engram.stores.base import Committed
+
+__all__ = ["KEPT_SECONDS", "decode", "encode", "expiry", "fingerprint", "replayed", "token"]
 
 #: How long a key is remembered: a retry later than this writes again.
 KEPT_SECONDS = 24 * 3600
@@ -60,9 +65,56 @@ def expiry(now: datetime | None = None) -> str:
     return to_iso(moment - timedelta(seconds=KEPT_SECONDS))
 
 
-def replayed(stored: tuple[str, list[Change]], wanted: str, key: str | None = None) -> list[Change]:
-    """The recorded changes of a key, if it was recorded for this very request."""
-    recorded, changes = stored
+def encode(changes: list[Change], relations: list[RelationChange]) -> str:
+    """What an add did (its memory changes, NONE events included, and its relation changes)
+    as JSON, every field of every record, for a store to keep under the add's token."""
+    return json.dumps(
+        {
+            "changes": [
+                {
+                    "event": c.event,
+                    "memory_id": c.memory_id,
+                    "old": None if c.old is None else asdict(c.old),
+                    "new": None if c.new is None else asdict(c.new),
+                }
+                for c in changes
+            ],
+            "relations": [{"event": r.event, "relation": asdict(r.relation)} for r in relations],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(text: str) -> Committed:
+    """What ``encode`` wrote, as the store's ``Committed``."""
+    from engram.stores.base import Committed
+
+    data = json.loads(text)
+    changes = [
+        Change(
+            item["event"],
+            item["memory_id"],
+            None if item["old"] is None else MemoryRecord(**item["old"]),
+            None if item["new"] is None else MemoryRecord(**item["new"]),
+        )
+        for item in data["changes"]
+    ]
+    relations = [
+        RelationChange(
+            item["event"],
+            RelationRecord(
+                **{**item["relation"], "memory_ids": tuple(item["relation"]["memory_ids"])}
+            ),
+        )
+        for item in data["relations"]
+    ]
+    return Committed(changes, relations)
+
+
+def replayed(stored: tuple[str, Committed], wanted: str, key: str | None = None) -> Committed:
+    """What was recorded under a key, if it was recorded for this very request."""
+    recorded, committed = stored
     if recorded != wanted:
         named = "this idempotency_key" if key is None else f"idempotency_key {shown(key)}"
         raise ValidationError(
@@ -73,4 +125,4 @@ def replayed(stored: tuple[str, list[Change]], wanted: str, key: str | None = No
             expected="a new key for a new request, or the same request for a retry",
             suggestion="use a fresh key (a uuid4) for each request you mean to make once",
         )
-    return changes
+    return committed

@@ -57,15 +57,16 @@ def ask(
     tally: Tally,
     *,
     rerank: bool = False,
+    graph: bool = False,
     **context: Any,
 ) -> Flow[T]:
-    """Ask the LLM (the reranker's with ``rerank``) until its answer validates as ``model``, at
-    most ``ATTEMPTS`` times."""
+    """Ask the LLM (the reranker's with ``rerank``, the graph's with ``graph``) until its answer
+    validates as ``model``, at most ``ATTEMPTS`` times."""
     messages = list(request.messages)
     problem = ""
     for _ in range(ATTEMPTS):
         completion: Completion = yield Complete(
-            replace(request, messages=tuple(messages)), rerank=rerank
+            replace(request, messages=tuple(messages)), rerank=rerank, graph=graph
         )
         tally.usage += completion.usage
         try:

@@ -7,15 +7,23 @@ Validation, planning and result shaping happen here, once, for both ``Memory`` a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from engram.core import idempotency, ranking
 from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, shown_on
-from engram.core.limits import DEFAULT_LIMITS, Limits
+from engram.core.filters import (
+    Condition,
+    Field,
+    FilterNode,
+    conjoin,
+    parse_filters,
+    scope_values,
+    shown_on,
+)
+from engram.core.limits import DEFAULT_LIMITS, Limits, shown
 from engram.core.messages import Message, parse_messages
 from engram.core.records import (
     Change,
@@ -43,6 +51,7 @@ from engram.core.temporal import find_time_ranges
 from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
     SCOPE_FIELDS,
+    Scope,
     check_bool,
     check_limit,
     check_memory_type,
@@ -53,11 +62,18 @@ from engram.core.validation import (
     scope_of,
 )
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
+from engram.stores.base import Committed
 
 if TYPE_CHECKING:
+    from engram.core.graph.extract import Triple
+    from engram.core.graph.plan import Stated
+    from engram.core.graph.records import RelationRecord
+    from engram.core.graph.search import GraphHits
+    from engram.core.graph.settings import GraphSettings
     from engram.core.inference import Tally
 
-# Inference, the offline extractor, vision and reranking are imported where they are used:
+# Inference, the offline extractor, vision, reranking and graph memory are imported where
+# they are used:
 # a search or a store-as-given add never needs them, and a fresh process (the CLI) starts
 # faster without their models and prompts.
 
@@ -70,6 +86,8 @@ _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
 CANDIDATES = 50
 #: Offline extraction: a statement this similar (cosine) to a stored memory is a duplicate.
 DUPLICATE_SIMILARITY = 0.95
+#: Search lists at most this many relations, best first.
+RELATIONS_SHOWN = 10
 
 
 class Operations:
@@ -86,10 +104,12 @@ class Operations:
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
         instructions: str | None = None,
+        graph: GraphSettings | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.version = version
         self.limits = limits
+        self.graph = graph
         self.rerank_top_k = rerank_top_k
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
@@ -132,7 +152,6 @@ class Operations:
         parsed = parse_messages(messages, limits)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
         expires = None if expiration_date is None else parse_date(expiration_date)
-        asks_llm = kind == "procedural_memory" or (infer and self.has_llm)
         remember = None
         if key is not None:
             token = idempotency.token(scope, key)
@@ -142,13 +161,8 @@ class Operations:
             fingerprint = idempotency.fingerprint(parsed, meta, options)
             stored = yield StoreCall("recall", (token,))
             if stored is not None:
-                changes = idempotency.replayed(stored, fingerprint, key)
-                speaker = not infer and not asks_llm
-                if not asks_llm:
-                    return self._shaped(changes, speaker=speaker)
-                from engram.core.inference import Tally
-
-                return self._shaped(changes, Tally())
+                done = idempotency.replayed(stored, fingerprint, key)
+                return self._replayed(done, infer=infer, procedural=kind == "procedural_memory")
             remember = Remember(token, fingerprint, expires_before=idempotency.expiry())
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
@@ -190,45 +204,31 @@ class Operations:
             instructions = custom_prompt or self.instructions  # mem0 2.x: add(prompt=) instructs
             return (
                 yield from self._add_inferred(
-                    parsed, when, live_scope, record, instructions, remember
+                    parsed, when, live_scope, record, instructions, scope, remember
                 )
             )
         if infer:
-            return (yield from self._add_offline(parsed, when, live_scope, record, remember))
+            return (yield from self._add_offline(parsed, when, live_scope, record, scope, remember))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
-        ops: list[WriteOp] = []
-        if kept:
-            vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
-            ops = [
-                Insert(record(m.content, m.name, m.role), vector)
-                for m, vector in zip(kept, vectors, strict=True)
-            ]
-        changes = yield from self._commit(ops, [], remember)
-        return self._shaped(changes, speaker=True)
+        if not kept:
+            done, rest = yield from self._finish([], [], remember)
+            return self._added(done, rest, None, speaker=True)
+        vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
+        ops: list[WriteOp] = [
+            Insert(record(m.content, m.name, m.role), vector)
+            for m, vector in zip(kept, vectors, strict=True)
+        ]
+        tally = None
+        if self.graph is not None:
+            from engram.core.inference import Tally
 
-    def _commit(
-        self, ops: list[WriteOp], unchanged: Sequence[Change], remember: Remember | None
-    ) -> Flow[list[Change]]:
-        """Apply an add's writes in one transaction; its changes, then ``unchanged``.
-
-        With ``remember`` (an idempotency key) the transaction also records the changes under
-        the key, or, if the key was recorded meanwhile, writes nothing and returns those.
-        """
-        if remember is not None:
-            op = replace(remember, unchanged=tuple(unchanged))
-            recorded: list[Change] = yield StoreCall("apply", ([*ops, op], now_iso()))
-            return recorded
-        changes: list[Change] = []
-        if ops:
-            changes = yield StoreCall("apply", (ops, now_iso()))
-        return [*changes, *unchanged]
-
-    def _shaped(
-        self, changes: list[Change], tally: Tally | None = None, *, speaker: bool = False
-    ) -> Result:
-        """add()'s result: one item per change, and ``usage`` when an LLM was asked."""
-        items = [change_dict(c, speaker=speaker) for c in changes]
-        return listing(items, self.version) if tally is None else self._with_usage(items, tally)
+            tally = Tally()
+            inserted = [op.record.id for op in ops if isinstance(op, Insert)]
+            stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done, rest = yield from self._finish(ops, [], remember)
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, rest, used, speaker=True)
 
     def _add_inferred(
         self,
@@ -237,6 +237,7 @@ class Operations:
         live_scope: FilterNode,
         record: NewRecord,
         instructions: str | None,
+        scope: Scope,
         remember: Remember | None,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
@@ -247,7 +248,16 @@ class Operations:
         talk = [m for m in parsed if m.role != "system"]
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
         facts: list[str] = []
-        if talk:
+        pairs: list[tuple[int, Triple]] | None = None
+        one_call = self.graph is not None and not self.graph.own_llm and not self.fact_prompt
+        if talk and one_call:
+            from engram.core.graph.llm import facts_and_relations
+
+            assert self.graph is not None
+            facts, pairs = yield from facts_and_relations(
+                talk, when, self.graph.custom_prompt, tally, instructions
+            )
+        elif talk:
             facts = yield from extract_facts(talk, when, self.fact_prompt, tally, instructions)
         ops: list[WriteOp] = []
         unchanged: list[Change] = []
@@ -257,8 +267,21 @@ class Operations:
                 facts, vectors, live_scope, record, when, self.update_prompt, tally
             )
             ops, unchanged = list(plan.ops), list(plan.unchanged)
-        changes = yield from self._commit(ops, unchanged, remember)
-        return self._shaped(changes, tally)
+        if self.graph is not None:
+            from engram.core.graph import flows
+
+            homes = memory_homes(ops, unchanged)
+            speaker = flows.speaker_of(next(iter(talk), Message("user", "")), scope)
+            if pairs is None:
+                texts = [(text, speaker, memory_id) for text, memory_id in homes]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                owners = [(speaker, home_of(fact, homes)) for fact in facts]
+                found = [(i, t) for i, t in pairs if owners[i][1]]
+                stated = flows.stated_from_answer(found, owners, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done, rest = yield from self._finish(ops, unchanged, remember)
+        return self._added(done, rest, tally)
 
     def _add_offline(
         self,
@@ -266,6 +289,7 @@ class Operations:
         when: str,
         live_scope: FilterNode,
         record: NewRecord,
+        scope: Scope,
         remember: Remember | None,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
@@ -278,14 +302,20 @@ class Operations:
             )
             self._said_no_llm = True
         statements = extract_statements(parsed, when)
+        if not statements:
+            done, rest = yield from self._finish([], [], remember)
+            return self._added(done, rest, None)
+        vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
-        if not statements:
-            return self._shaped((yield from self._commit(ops, [], remember)))
-        vectors = yield Embed(tuple(s.text for s in statements))
         kept: list[int] = []
+        homes: list[str | None] = []
         for i, (statement, vector) in enumerate(zip(statements, vectors, strict=True)):
-            if any(float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY for j in kept):
+            twin = next(
+                (j for j in kept if float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY), None
+            )
+            if twin is not None:
+                homes.append(homes[twin])
                 continue
             hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
                 "search", (vector, live_scope, 1, DUPLICATE_SIMILARITY)
@@ -293,12 +323,116 @@ class Operations:
             if hits:
                 old = hits[0][0]
                 unchanged.setdefault(old.id, Change("NONE", old.id, old, old))
+                homes.append(old.id)
                 continue
             kept.append(i)
             new = record(statement.text, statement.message.name, statement.message.role)
             ops.append(Insert(new, vector, unique=True))
-        changes = yield from self._commit(ops, list(unchanged.values()), remember)
-        return self._shaped(changes)
+            homes.append(new.id)
+        tally = None
+        if self.graph is not None:
+            from engram.core.graph import flows
+            from engram.core.inference import Tally
+
+            tally = Tally()
+            pairs = [(s, h) for s, h in zip(statements, homes, strict=True) if h is not None]
+            if self.graph.with_llm:
+                texts = [(s.text, flows.speaker_of(s.message, scope), h) for s, h in pairs]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                groups = flows.statement_groups([s for s, _ in pairs], [h for _, h in pairs])
+                stated = flows.offline_stated(groups, scope, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done, rest = yield from self._finish(ops, list(unchanged.values()), remember)
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, rest, used)
+
+    def _stated_messages(
+        self,
+        messages: list[Message],
+        memory_ids: list[str],
+        scope: Scope,
+        when: str,
+        tally: Tally,
+    ) -> Flow[list[Stated]]:
+        """What messages stored as they are state: each by its own statements."""
+        from engram.core.graph import flows
+
+        assert self.graph is not None
+        if self.graph.with_llm:
+            texts = [
+                (m.content, flows.speaker_of(m, scope), memory_id)
+                for m, memory_id in zip(messages, memory_ids, strict=True)
+            ]
+            return (yield from flows.llm_stated(texts, scope, when, self.graph, tally))
+        groups = [
+            (m, [(text, memory_id) for text in flows.message_statements(m, when)])
+            for m, memory_id in zip(messages, memory_ids, strict=True)
+        ]
+        return flows.offline_stated(groups, scope, when)
+
+    def _graph_write(
+        self, scope: Scope, stated: list[Stated], tally: Tally, retract: tuple[str, ...] = ()
+    ) -> Flow[list[WriteOp]]:
+        """The add's graph write, as a list of at most one operation."""
+        from engram.core.graph import flows
+
+        assert self.graph is not None
+        write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
+        return [] if write is None else [write]
+
+    def _finish(
+        self, ops: list[WriteOp], unchanged: list[Change], remember: Remember | None
+    ) -> Flow[tuple[Committed, list[Change]]]:
+        """Commit an add's writes (if any): what was committed, and the add's NONE events not
+        among its changes. With ``remember`` (an idempotency key) the transaction also records
+        the add under the key, NONE events included, or, if the key was recorded meanwhile,
+        writes nothing and returns what was recorded."""
+        if remember is not None:
+            op = replace(remember, unchanged=tuple(unchanged))
+            committed: Committed = yield StoreCall("commit", ([*ops, op], now_iso()))
+            return committed, []
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return done, unchanged
+
+    def _replayed(self, done: Committed, *, infer: bool, procedural: bool) -> Result:
+        """The result of an add replayed from its idempotency record (no LLM was asked now,
+        so any ``usage`` counts nothing)."""
+        from engram.core.inference import Tally
+
+        if procedural:
+            return self._with_usage([change_dict(c) for c in done.changes], Tally())
+        tally = Tally() if infer and self.has_llm else None
+        return self._added(done, [], tally, speaker=not infer)
+
+    def _commit(self, ops: list[WriteOp]) -> Flow[Committed]:
+        """Apply ``ops``; with graph memory on, also learn what happened to relations."""
+        if self.graph is None:
+            changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
+            return Committed(changes)
+        committed: Committed = yield StoreCall("commit", (ops, now_iso()))
+        return committed
+
+    def _added(
+        self,
+        done: Committed,
+        unchanged: list[Change],
+        tally: Tally | None,
+        *,
+        speaker: bool = False,
+    ) -> Result:
+        """``add``'s result: the memory changes (with the speaker for ``infer=False``, as in
+        mem0), the relations (graph on) and the usage."""
+        changes = [*done.changes, *unchanged]
+        result = listing([change_dict(c, speaker=speaker) for c in changes], self.version)
+        if isinstance(result, dict):
+            if self.graph is not None:
+                from engram.core.graph.results import add_relations
+
+                result["relations"] = add_relations(done.relations)
+            if tally is not None:
+                result["usage"] = tally.usage.as_dict()
+        return result
 
     def _add_procedural(
         self,
@@ -314,8 +448,8 @@ class Operations:
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
         ops: list[WriteOp] = [Insert(record(summary), vectors[0])]
-        changes = yield from self._commit(ops, [], remember)
-        return self._shaped(changes, tally)
+        done, _ = yield from self._finish(ops, [], remember)
+        return self._with_usage([change_dict(c) for c in done.changes], tally)
 
     def _with_usage(self, items: list[dict[str, Any]], tally: Tally) -> Result:
         """``listing`` plus the LLM calls' token ``usage`` (v1.1 only: v1.0 is a bare list)."""
@@ -347,7 +481,16 @@ class Operations:
         count = result_count(limit, top_k, defaults_for(v2).count, self.limits.max_limit)
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
         records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
-        return listing([memory_dict(r) for r in records], self.version)
+        result = listing([memory_dict(r) for r in records], self.version)
+        if self.graph is not None and isinstance(result, dict):
+            from engram.core.graph.results import relation_dict
+
+            everything = check_bool(include_invalidated, "include_invalidated")
+            rows: list[RelationRecord] = yield StoreCall(
+                "list_relations", (scope_values(where), None, everything, count)
+            )
+            result["relations"] = [relation_dict(r) for r in rows]
+        return result
 
     def search(
         self,
@@ -388,8 +531,21 @@ class Operations:
         entities = ranking.query_entities(text, speakers)
         ranges = find_time_ranges(text)
         ranking.weigh(pool, entities, ranges)
+        hits: GraphHits | None = None
+        if self.graph is not None:
+            from engram.core.graph.search import graph_search
+
+            hits = yield from graph_search(text, scope_values(where), self.graph.hops)
+            missing = [m for m in hits.memories if m not in pool]
+            found: list[MemoryRecord] = []
+            if missing:
+                found = yield StoreCall("get_memories", (missing, where))
+            ranking.add_graph(pool, hits.memories, found, entities, ranges)
         near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
         ranked = ranking.spread(pool, near, entities, ranges)
+        if hits is not None:  # neighbours that joined late have no graph part either
+            for c in ranked:
+                c.graph = c.graph or 0.0
         tally = None
         if wants_rerank and self.rerank_top_k is not None:
             from engram.core import reranking
@@ -407,6 +563,12 @@ class Operations:
                 item["score_details"] = score_details(c, minimum)
             results.append(item)
         shaped = listing(results, self.version)
+        if isinstance(shaped, dict) and hits is not None:
+            from engram.core.graph.results import relation_dict
+
+            shaped["relations"] = [
+                relation_dict(r, score) for r, score in hits.relations[:RELATIONS_SHOWN]
+            ]
         if tally is not None and isinstance(shaped, dict):
             shaped["usage"] = tally.usage.as_dict()
         return shaped
@@ -448,7 +610,17 @@ class Operations:
             set_expiration=expiration_date is not UNSET,
             expiration_date=expires,
         )
-        yield StoreCall("apply", ([op], now_iso()))
+        ops: list[WriteOp] = [op]
+        if self.graph is not None and new_text is not None:
+            from engram.core.inference import Tally
+
+            scope = Scope(current.user_id, current.agent_id, current.run_id)
+            when = now_iso()
+            message = Message(current.role or "user", final_text, current.actor_id)
+            tally = Tally()
+            stated = yield from self._stated_messages([message], [memory_id], scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally, retract=(memory_id,))
+        yield from self._commit(ops)
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def batch_update(self, memories: object) -> Flow[dict[str, Any]]:
@@ -522,6 +694,58 @@ class Operations:
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
         return [history_dict(row) for row in rows]
 
+    def graph_entities(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """The graph's entities in a scope, newest first."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
+        from engram.core.graph import flows
+
+        count = check_limit(limit, most=self.limits.max_limit)
+        return (yield from flows.entities_flow(scope, count))
+
+    def graph_relations(
+        self,
+        entity: object = None,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        hops: object = 1,
+        as_of: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """A scope's relations, or those within ``hops`` of an entity; live ones, or those
+        valid at ``as_of``."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
+        name = optional_str(entity, "entity", self.limits.max_id_chars)
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 3:
+            raise ValidationError(
+                f"hops must be 1, 2 or 3, got {shown(hops)}", field="hops", value=hops,
+                expected="an integer from 1 to 3",
+            )  # fmt: skip
+        when = None if as_of is None else parse_timestamp(as_of, "as_of")
+        from engram.core.graph import flows
+
+        count = check_limit(limit, most=self.limits.max_limit)
+        return (yield from flows.relations_flow(scope, name, hops, when, count))
+
+    def _need_graph(self) -> None:
+        if self.graph is None:
+            raise ConfigurationError(
+                "graph memory is off: no graph_store is configured",
+                missing_field="graph_store",
+                suggestion='configure one: Memory.from_config({"graph_store": {"provider": '
+                '"sqlite"}}) (or "postgres" with the postgres store)',
+            )
+
     def reset(self) -> Flow[None]:
         """Erase every memory and history row in the store."""
         yield StoreCall("reset")
@@ -560,6 +784,30 @@ class Operations:
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
         return conjoin(scope.as_filter(), parsed, live, shown)
+
+
+def memory_homes(ops: list[WriteOp], unchanged: list[Change]) -> list[tuple[str, str]]:
+    """``(text, memory id)`` of every memory an inferred add writes or keeps."""
+    homes = [(op.record.text, op.record.id) for op in ops if isinstance(op, Insert)]
+    homes += [(op.text, op.memory_id) for op in ops if isinstance(op, Update)]
+    homes += [(c.old.text, c.memory_id) for c in unchanged if c.old is not None]
+    return homes
+
+
+def home_of(fact: str, homes: list[tuple[str, str]]) -> str:
+    """The memory a fact ended up in: the one with its text, else the one sharing most of its
+    words (at least half), else "" (the fact was not kept: its relations are not either)."""
+    for text, memory_id in homes:
+        if text == fact:
+            return memory_id
+    words = set(fact.lower().split())
+    best, score = "", 0.5
+    for text, memory_id in homes:
+        other = set(text.lower().split())
+        overlap = len(words & other) / max(len(words | other), 1)
+        if overlap >= score:
+            best, score = memory_id, overlap
+    return best
 
 
 def embedding_text(text: str, actor: str | None) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from engram.core.filters import FilterNode
+from engram.core.graph.records import GraphWrite
 from engram.embedders.base import Vectors
 
 Event = Literal["ADD", "UPDATE", "DELETE", "NONE"]
@@ -120,7 +120,7 @@ class Remember:
     expires_before: str = ""
 
 
-WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | Remember
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | GraphWrite | Remember
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,36 +143,6 @@ def updated(old: MemoryRecord, op: Update, now: str) -> MemoryRecord:
         updated_at=now,
         expiration_date=op.expiration_date if op.set_expiration else old.expiration_date,
     )
-
-
-def changes_to_json(changes: list[Change]) -> str:
-    """``changes`` as JSON (every field of their records), for a store to keep."""
-    return json.dumps(
-        [
-            {
-                "event": c.event,
-                "memory_id": c.memory_id,
-                "old": None if c.old is None else asdict(c.old),
-                "new": None if c.new is None else asdict(c.new),
-            }
-            for c in changes
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-def changes_from_json(text: str) -> list[Change]:
-    """The changes ``changes_to_json`` wrote."""
-    return [
-        Change(
-            item["event"],
-            item["memory_id"],
-            None if item["old"] is None else MemoryRecord(**item["old"]),
-            None if item["new"] is None else MemoryRecord(**item["new"]),
-        )
-        for item in json.loads(text)
-    ]
 
 
 def text_hash(text: str) -> str:

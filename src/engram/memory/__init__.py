@@ -11,6 +11,7 @@ from engram.config import MemoryConfig
 from engram.core.effects import run_sync
 from engram.core.styles import UNSET, Unset
 from engram.embedders.base import Embedder
+from engram.graph_api import GraphView
 from engram.keys import KeyRing
 from engram.llms.base import LLM
 from engram.stores.base import Store
@@ -47,6 +48,8 @@ class Memory(MemoryBase):
         """
         self.config = coerce_config(config)
         self._runtime, self._ops = build(self.config, embedder, vector_store, llm)
+        self.graph = GraphView(self._ops, self._runtime)
+        """Graph memory's read API: ``entities(...)`` and ``relations(...)``."""
 
     @classmethod
     def from_config(cls, config_dict: dict[str, Any]) -> Memory:
@@ -106,6 +109,8 @@ class Memory(MemoryBase):
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
             "usage"?}``; ``usage`` (token counts) when an LLM was asked. With ``infer=False``
             each result also has the message's ``role`` and ``actor_id`` (its name, or None).
+            With graph memory, ``relations`` is ``{"added_entities": [[relation], ...],
+            "deleted_entities": [...]}``.
 
         Raises:
             ValidationError: bad messages, ids, metadata or timestamp, or an idempotency_key
@@ -161,7 +166,8 @@ class Memory(MemoryBase):
             show_expired: also list memories past their expiration date.
 
         Returns:
-            ``{"results": [memory, ...], "relations": []}``.
+            ``{"results": [memory, ...], "relations": []}``; with graph memory, the scope's
+            relations (live ones, or all with ``include_invalidated``), newest first.
         """
         result = run_sync(
             self._ops.get_all(
@@ -209,8 +215,8 @@ class Memory(MemoryBase):
             include_invalidated: also search memories whose fact was contradicted.
             rerank: reorder the best results with the configured reranker (ignored without
                 one); default on for a call in mem0 1.x's style, off in 2.x's.
-            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour) and
-                mem0's ``score_details`` to each.
+            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour, and
+                graph with graph memory) and mem0's ``score_details`` to each.
             top_k: at most this many results (mem0 2.x); default 20 for a call in 2.x style
                 (``top_k``, or scoped through ``filters`` alone).
             show_expired: also search memories past their expiration date.
@@ -219,7 +225,8 @@ class Memory(MemoryBase):
             ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
             and BM25 candidates fused by rank, then the people and times the query names and
             the conversation around each memory); ``score`` is in [0, 1], 1 meaning first in
-            both lists with every boost that applied.
+            both lists with every boost that applied. With graph memory, ``relations`` lists
+            the best relations around the entities the query names, each with its ``score``.
         """
         result = run_sync(
             self._ops.search(

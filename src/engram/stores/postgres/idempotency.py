@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 
-from engram.core.idempotency import replayed
-from engram.core.records import Change, Remember, changes_from_json, changes_to_json
+from engram.core.idempotency import decode, encode, replayed
+from engram.core.records import Remember
+from engram.stores.base import Committed
 from engram.stores.postgres.steps import Execute, Plan
 
 __all__ = ["lock_key", "recall", "record", "recorded"]
@@ -23,15 +24,15 @@ def lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def recall(table: str, token: str) -> Plan[tuple[str, list[Change]] | None]:
-    """The fingerprint and changes recorded under ``token`` in ``table``, or None."""
+def recall(table: str, token: str) -> Plan[tuple[str, Committed] | None]:
+    """The fingerprint and what was committed under ``token`` in ``table``, or None."""
     row = yield Execute(
         f"SELECT fingerprint, changes::text FROM {table} WHERE token = %s", (token,), "one"
     )
-    return None if row is None else (row[0], changes_from_json(row[1]))
+    return None if row is None else (row[0], decode(row[1]))
 
 
-def recorded(table: str, schema: str, op: Remember) -> Plan[list[Change] | None]:
+def recorded(table: str, schema: str, op: Remember) -> Plan[Committed | None]:
     """Wait for any add under ``op``'s token to finish; the changes it recorded, or None."""
     yield Execute(
         "SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "idempotency", op.token),), "none"
@@ -40,13 +41,14 @@ def recorded(table: str, schema: str, op: Remember) -> Plan[list[Change] | None]
     return None if stored is None else replayed(stored, op.fingerprint)
 
 
-def record(table: str, op: Remember, changes: list[Change], now: str) -> Plan[list[Change]]:
-    """Record the batch's changes, then the add's NONE events, under ``op``'s token."""
-    every = [*changes, *op.unchanged]
+def record(table: str, op: Remember, done: Committed, now: str) -> Plan[Committed]:
+    """Record the batch's changes (then the add's NONE events) and its relation changes under
+    ``op``'s token; what the add did, as recorded."""
+    every = Committed([*done.changes, *op.unchanged], done.relations)
     yield Execute(
         f"INSERT INTO {table} (token, fingerprint, changes, created_at) "
         "VALUES (%s, %s, %s::jsonb, %s)",
-        (op.token, op.fingerprint, changes_to_json(every), now),
+        (op.token, op.fingerprint, encode(every.changes, every.relations), now),
         "none",
     )
     if op.expires_before:

@@ -25,13 +25,14 @@ stand in for exact counts.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from engram.core.filters import FilterNode, scope_filter
+from engram.core.graph.records import GraphWrite, RelationChange
 from engram.core.records import (
     Change,
     Delete,
@@ -48,13 +49,14 @@ from engram.core.records import (
 )
 from engram.embedders.base import Vectors
 from engram.exceptions import MemoryNotFoundError, StoreError
-from engram.stores.base import Store, identity_error, identity_rows
+from engram.stores.base import Committed, Store, identity_error, identity_rows
 from engram.stores.postgres import idempotency
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.connect import drivers as _drivers
 from engram.stores.postgres.connect import on_asyncio, store_error
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
 from engram.stores.postgres.idempotency import lock_key
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
@@ -90,11 +92,12 @@ COPY_MIN_ROWS = 32
 RECONNECT_SECONDS = 3.0
 
 
-class PostgresStore(PostgresKeys, PostgresTransfer, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: PostgresStoreConfig | None = None) -> None:
         self.config = config or PostgresStoreConfig()
@@ -216,11 +219,14 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
 
     @contextmanager
     def _transaction(self, what: str = "write") -> Iterator[Cursor[Any]]:
-        """A cursor in one transaction on a pooled connection; rolled back on any error."""
+        """A cursor in one transaction on a pooled connection; rolled back on any error.
+
+        A ``graph read`` runs without one (each statement in its own): it reads no rows it
+        must see in one snapshot, and saves the two round trips of BEGIN and COMMIT."""
         psycopg = _drivers()[0]
         pool = self._checked_pool()
         try:
-            with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with pool.connection() as conn, _maybe_transaction(conn, what), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
             raise store_error(e, what) from e
@@ -239,7 +245,11 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         pool = await self._async_pools.get()
         plan = getattr(self, f"_{method}")(*args)
         try:
-            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            async with (
+                pool.connection() as conn,
+                _maybe_transaction(conn, _PLANS[method]),
+                conn.cursor() as cur,
+            ):
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
             raise store_error(e, _PLANS[method]) from e
@@ -265,13 +275,22 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         """Apply ``ops`` and their history rows in one transaction."""
         return self._run(self._apply(ops, now))
 
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
+        return self._run(self._commit(ops, now))
+
     def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        return (yield from self._commit(ops, now)).changes
+
+    def _commit(self, ops: Sequence[WriteOp], now: str) -> Plan[Committed]:
         remember = next((op for op in ops if isinstance(op, Remember)), None)
         if remember is not None:
             replay = yield from idempotency.recorded(self._i, self.schema, remember)
             if replay is not None:
                 return replay
         changes: list[Change] = []
+        related: list[RelationChange] = []
+        resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
         pending: list[Insert] = []
         for op in ops:
             if isinstance(op, Remember):
@@ -283,23 +302,31 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
             changes.extend((yield from self._insert_many(pending)))
             pending = []
             if isinstance(op, Insert):
-                changes.append((yield from self._insert_unique(op)))
+                change = yield from self._insert_unique(op)
+                resolved[op.record.id] = change.memory_id
+                changes.append(change)
             elif isinstance(op, Update):
                 changes.append((yield from self._update(op, now)))
             elif isinstance(op, Delete):
                 changes.append((yield from self._delete(op.memory_id)))
+                yield from self._prune([op.memory_id])
             elif isinstance(op, Invalidate):
                 changes.append((yield from self._invalidate(op, now)))
+                related += yield from self._invalidate_memory(op.memory_id, op.invalid_at, now)
             elif isinstance(op, DeleteWhere):
-                changes.extend((yield from self._delete_where(op.where)))
+                gone = yield from self._delete_where(op.where)
+                changes.extend(gone)
+                yield from self._prune([c.memory_id for c in gone])
+            elif isinstance(op, GraphWrite):
+                related += yield from self._graph_write(op, resolved, now)
             else:  # pragma: no cover - exhaustive
                 raise TypeError(f"unknown write operation {op!r}")
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
         if remember is None:
-            return changes
-        return (yield from idempotency.record(self._i, remember, changes, now))
+            return Committed(changes, related)
+        return (yield from idempotency.record(self._i, remember, Committed(changes, related), now))
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -395,7 +422,13 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         self._run(self._reset())
 
     def _reset(self) -> Plan[None]:
-        yield Execute(f"TRUNCATE {self._t}, {self._h}, {self._i}", (), "none")
+        s = self.schema
+        yield Execute(
+            f"TRUNCATE {self._t}, {self._h}, {self._i}, {s}.entities, {s}.relations, "
+            f"{s}.relation_support",
+            (),
+            "none",
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -561,11 +594,11 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
             found[memory_id] = (pair[0], pair[1])
         return found
 
-    def recall(self, token: str) -> tuple[str, list[Change]] | None:
-        """The fingerprint and changes recorded under an idempotency token, or None."""
+    def recall(self, token: str) -> tuple[str, Committed] | None:
+        """The fingerprint and what was committed under an idempotency token, or None."""
         return self._run(self._recall(token), "read")
 
-    def _recall(self, token: str) -> Plan[tuple[str, list[Change]] | None]:
+    def _recall(self, token: str) -> Plan[tuple[str, Committed] | None]:
         return (yield from idempotency.recall(self._i, token))
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
@@ -583,6 +616,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
 #: The methods ``call_async`` runs natively, with the words its errors use.
 _PLANS = {
     "apply": "write",
+    "commit": "write",
     "reset": "write",
     "get": "read",
     "list_memories": "read",
@@ -597,6 +631,7 @@ _PLANS = {
     "get_key": "read",
     "list_keys": "read",
     "revoke_key": "write",
+    **GRAPH_READS,
 }
 
 
@@ -607,6 +642,11 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
     elif rows:
         marks = ", ".join(["%s"] * len(rows[0]))
         yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
+
+
+def _maybe_transaction(conn: Any, what: str) -> Any:
+    """``conn.transaction()``, except for a graph read (see ``_transaction``)."""
+    return nullcontext() if what == GRAPH_READ else conn.transaction()
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
