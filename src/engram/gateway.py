@@ -269,6 +269,38 @@ class Gateway:
         total = await self.memory.count(**kwargs)
         return _results(listed)[window - page_size :], total
 
+    async def browse(
+        self,
+        grant: Grant,
+        *,
+        ids: Ids,
+        filters: Mapping[str, Any] | None = None,
+        order_by: str = "created_at",
+        descending: bool = True,
+        cursor: str | None = None,
+        limit: int = 50,
+        include_invalidated: bool = False,
+        total: bool = False,
+    ) -> dict[str, Any]:
+        """``AsyncMemory.browse`` in the request's scope; with ``total``, also ``count``: how
+        many memories the listing holds in all."""
+        scoped = grant.scope(_named(ids, filters), write=False)
+        kwargs: dict[str, Any] = {
+            **scoped,
+            "filters": dict(filters) if filters else None,
+            "include_invalidated": include_invalidated,
+        }
+        page = await self.memory.browse(
+            **kwargs,
+            order_by=order_by,
+            descending=descending,
+            cursor=cursor,
+            limit=self.check_limit(limit, "limit"),
+        )
+        if total:
+            page["count"] = await self.memory.count(**kwargs)
+        return page
+
     async def search(
         self,
         grant: Grant,

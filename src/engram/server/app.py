@@ -18,7 +18,7 @@ from starlette.routing import Route
 from engram import __version__
 from engram.async_memory import AsyncMemory
 from engram.gateway import Gateway, Limits
-from engram.server import docs, errors
+from engram.server import docs, errors, inspector
 from engram.server.limits import BodyLimit
 from engram.server.routes import ROUTERS, service
 from engram.server.settings import ServerSettings, Settings
@@ -124,6 +124,8 @@ def create_app(
         app.include_router(router)
     if config.docs:
         docs.install(app, "engram")
+    if config.ui and rest:
+        inspector.install(app)
     if config.mcp or not rest:
         from engram.mcp.http import endpoint
 
