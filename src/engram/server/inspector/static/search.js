@@ -55,7 +55,7 @@ export async function render(main, { scope, params, link, stale }) {
     fill(results, list(found.results || [], scope, link), relations(found.relations));
   }
   form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
-  if (last.query) await run();
+  if (query.value.trim()) await run();
   else query.focus();
 }
 
