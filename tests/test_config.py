@@ -16,6 +16,7 @@ TOP_LEVEL_KEYS = [
     "custom_fact_extraction_prompt",
     "custom_update_memory_prompt",
     "embedder",
+    "enable_graph",
     "graph_store",
     "history_db_path",
     "llm",

@@ -189,9 +189,9 @@ def test_unregister_after_entry_points_are_loaded_stays_unregistered() -> None:
 
 def test_an_empty_category_says_no_provider_is_installed() -> None:
     with pytest.raises(ConfigurationError) as err:
-        get_registry("graphs").get("neo4j")
+        Registry("rerankers", {}).get("cohere")
     assert err.value.suggestion is not None
-    assert "no graph_store provider is installed" in err.value.suggestion
+    assert "no reranker provider is installed" in err.value.suggestion
 
 
 class LaxConfig(BaseModel):

@@ -11,6 +11,7 @@ from engram.components import build, coerce_config
 from engram.config import MemoryConfig
 from engram.core.effects import run_async
 from engram.embedders.base import Embedder
+from engram.graph_api import AsyncGraphView
 from engram.keys import AsyncKeyRing
 from engram.llms.base import LLM
 from engram.memory import Timestamp
@@ -48,6 +49,8 @@ class AsyncMemory(MemoryBase):
         """
         self.config = coerce_config(config)
         self._runtime, self._ops = build(self.config, embedder, vector_store, llm)
+        self.graph = AsyncGraphView(self._ops, self._runtime)
+        """Graph memory's read API: ``entities(...)`` and ``relations(...)``."""
 
     @classmethod
     def from_config(cls, config_dict: dict[str, Any]) -> AsyncMemory:

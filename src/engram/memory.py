@@ -10,6 +10,7 @@ from engram.components import build, coerce_config
 from engram.config import MemoryConfig
 from engram.core.effects import run_sync
 from engram.embedders.base import Embedder
+from engram.graph_api import GraphView
 from engram.keys import KeyRing
 from engram.llms.base import LLM
 from engram.stores.base import Store
@@ -46,6 +47,8 @@ class Memory(MemoryBase):
         """
         self.config = coerce_config(config)
         self._runtime, self._ops = build(self.config, embedder, vector_store, llm)
+        self.graph = GraphView(self._ops, self._runtime)
+        """Graph memory's read API: ``entities(...)`` and ``relations(...)``."""
 
     @classmethod
     def from_config(cls, config_dict: dict[str, Any]) -> Memory:

@@ -161,7 +161,10 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "ollama": "engram.llms.ollama:OllamaLLM",
         "openai": "engram.llms.openai:OpenAILLM",
     },
-    "graphs": {},
+    "graphs": {
+        "postgres": "engram.graphs:PostgresGraph",
+        "sqlite": "engram.graphs:SQLiteGraph",
+    },
     "rerankers": {
         "llm": "engram.rerankers.llm:LLMReranker",
         "llm_reranker": "engram.rerankers.llm:LLMReranker",

@@ -41,9 +41,13 @@ class StoreCall:
 
 @dataclass(frozen=True, slots=True)
 class Complete:
-    """Ask the configured LLM; the result is a ``Completion``."""
+    """Ask the configured LLM; the result is a ``Completion``.
+
+    ``target`` ``"graph"`` asks the graph's own LLM (``graph_store.llm``) instead.
+    """
 
     request: CompletionRequest
+    target: str = "main"
 
 
 Effect = Embed | StoreCall | Complete
@@ -53,24 +57,32 @@ Flow = Generator[Effect, Any, T]
 class Runtime:
     """Performs effects against one store, one embedder and, optionally, one LLM."""
 
-    def __init__(self, store: Store, embedder: Embedder, llm: LLM | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        llm: LLM | None = None,
+        graph_llm: LLM | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
+        self.graph_llm = graph_llm
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Embed):
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
-            return self.complete(effect.request)
+            return self.complete(effect.request, effect.target)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def complete(self, request: CompletionRequest) -> Completion:
+    def complete(self, request: CompletionRequest, target: str = "main") -> Completion:
         """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
-        if self.llm is None:
+        llm = self.graph_llm if target == "graph" else self.llm
+        if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
-        return self.llm.complete(request)
+        return llm.complete(request)
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:

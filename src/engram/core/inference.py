@@ -50,12 +50,19 @@ class Tally:
     usage: Usage = field(default_factory=lambda: Usage(calls=0))
 
 
-def ask(request: CompletionRequest, model: type[T], tally: Tally, **context: Any) -> Flow[T]:
-    """Ask the LLM until its answer validates as ``model``, at most ``ATTEMPTS`` times."""
+def ask(
+    request: CompletionRequest,
+    model: type[T],
+    tally: Tally,
+    target: str = "main",
+    **context: Any,
+) -> Flow[T]:
+    """Ask the LLM (``target``: the memory's, or the graph's own) until its answer validates as
+    ``model``, at most ``ATTEMPTS`` times."""
     messages = list(request.messages)
     problem = ""
     for _ in range(ATTEMPTS):
-        completion: Completion = yield Complete(replace(request, messages=tuple(messages)))
+        completion: Completion = yield Complete(replace(request, messages=tuple(messages)), target)
         tally.usage += completion.usage
         try:
             return read_answer(completion.text, model, context)

@@ -14,7 +14,15 @@ from engram.core import ranking, reranking
 from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.extractor import extract_statements
-from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
+from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters, scope_values
+from engram.core.graph import flows
+from engram.core.graph.extract import Triple
+from engram.core.graph.flows import GraphSettings
+from engram.core.graph.llm import facts_and_relations
+from engram.core.graph.plan import Stated
+from engram.core.graph.records import RelationRecord
+from engram.core.graph.results import add_relations, relation_dict
+from engram.core.graph.search import GraphHits, graph_search
 from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
 from engram.core.messages import Message, parse_messages
 from engram.core.paging import after, check_order, cursor_of
@@ -34,6 +42,7 @@ from engram.core.results import change_dict, history_dict, listing, memory_dict
 from engram.core.temporal import find_time_ranges
 from engram.core.timeutil import now_iso, parse_timestamp
 from engram.core.validation import (
+    Scope,
     check_bool,
     check_limit,
     check_memory_type,
@@ -45,6 +54,7 @@ from engram.core.validation import (
 )
 from engram.core.vision import describe_images
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
+from engram.stores.base import Committed
 
 logger = logging.getLogger("engram")
 
@@ -55,6 +65,8 @@ _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
 CANDIDATES = 50
 #: Offline extraction: a statement this similar (cosine) to a stored memory is a duplicate.
 DUPLICATE_SIMILARITY = 0.95
+#: Search lists at most this many relations, best first.
+RELATIONS_SHOWN = 10
 
 
 class Operations:
@@ -70,8 +82,10 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        graph: GraphSettings | None = None,
     ) -> None:
         self.version = version
+        self.graph = graph
         self.rerank_top_k = rerank_top_k
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
@@ -137,9 +151,9 @@ class Operations:
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
-            return (yield from self._add_inferred(parsed, when, live_scope, record))
+            return (yield from self._add_inferred(parsed, when, live_scope, record, scope))
         if infer:
-            return (yield from self._add_offline(parsed, when, live_scope, record))
+            return (yield from self._add_offline(parsed, when, live_scope, record, scope))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
         if not kept:
             return listing([], self.version)
@@ -148,32 +162,65 @@ class Operations:
             Insert(record(m.content, m.name, m.role), vector)
             for m, vector in zip(kept, vectors, strict=True)
         ]
-        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
-        return listing([change_dict(c) for c in changes], self.version)
+        tally = Tally()
+        if self.graph is not None:
+            inserted = [op.record.id for op in ops if isinstance(op, Insert)]
+            stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = yield from self._commit(ops)
+        return self._added(done, [], tally if tally.usage.calls else None)
 
     def _add_inferred(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        scope: Scope,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
         tally = Tally()
         talk = [m for m in parsed if m.role != "system"]
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
         facts: list[str] = []
-        if talk:
+        pairs: list[tuple[int, Triple]] | None = None
+        one_call = self.graph is not None and not self.graph.own_llm and not self.fact_prompt
+        if talk and one_call:
+            assert self.graph is not None
+            facts, pairs = yield from facts_and_relations(
+                talk, when, self.graph.custom_prompt, tally
+            )
+        elif talk:
             facts = yield from extract_facts(talk, when, self.fact_prompt, tally)
-        changes: list[Change] = []
+        ops: list[WriteOp] = []
+        unchanged: list[Change] = []
         if facts:
             vectors = yield Embed(tuple(facts))
             plan = yield from plan_updates(
                 facts, vectors, live_scope, record, when, self.update_prompt, tally
             )
-            if plan.ops:
-                changes = yield StoreCall("apply", (plan.ops, now_iso()))
-            changes = changes + plan.unchanged
-        return self._with_usage([change_dict(c) for c in changes], tally)
+            ops, unchanged = list(plan.ops), list(plan.unchanged)
+        if self.graph is not None:
+            homes = memory_homes(ops, unchanged)
+            speaker = flows.speaker_of(next(iter(talk), Message("user", "")), scope)
+            if pairs is None:
+                texts = [(text, speaker, memory_id) for text, memory_id in homes]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                owners = [(speaker, home_of(fact, homes)) for fact in facts]
+                found = [(i, t) for i, t in pairs if owners[i][1]]
+                stated = flows.stated_from_answer(found, owners, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return self._added(done, unchanged, tally)
 
     def _add_offline(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        scope: Scope,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
         if not self._said_no_llm:
@@ -189,8 +236,13 @@ class Operations:
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
         kept: list[int] = []
+        homes: list[str | None] = []
         for i, (statement, vector) in enumerate(zip(statements, vectors, strict=True)):
-            if any(float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY for j in kept):
+            twin = next(
+                (j for j in kept if float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY), None
+            )
+            if twin is not None:
+                homes.append(homes[twin])
                 continue
             hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
                 "search", (vector, live_scope, 1, DUPLICATE_SIMILARITY)
@@ -198,15 +250,73 @@ class Operations:
             if hits:
                 old = hits[0][0]
                 unchanged.setdefault(old.id, Change("NONE", old.id, old, old))
+                homes.append(old.id)
                 continue
             kept.append(i)
             new = record(statement.text, statement.message.name, statement.message.role)
             ops.append(Insert(new, vector, unique=True))
-        changes: list[Change] = []
-        if ops:
-            changes = yield StoreCall("apply", (ops, now_iso()))
-        changes += unchanged.values()
-        return listing([change_dict(c) for c in changes], self.version)
+            homes.append(new.id)
+        tally = Tally()
+        if self.graph is not None:
+            pairs = [(s, h) for s, h in zip(statements, homes, strict=True) if h is not None]
+            if self.graph.with_llm:
+                texts = [(s.text, flows.speaker_of(s.message, scope), h) for s, h in pairs]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                groups = flows.statement_groups([s for s, _ in pairs], [h for _, h in pairs])
+                stated = flows.offline_stated(groups, scope, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return self._added(done, list(unchanged.values()), tally if tally.usage.calls else None)
+
+    def _stated_messages(
+        self,
+        messages: list[Message],
+        memory_ids: list[str],
+        scope: Scope,
+        when: str,
+        tally: Tally,
+    ) -> Flow[list[Stated]]:
+        """What messages stored as they are state: each by its own statements."""
+        assert self.graph is not None
+        if self.graph.with_llm:
+            texts = [
+                (m.content, flows.speaker_of(m, scope), memory_id)
+                for m, memory_id in zip(messages, memory_ids, strict=True)
+            ]
+            return (yield from flows.llm_stated(texts, scope, when, self.graph, tally))
+        groups = [
+            (m, [(text, memory_id) for text in flows.message_statements(m, when)])
+            for m, memory_id in zip(messages, memory_ids, strict=True)
+        ]
+        return flows.offline_stated(groups, scope, when)
+
+    def _graph_write(
+        self, scope: Scope, stated: list[Stated], tally: Tally, retract: tuple[str, ...] = ()
+    ) -> Flow[list[WriteOp]]:
+        """The add's graph write, as a list of at most one operation."""
+        assert self.graph is not None
+        write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
+        return [] if write is None else [write]
+
+    def _commit(self, ops: list[WriteOp]) -> Flow[Committed]:
+        """Apply ``ops``; with graph memory on, also learn what happened to relations."""
+        if self.graph is None:
+            changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
+            return Committed(changes)
+        committed: Committed = yield StoreCall("commit", (ops, now_iso()))
+        return committed
+
+    def _added(self, done: Committed, unchanged: list[Change], tally: Tally | None) -> Result:
+        """``add``'s result: the memory changes, the relations (graph on) and the usage."""
+        changes = [*done.changes, *unchanged]
+        result = listing([change_dict(c) for c in changes], self.version)
+        if isinstance(result, dict):
+            if self.graph is not None:
+                result["relations"] = add_relations(done.relations)
+            if tally is not None:
+                result["usage"] = tally.usage.as_dict()
+        return result
 
     def _add_procedural(
         self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
@@ -246,8 +356,16 @@ class Operations:
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, check_limit(limit)))
-        return listing([memory_dict(r) for r in records], self.version)
+        count = check_limit(limit)
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
+        result = listing([memory_dict(r) for r in records], self.version)
+        if self.graph is not None and isinstance(result, dict):
+            everything = check_bool(include_invalidated, "include_invalidated")
+            rows: list[RelationRecord] = yield StoreCall(
+                "list_relations", (scope_values(where), None, everything, count)
+            )
+            result["relations"] = [relation_dict(r) for r in rows]
+        return result
 
     def search(
         self,
@@ -285,6 +403,14 @@ class Operations:
         entities = ranking.query_entities(text, speakers)
         ranges = find_time_ranges(text)
         ranking.weigh(pool, entities, ranges)
+        hits: GraphHits | None = None
+        if self.graph is not None:
+            hits = yield from graph_search(text, scope_values(where), self.graph.hops)
+            missing = [m for m in hits.memories if m not in pool]
+            found: list[MemoryRecord] = []
+            if missing:
+                found = yield StoreCall("get_memories", (missing, where))
+            ranking.add_graph(pool, hits.memories, found, entities, ranges)
         near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
         ranked = ranking.spread(pool, near, entities, ranges)
         tally = Tally()
@@ -299,6 +425,10 @@ class Operations:
                 item["score_parts"] = c.parts()
             results.append(item)
         shaped = listing(results, self.version)
+        if isinstance(shaped, dict) and hits is not None:
+            shaped["relations"] = [
+                relation_dict(r, score) for r, score in hits.relations[:RELATIONS_SHOWN]
+            ]
         if wants_rerank and isinstance(shaped, dict):
             shaped["usage"] = tally.usage.as_dict()
         return shaped
@@ -314,8 +444,15 @@ class Operations:
         if current is None:
             raise _not_found(memory_id)
         vectors = yield Embed((embedding_text(text, current.actor_id),))
-        op = Update(memory_id, text, vectors[0], meta)
-        yield StoreCall("apply", ([op], now_iso()))
+        ops: list[WriteOp] = [Update(memory_id, text, vectors[0], meta)]
+        if self.graph is not None:
+            scope = Scope(current.user_id, current.agent_id, current.run_id)
+            when = now_iso()
+            message = Message(current.role or "user", text, current.actor_id)
+            tally = Tally()
+            stated = yield from self._stated_messages([message], [memory_id], scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally, retract=(memory_id,))
+        yield from self._commit(ops)
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def batch_update(self, memories: object) -> Flow[dict[str, Any]]:
@@ -381,6 +518,52 @@ class Operations:
             raise _not_found(memory_id)
         return [history_dict(row) for row in rows]
 
+    def graph_entities(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """The graph's entities in a scope, newest first."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id)
+        return (yield from flows.entities_flow(scope, check_limit(limit)))
+
+    def graph_relations(
+        self,
+        entity: object = None,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        hops: object = 1,
+        as_of: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """A scope's relations, or those within ``hops`` of an entity; live ones, or those
+        valid at ``as_of``."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id)
+        name = optional_str(entity, "entity")
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 3:
+            raise ValidationError(
+                f"hops must be 1, 2 or 3, got {hops!r}", field="hops", value=hops,
+                expected="an integer from 1 to 3",
+            )  # fmt: skip
+        when = None if as_of is None else parse_timestamp(as_of, "as_of")
+        return (yield from flows.relations_flow(scope, name, hops, when, check_limit(limit)))
+
+    def _need_graph(self) -> None:
+        if self.graph is None:
+            raise ConfigurationError(
+                "graph memory is off: no graph_store is configured",
+                missing_field="graph_store",
+                suggestion='configure one: Memory.from_config({"graph_store": {"provider": '
+                '"sqlite"}}) (or "postgres" with the postgres store)',
+            )
+
     def reset(self) -> Flow[None]:
         """Erase every memory and history row in the store."""
         yield StoreCall("reset")
@@ -443,6 +626,30 @@ class Operations:
         scope = scope_of(user_id, agent_id, run_id, parsed)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         return conjoin(scope.as_filter(), parsed, live)
+
+
+def memory_homes(ops: list[WriteOp], unchanged: list[Change]) -> list[tuple[str, str]]:
+    """``(text, memory id)`` of every memory an inferred add writes or keeps."""
+    homes = [(op.record.text, op.record.id) for op in ops if isinstance(op, Insert)]
+    homes += [(op.text, op.memory_id) for op in ops if isinstance(op, Update)]
+    homes += [(c.old.text, c.memory_id) for c in unchanged if c.old is not None]
+    return homes
+
+
+def home_of(fact: str, homes: list[tuple[str, str]]) -> str:
+    """The memory a fact ended up in: the one with its text, else the one sharing most of its
+    words (at least half), else "" (the fact was not kept: its relations are not either)."""
+    for text, memory_id in homes:
+        if text == fact:
+            return memory_id
+    words = set(fact.lower().split())
+    best, score = "", 0.5
+    for text, memory_id in homes:
+        other = set(text.lower().split())
+        overlap = len(words & other) / max(len(words | other), 1)
+        if overlap >= score:
+            best, score = memory_id, overlap
+    return best
 
 
 def embedding_text(text: str, actor: str | None) -> str:

@@ -21,6 +21,10 @@ The steps, for one query:
    the matching turn.
 5. Scores are divided by the largest factor they could have received, so they stay in [0, 1].
 
+With graph memory on, ``add_graph`` (between steps 3 and 4) gives the memories that support
+relations around the query's entities a ``graph`` part (``engram.core.graph.search``), adds
+``GRAPH_WEIGHT`` times it to their score, and brings in those that no other list found.
+
 The weights were chosen on the LoCoMo development split (``bench/locomo.py``) among round values,
 and the neighbouring values score within 0.01 of them; no rule knows the dataset.
 """
@@ -44,6 +48,7 @@ TIME_BOOST = 0.5
 NEIGHBOUR_WEIGHT = 0.4
 NEIGHBOUR_WINDOW_SECONDS = 6 * 3600.0
 NEIGHBOUR_SOURCES = 30  # how many of the best candidates lend relevance to their neighbours
+GRAPH_WEIGHT = 0.5
 
 _FUNCTION_WORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her hers
@@ -67,6 +72,7 @@ class Candidate:
     entity: bool = False
     time: bool = False
     neighbour: float = 0.0
+    graph: float | None = None  # set by add_graph when graph memory is on
     score: float = 0.0
     #: What ``spread`` divided the score by, so that it stays in [0, 1].
     ceiling: float = 1.0
@@ -83,6 +89,7 @@ class Candidate:
             "entity": self.entity,
             "time": self.time,
             "neighbour": round(self.neighbour, 6),
+            **({} if self.graph is None else {"graph": round(self.graph, 6)}),
             "shares": self.shares(),
             **self.notes,
         }
@@ -90,8 +97,9 @@ class Candidate:
     def shares(self) -> dict[str, float]:
         """How much each part added to the score (before any reranker): ``semantic`` and
         ``lexical`` split the fused rank score, ``entity`` and ``time`` are what their boosts
-        added, ``neighbour`` what the conversation lent. They sum to the score (scaled down
-        with it where it was capped at 1), so they can be drawn as one bar."""
+        added, ``neighbour`` what the conversation lent, ``graph`` (graph memory on) what the
+        relations around the query's entities added. They sum to the score (scaled down with
+        it where it was capped at 1), so they can be drawn as one bar."""
         best = 2.0 / (RRF_K + 1)
         semantic = lexical = 0.0
         if self.semantic_rank is not None and self.semantic is not None:
@@ -109,6 +117,8 @@ class Candidate:
             "time": time,
             "neighbour": self.neighbour,
         }
+        if self.graph is not None:
+            parts["graph"] = GRAPH_WEIGHT * self.graph
         total = sum(parts.values()) / self.ceiling
         scale = (min(total, 1.0) / total if total > 0 else 0.0) / self.ceiling
         return {name: round(value * scale, 6) for name, value in parts.items()}
@@ -167,6 +177,26 @@ def weigh(pool: Mapping[str, Candidate], entities: set[str], ranges: list[TimeRa
     for c in pool.values():
         _mark(c, entities, ranges)
         c.score = c.fused * (1 + ENTITY_BOOST * c.entity) * (1 + TIME_BOOST * c.time)
+
+
+def add_graph(
+    pool: dict[str, Candidate],
+    scores: Mapping[str, float],
+    found: Iterable[MemoryRecord],
+    entities: set[str],
+    ranges: list[TimeRange],
+) -> None:
+    """The graph part: each scored memory's, added to its score; ``found`` (memories only
+    the graph reached) join the pool."""
+    for record in found:
+        if record.id not in pool:
+            _mark(pool.setdefault(record.id, Candidate(record)), entities, ranges)
+    for c in pool.values():
+        c.graph = 0.0
+    for memory_id, value in scores.items():
+        if memory_id in pool:
+            pool[memory_id].graph = value
+            pool[memory_id].score += GRAPH_WEIGHT * value
 
 
 def lenders(pool: Mapping[str, Candidate]) -> list[str]:

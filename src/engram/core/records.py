@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engram.core.filters import FilterNode
+from engram.core.graph.records import GraphWrite
 from engram.embedders.base import Vectors
 
 Event = Literal["ADD", "UPDATE", "DELETE", "NONE"]
@@ -95,7 +96,7 @@ class DeleteWhere:
     where: FilterNode
 
 
-WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | GraphWrite
 
 
 @dataclass(frozen=True, slots=True)

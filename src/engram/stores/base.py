@@ -4,12 +4,16 @@ A store applies a batch of write operations in ONE transaction (all or nothing),
 filtered reads, and does exact or approximate vector search within a filter. Filters arrive
 as the core's AST (``engram.core.filters``); a store that cannot evaluate an operator raises
 ValidationError rather than returning a silently wrong answer.
+
+A store that keeps the graph (``supports_graph``) also executes ``GraphWrite`` operations in
+the same transaction as the memories, and answers the graph reads below.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +21,26 @@ import anyio.to_thread
 
 from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
+from engram.core.graph.records import EntityRecord, RelationChange, RelationRecord, ScopeIds
 from engram.core.paging import Order
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, StoreError
 
 if TYPE_CHECKING:  # engram.core.keys drives stores through effects, which import this module
     from engram.core.keys import ApiKey
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What ``commit`` did: a change per memory, and one per relation made live or closed."""
+
+    changes: list[Change]
+    relations: list[RelationChange] = field(default_factory=list)
+
+
+#: A graph read's scope: the ids to match (an exact scope names all three, None included).
+GraphScope = Mapping[str, str | None]
 
 
 class Store(ABC):
@@ -36,9 +53,19 @@ class Store(ABC):
     def open(self, embedder_name: str, dimension: int) -> None:
         """Create or migrate the schema and check the store was made with this embedder."""
 
+    #: Whether the store keeps the graph (entities and relations) beside the memories.
+    supports_graph: bool = False
+
     @abstractmethod
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction; all or nothing."""
+
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, also reporting what happened to relations: a store that keeps the graph
+        executes ``GraphWrite`` operations here, and deleting a memory withdraws its support
+        from the relations it stated (those left unsupported are removed), invalidating one
+        closes the relations it alone supported."""
+        return Committed(self.apply(ops, now))
 
     @abstractmethod
     def get(self, memory_id: str) -> MemoryRecord | None:
@@ -122,6 +149,53 @@ class Store(ABC):
         """Mark the key revoked at ``now`` (kept if already revoked); the key, or None."""
         raise _lacks(self, "keeps no API keys")
 
+    # -- the graph (stores with ``supports_graph``) ---------------------------------------
+
+    def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
+        """Entities of ``scope`` with one of these (normalised) names."""
+        raise _no_graph(self)
+
+    def similar_entities(
+        self, scope: ScopeIds, vectors: Vectors, threshold: float
+    ) -> list[tuple[EntityRecord, float] | None]:
+        """For each name vector, the exact scope's most similar entity at ``threshold`` or
+        above (cosine), or None."""
+        raise _no_graph(self)
+
+    def touching_relations(
+        self, entity_ids: Sequence[str], relationships: Sequence[str] | None
+    ) -> list[RelationRecord]:
+        """Live relations from or to these entities (of these relationships, when given)."""
+        raise _no_graph(self)
+
+    def neighbourhood(
+        self,
+        entity_ids: Sequence[str],
+        hops: int,
+        as_of: str | None,
+        everything: bool,
+        limit: int,
+    ) -> list[RelationRecord]:
+        """Relations within ``hops`` of these entities (``hop`` set), nearest first: the live
+        ones, those valid at ``as_of``, or with ``everything`` all of them."""
+        raise _no_graph(self)
+
+    def list_entities(self, scope: GraphScope, limit: int) -> list[EntityRecord]:
+        """Entities of a scope, newest first."""
+        raise _no_graph(self)
+
+    def list_relations(
+        self, scope: GraphScope, as_of: str | None, everything: bool, limit: int
+    ) -> list[RelationRecord]:
+        """Relations of a scope, newest first (live, valid at ``as_of``, or all)."""
+        raise _no_graph(self)
+
+    def get_memories(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> list[MemoryRecord]:
+        """The memories with these ids that match ``where`` (unknown ids left out)."""
+        raise _no_graph(self)
+
     async def call_async(self, method: str, *args: Any) -> Any:
         """``self.<method>(*args)`` for an event loop (``AsyncMemory``).
 
@@ -140,4 +214,11 @@ def _lacks(store: Store, what: str) -> ConfigurationError:
         f"the {type(store).__name__} store {what}",
         missing_field="vector_store",
         suggestion="use the sqlite or postgres store to serve engram with API keys",
+    )
+
+
+def _no_graph(store: Store) -> StoreError:
+    return StoreError(
+        f"the {type(store).__name__} store keeps no graph",
+        suggestion="use the sqlite or postgres store for graph memory",
     )

@@ -1,7 +1,8 @@
 """Bulk export and import of a store's rows, for ``engram migrate``.
 
 A store that implements ``Transferable`` can be copied to or from another: memories with
-their vectors and every history row (those of deleted memories too), read in commit order
+their vectors, every history row (those of deleted memories too), and the graph (entities
+with their name vectors, relations with their support), read in commit order
 (an opaque integer cursor per table) and written verbatim, in one transaction per batch,
 skipping ids already there, so an interrupted copy can simply be run again.
 """
@@ -12,12 +13,14 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
+from engram.core.graph.records import EntityRecord, RelationRecord
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
 
-__all__ = ["MemoryRow", "Transferable"]
+__all__ = ["EntityRow", "MemoryRow", "Transferable"]
 
 MemoryRow = tuple[MemoryRecord, Vectors]
+EntityRow = tuple[EntityRecord, Vectors]
 
 
 @runtime_checkable
@@ -44,3 +47,15 @@ class Transferable(Protocol):
         self, memories: Sequence[MemoryRow], history: Sequence[HistoryRecord]
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids present; how many were new."""
+
+    def export_entities(self, after: int, limit: int) -> tuple[list[EntityRow], int]:
+        """Up to ``limit`` entities (with name vectors) after cursor ``after``; the next cursor."""
+
+    def export_relations(self, after: int, limit: int) -> tuple[list[RelationRecord], int]:
+        """Up to ``limit`` relations (with their support) after ``after``; the next cursor."""
+
+    def import_graph(
+        self, entities: Sequence[EntityRow], relations: Sequence[RelationRecord]
+    ) -> tuple[int, int]:
+        """Write graph rows verbatim in one transaction, skipping ids present; how many were
+        new (entities, relations)."""

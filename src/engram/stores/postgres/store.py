@@ -35,6 +35,7 @@ import numpy as np
 
 from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
+from engram.core.graph.records import GraphWrite, RelationChange
 from engram.core.paging import Order
 from engram.core.records import (
     Change,
@@ -51,10 +52,11 @@ from engram.core.records import (
 )
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
-from engram.stores.base import Store
+from engram.stores.base import Committed, Store
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.graph import GRAPH_READS, GraphTables
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
@@ -108,11 +110,12 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(PostgresKeys, PostgresTransfer, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: PostgresStoreConfig | None = None) -> None:
         self.config = config or PostgresStoreConfig()
@@ -276,8 +279,17 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         """Apply ``ops`` and their history rows in one transaction."""
         return self._run(self._apply(ops, now))
 
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
+        return self._run(self._commit(ops, now))
+
     def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        return (yield from self._commit(ops, now)).changes
+
+    def _commit(self, ops: Sequence[WriteOp], now: str) -> Plan[Committed]:
         changes: list[Change] = []
+        related: list[RelationChange] = []
+        resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
         pending: list[Insert] = []
         for op in ops:
             if isinstance(op, Insert) and not op.unique:
@@ -287,21 +299,29 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
             changes.extend((yield from self._insert_many(pending)))
             pending = []
             if isinstance(op, Insert):
-                changes.append((yield from self._insert_unique(op)))
+                change = yield from self._insert_unique(op)
+                resolved[op.record.id] = change.memory_id
+                changes.append(change)
             elif isinstance(op, Update):
                 changes.append((yield from self._update(op, now)))
             elif isinstance(op, Delete):
                 changes.append((yield from self._delete(op.memory_id)))
+                yield from self._prune([op.memory_id])
             elif isinstance(op, Invalidate):
                 changes.append((yield from self._invalidate(op, now)))
+                related += yield from self._invalidate_memory(op.memory_id, op.invalid_at, now)
             elif isinstance(op, DeleteWhere):
-                changes.extend((yield from self._delete_where(op.where)))
+                gone = yield from self._delete_where(op.where)
+                changes.extend(gone)
+                yield from self._prune([c.memory_id for c in gone])
+            elif isinstance(op, GraphWrite):
+                related += yield from self._graph_write(op, resolved, now)
             else:  # pragma: no cover - exhaustive
                 raise TypeError(f"unknown write operation {op!r}")
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-        return changes
+        return Committed(changes, related)
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -395,7 +415,12 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
         self._run(self._reset())
 
     def _reset(self) -> Plan[None]:
-        yield Execute(f"TRUNCATE {self._t}, {self._h}", (), "none")
+        s = self.schema
+        yield Execute(
+            f"TRUNCATE {self._t}, {self._h}, {s}.entities, {s}.relations, {s}.relation_support",
+            (),
+            "none",
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -580,6 +605,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, Store):
 #: The methods ``call_async`` runs natively, with the words its errors use.
 _PLANS = {
     "apply": "write",
+    "commit": "write",
     "reset": "write",
     "get": "read",
     "list_memories": "read",
@@ -593,6 +619,7 @@ _PLANS = {
     "get_key": "read",
     "list_keys": "read",
     "revoke_key": "write",
+    **GRAPH_READS,
 }
 
 

@@ -124,6 +124,62 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        "0003_graph",
+        (
+            # One node per entity of an exact scope (scope: the three ids as one key, so that
+            # unset ids take part in the uniqueness); the name's vector for matching.
+            """CREATE TABLE entities (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                scope TEXT NOT NULL,
+                user_id TEXT,
+                agent_id TEXT,
+                run_id TEXT,
+                name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                embedding BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (scope, name)
+            )""",
+            "CREATE INDEX entities_user ON entities (user_id, name)",
+            "CREATE INDEX entities_agent ON entities (agent_id, name)",
+            "CREATE INDEX entities_run ON entities (run_id, name)",
+            """CREATE TABLE relations (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                scope TEXT NOT NULL,
+                user_id TEXT,
+                agent_id TEXT,
+                run_id TEXT,
+                source_id TEXT NOT NULL,
+                relationship TEXT NOT NULL,
+                destination_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                valid_at TEXT,
+                invalid_at TEXT
+            )""",
+            # At most one live row per triple: re-asserting one never duplicates it.
+            "CREATE UNIQUE INDEX relations_live ON relations "
+            "(scope, source_id, relationship, destination_id) WHERE invalid_at IS NULL",
+            # A live neighbourhood reads the newest relations of an entity from these alone
+            # (each entry holds the row's seq), a hub's thousands of them included.
+            "CREATE INDEX relations_source ON relations (source_id, invalid_at)",
+            "CREATE INDEX relations_destination ON relations (destination_id, invalid_at)",
+            "CREATE INDEX relations_user ON relations (user_id)",
+            "CREATE INDEX relations_agent ON relations (agent_id)",
+            "CREATE INDEX relations_run ON relations (run_id)",
+            # Provenance: the memories that state each relation.
+            """CREATE TABLE relation_support (
+                relation_id TEXT NOT NULL,
+                memory_id TEXT NOT NULL,
+                PRIMARY KEY (relation_id, memory_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX relation_support_memory ON relation_support (memory_id)",
+        ),
+    ),
 ]
 
 

@@ -23,6 +23,13 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from engram.core.filters import And, Condition, FilterNode, scope_values
+from engram.core.graph.records import (
+    EntityRecord,
+    GraphWrite,
+    RelationChange,
+    RelationRecord,
+    ScopeIds,
+)
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
 from engram.core.paging import Order
 from engram.core.records import (
@@ -40,9 +47,10 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, StoreError
 from engram.paths import default_store_path
-from engram.stores.base import Store
-from engram.stores.sqlite import writes
+from engram.stores.base import Committed, GraphScope, Store
+from engram.stores.sqlite import graph, writes
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
 from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
@@ -76,11 +84,12 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(SQLiteKeys, Store):
+class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
         self.config = config or SQLiteStoreConfig()
@@ -88,6 +97,7 @@ class SQLiteStore(SQLiteKeys, Store):
         super().__init__(path, self.config.busy_timeout)
         self.dimension = 0
         self._vectors = VectorCache(0)
+        self._entity_vectors = graph.EntityVectors()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -140,19 +150,33 @@ class SQLiteStore(SQLiteKeys, Store):
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction."""
+        return self.commit(ops, now).changes
+
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
         with self._write() as conn:
             changes: list[Change] = []
+            related: list[RelationChange] = []
+            resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
             for op in ops:
                 if isinstance(op, Insert):
-                    changes.append(writes.insert(conn, op, self._blob(op.vector)))
+                    change = writes.insert(conn, op, self._blob(op.vector))
+                    resolved[op.record.id] = change.memory_id
+                    changes.append(change)
                 elif isinstance(op, Update):
                     changes.append(writes.update(conn, op, self._blob(op.vector), now))
                 elif isinstance(op, Delete):
                     changes.append(writes.delete(conn, op.memory_id))
+                    graph.prune(conn, [op.memory_id])
                 elif isinstance(op, Invalidate):
                     changes.append(writes.invalidate(conn, op, now))
+                    related += graph.invalidate_memory(conn, op.memory_id, op.invalid_at, now)
                 elif isinstance(op, DeleteWhere):
-                    changes.extend(writes.delete_where(conn, op.where))
+                    gone = writes.delete_where(conn, op.where)
+                    changes.extend(gone)
+                    graph.prune(conn, [c.memory_id for c in gone])
+                elif isinstance(op, GraphWrite):
+                    related += graph.write(conn, op, resolved, now, self._blob)
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
@@ -167,7 +191,7 @@ class SQLiteStore(SQLiteKeys, Store):
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
                 (VECTOR_LOG_KEPT,),
             )
-            return changes
+            return Committed(changes, related)
 
     def _blob(self, vector: Vectors) -> bytes:
         vector = np.ascontiguousarray(vector, dtype=np.float32)
@@ -183,6 +207,7 @@ class SQLiteStore(SQLiteKeys, Store):
             conn.execute("DELETE FROM memories")
             conn.execute("DELETE FROM vectors")
             conn.execute("DELETE FROM history")
+            graph.reset(conn)
             conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
     # -- reads -------------------------------------------------------------------------------
@@ -375,6 +400,77 @@ class SQLiteStore(SQLiteKeys, Store):
             )
             for memory_id, (before, after) in wanted.items()
         }
+
+    # -- graph reads -------------------------------------------------------------------------
+
+    def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
+        """Entities of ``scope`` with one of these names."""
+        with self._read() as conn:
+            return graph.lookup_entities(conn, scope, names)
+
+    def similar_entities(
+        self, scope: ScopeIds, vectors: Vectors, threshold: float
+    ) -> list[tuple[EntityRecord, float] | None]:
+        """The exact scope's most similar entity per name vector, at ``threshold`` or above."""
+        with self._read() as conn:
+            best = self._entity_vectors.best(conn, scope, vectors, self.dimension)
+            wanted = [b[0] for b in best if b is not None and b[1] >= threshold]
+            marks = ", ".join("?" * len(wanted))
+            rows = conn.execute(
+                f"SELECT {graph.ENTITY_COLUMNS} FROM entities WHERE id IN ({marks})", wanted
+            ).fetchall()
+        found = {row[0]: graph.entity_of(row) for row in rows}
+        return [
+            (found[b[0]], b[1]) if b is not None and b[0] in found and b[1] >= threshold else None
+            for b in best
+        ]
+
+    def touching_relations(
+        self, entity_ids: Sequence[str], relationships: Sequence[str] | None
+    ) -> list[RelationRecord]:
+        """Live relations from or to these entities."""
+        with self._read() as conn:
+            return graph.touching(conn, entity_ids, relationships)
+
+    def neighbourhood(
+        self,
+        entity_ids: Sequence[str],
+        hops: int,
+        as_of: str | None,
+        everything: bool,
+        limit: int,
+    ) -> list[RelationRecord]:
+        """Relations within ``hops`` of these entities, nearest first."""
+        with self._read() as conn:
+            return graph.neighbourhood(conn, entity_ids, hops, as_of, everything, limit)
+
+    def list_entities(self, scope: GraphScope, limit: int) -> list[EntityRecord]:
+        """Entities of a scope, newest first."""
+        with self._read() as conn:
+            return graph.list_entities(conn, scope, limit)
+
+    def list_relations(
+        self, scope: GraphScope, as_of: str | None, everything: bool, limit: int
+    ) -> list[RelationRecord]:
+        """Relations of a scope, newest first."""
+        with self._read() as conn:
+            return graph.list_relations(conn, scope, as_of, everything, limit)
+
+    def get_memories(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> list[MemoryRecord]:
+        """The memories with these ids that match ``where``."""
+        unique = list(dict.fromkeys(memory_ids))
+        if not unique:
+            return []
+        sql, params = compile_filter(where, alias="m")
+        marks = ", ".join("?" * len(unique))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {M_COLUMNS} FROM memories m WHERE m.id IN ({marks}) AND {sql}",
+                (*unique, *params),
+            ).fetchall()
+        return [record_of(row) for row in rows]
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
