@@ -389,6 +389,27 @@ class Gateway:
         allowed = grant.key.scopes
         return [s for s in found if s["id"] in allowed.get(_FIELD_OF_TYPE[s["type"]], ())]
 
+    async def graph_entities(self, grant: Grant, *, ids: Ids, limit: int = 100) -> Any:
+        """``AsyncMemory.graph.entities`` in the request's scope."""
+        scoped = grant.scope(ids, write=False)
+        return await self.memory.graph.entities(**scoped, limit=self.check_limit(limit, "limit"))
+
+    async def graph_relations(
+        self,
+        grant: Grant,
+        *,
+        ids: Ids,
+        entity: str | None = None,
+        hops: int = 1,
+        as_of: str | None = None,
+        limit: int = 100,
+    ) -> Any:
+        """``AsyncMemory.graph.relations`` in the request's scope."""
+        scoped = grant.scope(ids, write=False)
+        return await self.memory.graph.relations(
+            entity, **scoped, hops=hops, as_of=as_of, limit=self.check_limit(limit, "limit")
+        )
+
     async def reset(self, grant: Grant) -> None:
         """Erase every memory of the store (unlimited keys only)."""
         grant.require_unlimited("reset")

@@ -4,9 +4,8 @@
 (503 otherwise), for load balancers and orchestrators; neither needs a key. ``POST /explain``
 is ``POST /search`` with each result's ``score_parts`` (semantic, lexical, entity, time,
 neighbour, and ``shares``: what each added to the score). ``POST /browse`` pages through a
-scope's memories in a chosen order with a cursor (the inspector's table). Graph routes will
-sit beside these when graph memory lands: the core already returns ``relations`` with every
-add, search and listing, and the routes pass them through.
+scope's memories in a chosen order with a cursor (the inspector's table). Graph memory's
+own routes are in ``graph.py``.
 """
 
 from __future__ import annotations

@@ -126,5 +126,11 @@ document.getElementById("forget-key").addEventListener("click", () => {
   route();
 });
 
+// The skip link moves focus without touching the address (which holds the route).
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
+
 window.addEventListener("hashchange", route);
 route();

@@ -49,7 +49,7 @@ export async function render(main, { scope, link, stale }) {
   }
   if (stale()) return;
 
-  const stops = timeStops(entities, live);
+  const stops = timeStops(live);
   const slider = h("input", {
     id: "as-of", type: "range", min: 0, max: stops.length - 1, step: 1, value: stops.length - 1,
   });
@@ -76,6 +76,7 @@ export async function render(main, { scope, link, stale }) {
         { class: "graph-side" },
         panel,
         h("section", { "aria-labelledby": "entities-title" }, h("h3", { id: "entities-title" }, "Entities"), list),
+        typeLegend(),
       ),
     ),
   );
@@ -163,17 +164,27 @@ export async function render(main, { scope, link, stale }) {
 
   showStop();
   redraw();
+  performance.mark("inspector:graph");
 }
 
-/** The times the graph changed at (entities made, relations valid), oldest first, then "now". */
-export function timeStops(entities, relations) {
+/** The times the graph changed at (relations became or stopped being valid), oldest first,
+ * then "now". */
+export function timeStops(relations) {
   const times = new Set();
-  for (const e of entities) if (e.created_at) times.add(e.created_at);
   for (const r of relations) {
     for (const t of [r.valid_at, r.invalid_at]) if (t) times.add(t);
   }
   const sorted = [...times].sort((a, b) => Date.parse(a) - Date.parse(b));
   return [...sorted, "now"];
+}
+
+function typeLegend() {
+  const kinds = [["person", "Person"], ["place", "Place"], ["organization", "Organisation"], ["thing", "Thing"], ["event", "Event or time"], ["other", "Other"]];
+  return h(
+    "ul",
+    { class: "legend type-legend", "aria-label": "Entity types" },
+    kinds.map(([kind, label]) => h("li", {}, h("span", { class: `swatch type-${kind}`, "aria-hidden": "true" }), label)),
+  );
 }
 
 function typeClass(type) {
@@ -214,8 +225,8 @@ function draw(d3, canvas, relations, entities, onChoose) {
 
   const simulation = d3
     .forceSimulation(data)
-    .force("link", d3.forceLink(links).id((d) => d.id).distance(110))
-    .force("charge", d3.forceManyBody().strength(-320))
+    .force("link", d3.forceLink(links).id((d) => d.id).distance(130))
+    .force("charge", d3.forceManyBody().strength(-450))
     .force("x", d3.forceX(0).strength(0.04))
     .force("y", d3.forceY(0).strength(0.04))
     .force("collide", d3.forceCollide(34))
@@ -229,7 +240,8 @@ function draw(d3, canvas, relations, entities, onChoose) {
     "aria-label": `Graph of ${data.length} entities and ${links.length} relations; arrows and plus or minus keys pan and zoom`,
   });
   const defs = svg("defs", {}, svg("marker", {
-    id: "arrow", viewBox: "0 -5 10 10", refX: 20, refY: 0, markerWidth: 7, markerHeight: 7, orient: "auto",
+    id: "arrow", viewBox: "0 -5 10 10", refX: 22, refY: 0, markerWidth: 9, markerHeight: 9,
+    markerUnits: "userSpaceOnUse", orient: "auto",
   }, svg("path", { d: "M0,-4L9,0L0,4", class: "arrowhead" })));
   const viewport = svg("g", { class: "viewport" });
   const linkLayer = svg("g", { class: "links" });

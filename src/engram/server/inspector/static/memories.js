@@ -71,11 +71,15 @@ export async function render(main, { scope, link, stale }) {
     }
     const [orderBy, way] = s.order.split(":");
     const cursor = s.cursors[s.cursors.length - 1];
+    // The rows first; the count (a second, slower read) fills the pager in when it comes.
+    const counting = s.total === null
+      ? api.browse(scope, { filters, show_expired: s.expired, limit: 1, total: true })
+      : null;
     let page;
     try {
       page = await api.browse(scope, {
         filters, order_by: orderBy, descending: way === "desc", cursor, limit: s.limit,
-        show_expired: s.expired, total: s.total === null,
+        show_expired: s.expired,
       });
     } catch (e) {
       if (!stale()) fill(region, failure(e));
@@ -83,10 +87,17 @@ export async function render(main, { scope, link, stale }) {
       return;
     }
     if (stale()) return;
-    if (page.count !== undefined) s.total = page.count;
     const refresh = () => { s.total = null; return load(); };
-    fill(region, table(page.results, scope, link, refresh), pager(s, page, load));
+    const pages = pager(s, page, load);
+    fill(region, table(page.results, scope, link, refresh), pages.nav);
     region.setAttribute("aria-busy", "false");
+    performance.mark("inspector:memories");
+    if (counting) {
+      counting.then((counted) => {
+        s.total = counted.count;
+        if (!stale()) pages.update();
+      }, () => {});
+    }
   }
   await load();
 }
@@ -233,10 +244,13 @@ async function remove(m, reload) {
 function pager(s, page, load) {
   const first = (s.cursors.length - 1) * s.limit + 1;
   const last = first + page.results.length - 1;
-  const shown = page.results.length
-    ? `${count(first)}–${count(last)}${s.total !== null ? ` of ${count(s.total)}` : ""}`
-    : `0 of ${count(s.total || 0)}`;
-  return h(
+  const shown = h("span", { class: "shown" });
+  const update = () => {
+    const of = s.total !== null ? ` of ${count(s.total)}` : "";
+    shown.textContent = page.results.length ? `${count(first)}–${count(last)}${of}` : `None${of}`;
+  };
+  update();
+  const nav = h(
     "nav",
     { class: "pager", "aria-label": "Pages" },
     h(
@@ -244,11 +258,12 @@ function pager(s, page, load) {
       { type: "button", disabled: s.cursors.length === 1, onclick: () => { s.cursors.pop(); load(); } },
       "← Previous",
     ),
-    h("span", { class: "shown" }, shown),
+    shown,
     h(
       "button",
       { type: "button", disabled: !page.next_cursor, onclick: () => { s.cursors.push(page.next_cursor); load(); } },
       "Next →",
     ),
   );
+  return { nav, update };
 }

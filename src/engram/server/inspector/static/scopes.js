@@ -36,6 +36,7 @@ export async function render(main, { link, stale }) {
   };
   search.addEventListener("input", draw);
   draw();
+  performance.mark("inspector:scopes");
   if (!found.length) {
     tables.prepend(h("p", {}, "No memories yet: add some, and their scopes appear here."));
   }

@@ -53,6 +53,7 @@ export async function render(main, { scope, params, link, stale }) {
     }
     if (stale()) return;
     fill(results, list(found.results || [], scope, link), relations(found.relations));
+    performance.mark("inspector:search");
   }
   form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
   if (query.value.trim()) await run();
