@@ -27,7 +27,7 @@ from typing import Any
 
 from engram.async_memory import AsyncMemory
 from engram.core.filters import parse_filters, scope_values
-from engram.core.keys import ApiKey, Grant
+from engram.core.keys import ApiKey, Grant, digest_of
 from engram.core.validation import SCOPE_FIELDS
 from engram.exceptions import (
     AuthenticationError,
@@ -145,13 +145,14 @@ class Gateway:
 
     async def _key(self, token: str) -> ApiKey | None:
         now = time.monotonic()
-        cached = self._keys.get(token)
+        digest = digest_of(token)  # the cache holds no token either
+        cached = self._keys.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
         key = await self.memory.api_keys.authenticate(token)
         if len(self._keys) >= _CACHE_SIZE:
             self._keys.clear()
-        self._keys[token] = (now + self.key_cache_seconds, key)
+        self._keys[digest] = (now + self.key_cache_seconds, key)
         return key
 
     def _admit(self, key: ApiKey) -> None:

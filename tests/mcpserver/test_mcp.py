@@ -133,8 +133,9 @@ async def test_stdio(tmp_path: Path, embedder: OnnxEmbedder) -> None:
         assert len((await call(client, "list_memories"))["results"]) == 2
 
 
-async def test_streamable_http_behind_keys(serve: Serve) -> None:
-    served = serve(mcp=True)
+@pytest.mark.parametrize("workers", [1, 2])  # 2: stateless, as with several worker processes
+async def test_streamable_http_behind_keys(serve: Serve, workers: int) -> None:
+    served = serve(mcp=True, workers=workers)
     token, _ = served.keys.create("mcp-agent", user_ids=["dev"])
     url = f"{served.url}/mcp"
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:

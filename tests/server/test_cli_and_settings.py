@@ -13,11 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from engram import Memory
 from engram.cli import main
 from engram.embedders.onnx import OnnxEmbedder
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, StoreError
 from engram.server import run
 from engram.server.settings import load_settings
 from tests.conftest import store_config
@@ -135,8 +136,13 @@ def test_each_worker_builds_its_app_from_the_environment(
     documented = app.openapi()["paths"]
     assert "/health" in documented and "/memories" not in documented
     assert "/ui/" not in {getattr(r, "path", None) for r in app.routes}  # no REST, no inspector
-    assert app.state.gateway.limits.rate_limit == 60
-    app.state.gateway.memory.store.close()
+    gateway = app.state.gateway
+    assert gateway.limits.rate_limit == 60
+    with TestClient(app) as client:  # runs the lifespan: warm-up, then closing the memory
+        assert gateway.memory.embedder.cache_size() == 1  # the warm-up query
+        assert client.get("/ready").status_code == 200
+    with pytest.raises(StoreError, match="closed"):
+        gateway.memory.store.get("x")
 
 
 def test_settings_layers(tmp_path: Path) -> None:

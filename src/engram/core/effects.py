@@ -4,7 +4,8 @@ An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` 
 receives their results, and returns the public result. ``run_sync`` performs effects inline
 (``Memory``); ``run_async`` awaits the store's async path (``Store.call_async``) and runs
 embedding and LLM calls in worker threads, so the event loop never blocks
-(``AsyncMemory``). Both shells drive the very same generators, so they cannot drift apart.
+(``AsyncMemory``); concurrent ``Embed`` effects of one loop share model calls
+(``embed_queue``). Both shells drive the very same generators, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from engram.core.embed_queue import EmbedQueue, queue_for
 from engram.embedders.base import Embedder
 from engram.exceptions import ConfigurationError
 from engram.llms.base import LLM, Completion, CompletionRequest
@@ -68,6 +70,11 @@ class Runtime:
         self.embedder = embedder
         self.llm = llm
         self.graph_llm = graph_llm
+        self._queues: dict[object, EmbedQueue] = {}
+
+    def embed_queue(self) -> EmbedQueue:
+        """The running event loop's embedding queue."""
+        return queue_for(self._queues, self.embedder.embed_batch)
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
@@ -100,13 +107,16 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
     """Drive ``flow`` to completion without blocking the event loop.
 
     Store calls go through ``Store.call_async`` (natively async where the store has an async
-    driver, else in a worker thread); embedding and LLM calls run in worker threads.
+    driver, else in a worker thread); embedding (batched with the loop's other requests) and
+    LLM calls run in worker threads.
     """
     try:
         effect = next(flow)
         while True:
             if isinstance(effect, StoreCall):
                 outcome = await runtime.store.call_async(effect.method, *effect.args)
+            elif isinstance(effect, Embed):
+                outcome = await runtime.embed_queue().embed(effect.texts)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)

@@ -3,7 +3,8 @@
 ``KeyAuth`` authenticates every request to the endpoint through the app's ``Gateway`` (the
 same ``Token`` / ``Bearer`` / ``X-API-Key`` headers, the same 401 / 403 / 429 answers as the
 REST routes) and leaves the caller's grant in the ASGI scope, where each tool call finds it:
-a session opened with one key cannot act with another's rights.
+a session opened with one key cannot act with another's rights. With several workers the
+endpoint is stateless (each request stands alone), as a session would live in one worker.
 """
 
 from __future__ import annotations
@@ -61,7 +62,12 @@ def endpoint(
 ) -> tuple[ASGIApp, AbstractAsyncContextManager[None]]:
     """The ``/mcp`` ASGI app and the context manager that must run around the server."""
     server = build_server(gateway, settings.mcp, request_grant)
-    server.streamable_http_app(streamable_http_path="/mcp", host=settings.server.host)
+    # Several workers share no session table: each request must then stand alone.
+    server.streamable_http_app(
+        streamable_http_path="/mcp",
+        host=settings.server.host,
+        stateless_http=settings.server.workers > 1,
+    )
     manager = server.session_manager
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

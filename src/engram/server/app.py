@@ -77,6 +77,7 @@ def create_app(
     *,
     rest: bool = True,
     owns_memory: bool = False,
+    warm_up: bool = False,
 ) -> FastAPI:
     """The service over ``gateway``.
 
@@ -85,6 +86,8 @@ def create_app(
         settings: the service's settings (``server.mcp`` mounts MCP at ``/mcp``).
         rest: mount the REST routes (``engram mcp --transport http`` serves MCP alone).
         owns_memory: close the gateway's memory when the app shuts down.
+        warm_up: before serving, load the embedding model and the store's caches with one
+            search, so that the first request does not pay for them.
     """
     settings = settings or Settings()
     config = settings.server
@@ -95,6 +98,8 @@ def create_app(
         async with AsyncExitStack() as stack:
             for context in mcp_lifespan:
                 await stack.enter_async_context(context)
+            if warm_up:
+                await gateway.memory.search("warm up", user_id="engram-warm-up", limit=1)
             try:
                 yield
             finally:

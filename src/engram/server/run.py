@@ -51,12 +51,12 @@ def app_from_environment() -> FastAPI:
     """The app of one worker, from the settings ``serve`` put in the environment."""
     settings = Settings.model_validate_json(os.environ[SETTINGS_ENV])
     memory = AsyncMemory(settings.memory or None)
-    memory.embedder.embed_batch(["engram"])  # load the model now, not on the first request
     return create_app(
         gateway_for(memory, settings.server),
         settings,
         rest=os.environ.get(REST_ENV, "1") == "1",
         owns_memory=True,
+        warm_up=True,
     )
 
 
