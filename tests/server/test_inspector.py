@@ -203,3 +203,33 @@ def test_explain_shares_add_up_to_each_score(served: Served) -> None:
         shares = result["score_parts"]["shares"]
         assert set(shares) >= {"semantic", "lexical", "entity", "time", "neighbour"}
         assert sum(shares.values()) == pytest.approx(result["score"], abs=1e-4)
+
+
+def test_keyless_requests_only_from_this_machine_and_its_own_pages(serve: Serve) -> None:
+    """An open server (no key in its store) refuses what a browser shows as another site's
+    request (CSRF) or one for another host name (DNS rebinding); other clients send neither."""
+    served = serve(cors_origins=["http://127.0.0.1:3000"])
+    c = served.client()
+    body = {"user_id": "u"}
+    assert c.post("/browse", json=body).status_code == 200  # a script, curl, mem0's clients
+    same = {"Sec-Fetch-Site": "same-origin", "Origin": served.url}
+    assert c.post("/browse", json=body, headers=same).status_code == 200  # the inspector
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:5173"},  # another local app
+        {"Host": "evil.example:8000"},  # a name rebound to 127.0.0.1
+        {"Host": "evil.example"},
+    ):
+        refused = c.post("/reset", headers=headers)
+        assert refused.status_code == 403, headers
+        assert refused.json()["error"]["code"] == "permission_denied"
+    listed = {"Sec-Fetch-Site": "cross-site", "Origin": "http://127.0.0.1:3000"}
+    assert c.post("/browse", json=body, headers=listed).status_code == 200  # cors_origins
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.2", "localhost"):
+        assert c.post("/browse", json=body, headers={"Host": host}).status_code == 200, host
+    token, _ = served.keys.create("k")
+    keyed = served.client(token)
+    crossing = {"Sec-Fetch-Site": "cross-site", "Host": "evil.example"}
+    assert keyed.post("/browse", json=body, headers=crossing).status_code == 200  # a key: no CSRF
+    insecure = serve(insecure=True).client()
+    assert insecure.post("/browse", json=body, headers=crossing).status_code == 200

@@ -34,7 +34,12 @@ call (`/v1/...`, `/v3/...`): point them at this server with `host=`.
 
 **Keys.** Send `Authorization: Token <key>` (or `Bearer <key>`, or `X-API-Key: <key>`). Keys
 are made with `engram keys create`; one may be limited to some user / agent / run ids and to
-reading. A server on a loopback address with no key in its store is open.
+reading. A server on a loopback address with no key in its store is open (to requests for
+this machine, and from a browser only from its own pages).
+
+**Inspector.** `/ui/` is a page for people over these routes: scopes, memories (`POST
+/browse`), search with the parts of each score (`POST /explain`), a memory's history, and
+graph memory (`/graph/...`), behind the same keys.
 
 **Errors** carry `detail` and `error: {code, message, suggestion, details}`: 422 invalid
 request, 401 missing or invalid key, 403 outside the key's scopes or read-only, 404 not
