@@ -42,15 +42,19 @@ export function fill(el, ...children) {
   return el;
 }
 
+/** An ISO timestamp, briefly, in the reader's locale and time zone. */
+export function brief(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+}
+
 /** A <time> showing an ISO timestamp briefly, with the full value as its title. */
 export function when(iso) {
   if (!iso) return h("span", { class: "none" }, "—");
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return h("span", {}, iso);
-  const shown = date.toLocaleString(undefined, {
-    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-  });
-  return h("time", { datetime: iso, title: iso }, shown);
+  return h("time", { datetime: iso, title: iso }, brief(iso));
 }
 
 /** Announce a short message in the status line (a live region). */

@@ -3,7 +3,7 @@
 // them; the "as of" slider shows the graph as it was believed to be at an earlier time.
 
 import { api } from "./api.js";
-import { failure, fill, h, say, svg, when } from "./dom.js";
+import { brief, failure, fill, h, say, svg, when } from "./dom.js";
 
 const MOST_RELATIONS = 1000;
 const MOST_MEMORIES = 30;
@@ -90,7 +90,7 @@ export async function render(main, { scope, link, stale }) {
   const showStop = () => {
     const i = Number(slider.value);
     asOf = i === stops.length - 1 ? null : stops[i];
-    const text = asOf ? `${new Date(asOf).toLocaleString()}` : "Now (live relations)";
+    const text = asOf ? brief(asOf) : "Now (live relations)";
     sliderText.textContent = text;
     slider.setAttribute("aria-valuetext", text);
   };

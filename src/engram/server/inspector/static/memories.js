@@ -200,13 +200,17 @@ async function edit(m, reload) {
   text.value = m.memory;
   metadata.value = JSON.stringify(m.metadata || {}, null, 2);
   error.textContent = "";
+  text.oninput = metadata.oninput = () => { error.textContent = ""; };
   const saved = await ask(dialog, async () => {
     let meta;
     try {
       meta = metadata.value.trim() ? JSON.parse(metadata.value) : {};
-      if (meta === null || typeof meta !== "object" || Array.isArray(meta)) throw new Error("not an object");
     } catch (e) {
-      error.textContent = `Metadata must be a JSON object (${e.message}).`;
+      error.textContent = `Metadata is not JSON: ${e.message}`;
+      return false;
+    }
+    if (meta === null || typeof meta !== "object" || Array.isArray(meta)) {
+      error.textContent = 'Metadata must be a JSON object, like {"topic": "food"}.';
       return false;
     }
     try {
