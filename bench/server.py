@@ -27,7 +27,9 @@ it takes little of the CPU the server needs (its CPU time is reported). Three ph
 
 Each phase runs ``--repeat`` times; the figures are medians of the runs. Reported: requests,
 errors (any non-200 or broken connection), throughput, p50 / p99 per operation, the
-server's and the load generator's CPU, and the load average.
+server's CPU (cores busy, and CPU time per request: what the machine must supply per
+request, a figure less swayed than latency by other work on shared cores), the load
+generator's CPU, and the load average.
 
 Run: ``python bench/server.py [--size 100000] [--clients 32] [--duration 20] [--workers 1]``.
 """
@@ -109,9 +111,13 @@ def free_port() -> int:
 class Server:
     """``engram serve`` in a subprocess, on the store at ``path``."""
 
-    def __init__(self, path: Path, workers: int) -> None:
+    def __init__(self, path: Path, workers: int, threads: int | None) -> None:
         self.config = path.with_suffix(".json")
-        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+        config: dict[str, Any] = {
+            "vector_store": {"provider": "sqlite", "config": {"path": str(path)}}
+        }
+        if threads:
+            config["embedder"] = {"provider": "onnx", "config": {"threads": threads}}
         self.config.write_text(json.dumps(config))
         with Memory(config) as m:
             self.token, _ = m.api_keys.create("bench")
@@ -160,6 +166,10 @@ class Server:
 # -- the load ---------------------------------------------------------------------------------
 
 
+#: uvicorn closes a keep-alive connection idle for 5 s; reopen ours before that.
+IDLE_REOPEN = 3.0
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection: send a JSON POST, read the status and body."""
 
@@ -168,8 +178,11 @@ class Connection:
         self.head = f"Host: 127.0.0.1\r\nAuthorization: Token {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0
 
     async def post(self, path: str, body: bytes) -> int:
+        if self.writer is not None and time.perf_counter() - self.used > IDLE_REOPEN:
+            await self.close()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
@@ -185,12 +198,14 @@ class Connection:
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
         await self.reader.readexactly(length)
+        self.used = time.perf_counter()
         return status
 
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             await self.writer.wait_closed()
+            self.writer = None
 
 
 @dataclass
@@ -199,6 +214,7 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"add": [], "search": []})
     errors: int = 0
+    failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
     client_cpu: float = 0.0
@@ -231,13 +247,14 @@ async def send(conn: Connection, load: Load, tally: Tally, scheduled: float | No
     started = time.perf_counter() if scheduled is None else scheduled
     try:
         status = await conn.post(path, body)
-    except (OSError, asyncio.IncompleteReadError, ValueError):
+    except (OSError, asyncio.IncompleteReadError, ValueError) as e:
         tally.errors += 1
+        tally.failures.append(repr(e))
         await conn.close()
-        conn.writer = None
         return
     if status != 200:
         tally.errors += 1
+        tally.failures.append(f"HTTP {status}")
     else:
         tally.latencies[kind].append((time.perf_counter() - started) * 1000)
 
@@ -322,6 +339,7 @@ def summary(tallies: list[Tally]) -> dict[str, float]:
             "search_p50": pct(t.latencies["search"], 50),
             "search_p99": pct(t.latencies["search"], 99),
             "server_cores": t.server_cpu / t.seconds,
+            "cpu_ms": 1000 * t.server_cpu / max(1, t.requests - t.errors),
             "client_cores": t.client_cpu / t.seconds,
         }
         for k, v in row.items():
@@ -333,7 +351,7 @@ def line(name: str, s: dict[str, float]) -> str:
     return (
         f"| {name} | {s['requests']:,.0f} | {s['errors']:.0f} | {s['throughput']:.0f} | "
         f"{s['search_p50']:.1f} / {s['search_p99']:.1f} | {s['add_p50']:.1f} / {s['add_p99']:.1f} "
-        f"| {s['server_cores']:.2f} | {s['client_cores']:.2f} |"
+        f"| {s['server_cores']:.2f} | {s['cpu_ms']:.1f} | {s['client_cores']:.2f} |"
     )
 
 
@@ -351,11 +369,14 @@ async def run(args: argparse.Namespace, server: Server, users: list[str]) -> Non
         paced.append(await open_loop(server, load, args.clients, rate, args.duration))
     print()
     print("| phase | requests | errors | req/s | search p50 / p99 ms | add p50 / p99 ms "
-          "| server cores | client cores |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+          "| server cores | server CPU ms / request | client cores |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     print(line("sequential (1 in flight)", summary(sequential)))
     print(line(f"saturated ({args.clients} closed-loop clients)", summary(saturated)))
     print(line(f"paced ({rate:.0f} req/s, Poisson, open loop)", summary(paced)))
+    failures = [f for t in [*sequential, *saturated, *paced] for f in t.failures]
+    if failures:
+        print(f"errors: {sorted(set(failures))[:5]}")
     s = summary(saturated)
     print()
     print(f"Little's law for the saturated phase: {args.clients} in flight / "
@@ -373,6 +394,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, help="paced requests/s (default: half saturated)")
     parser.add_argument("--add-share", type=float, default=0.5, help="share of adds")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--threads", type=int, help="onnxruntime threads per worker (default: all)")
     parser.add_argument("--store", type=Path, help="keep (and reuse) the store here")
     args = parser.parse_args()
 
@@ -390,10 +412,11 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"store: {args.size:,} memories, {len(users)} users ({took:.0f} s)")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
-              f"server: engram serve --workers {args.workers}; "
+              f"server: engram serve --workers {args.workers}, embedder threads "
+              f"{args.threads or 'default'}; "
               f"mix: {args.add_share:.0%} add(infer=False), the rest scoped search; "
               f"{args.duration:.0f} s per phase, {args.repeat} runs, medians")  # fmt: skip
-        server = Server(path, args.workers)
+        server = Server(path, args.workers, args.threads)
         try:
             server.wait()
             asyncio.run(run(args, server, users))
