@@ -96,7 +96,8 @@ class Memory(MemoryBase):
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
-            "usage"?}``; ``usage`` (token counts) when an LLM was asked.
+            "usage"?}``; ``usage`` (token counts) when an LLM was asked. With graph memory,
+            ``relations`` is ``{"added_entities": [[relation], ...], "deleted_entities": [...]}``.
 
         Raises:
             ValidationError: bad messages, ids, metadata or timestamp.
@@ -148,7 +149,8 @@ class Memory(MemoryBase):
             include_invalidated: also list memories whose fact was contradicted.
 
         Returns:
-            ``{"results": [memory, ...], "relations": []}``.
+            ``{"results": [memory, ...], "relations": []}``; with graph memory, the scope's
+            relations (live ones, or all with ``include_invalidated``), newest first.
         """
         result = run_sync(
             self._ops.get_all(
@@ -190,13 +192,15 @@ class Memory(MemoryBase):
             threshold: drop results scoring below this (scores are 0..1).
             include_invalidated: also search memories whose fact was contradicted.
             rerank: reorder the best results with the configured reranker.
-            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour) to each.
+            explain: add ``score_parts`` (semantic, lexical, entity, time, neighbour, and
+                graph with graph memory) to each.
 
         Returns:
             ``{"results": [memory + "score", ...], "relations": []}``: hybrid search (semantic
             and BM25 candidates fused by rank, then the people and times the query names and
             the conversation around each memory); ``score`` is in [0, 1], 1 meaning first in
-            both lists with every boost that applied.
+            both lists with every boost that applied. With graph memory, ``relations`` lists
+            the best relations around the entities the query names, each with its ``score``.
         """
         result = run_sync(
             self._ops.search(

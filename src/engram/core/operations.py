@@ -156,7 +156,7 @@ class Operations:
             return (yield from self._add_offline(parsed, when, live_scope, record, scope))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
         if not kept:
-            return listing([], self.version)
+            return self._added(Committed([]), [], None)
         vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
         ops: list[WriteOp] = [
             Insert(record(m.content, m.name, m.role), vector)
@@ -231,7 +231,7 @@ class Operations:
             self._said_no_llm = True
         statements = extract_statements(parsed, when)
         if not statements:
-            return listing([], self.version)
+            return self._added(Committed([]), [], None)
         vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
@@ -413,6 +413,9 @@ class Operations:
             ranking.add_graph(pool, hits.memories, found, entities, ranges)
         near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
         ranked = ranking.spread(pool, near, entities, ranges)
+        if hits is not None:  # neighbours that joined late have no graph part either
+            for c in ranked:
+                c.graph = c.graph or 0.0
         tally = Tally()
         if wants_rerank and self.rerank_top_k is not None:
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)

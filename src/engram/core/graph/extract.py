@@ -12,9 +12,9 @@ Lisbon") one message at a time and finds:
   ``married_to``, ``made`` and ``reads``.
 
 The subject of a verb is the nearest mention before it in the clause (the speaker when there
-is none: chat statements drop "I"); "he", "she" and "they" are the last person named in the
-message. The word lists below are general English, written before any measurement; the
-extractor's precision and recall on hand-labelled LoCoMo statements are in
+is none: chat statements drop "I"); "he" and "she" are the last person named in the message.
+The word lists (``engram.core.graph.lexicon``) are general English, written before any
+measurement; the extractor's precision and recall on hand-labelled LoCoMo statements are in
 ``bench/graph_extraction.py``.
 """
 
@@ -24,181 +24,41 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from engram.core.graph.lexicon import (
+    ABSTRACT,
+    ARTWORKS,
+    COMMON,
+    DATE,
+    DAYS,
+    EVENTS,
+    GROUPS,
+    KIN,
+    KIN_BARE,
+    KIN_NAMED,
+    LEADING,
+    MONTHS,
+    NAME,
+    NAME_IS_KIN,
+    NOT_NAME_ENDINGS,
+    NOT_OBJECT,
+    OBJECT_FIRST,
+    OBJECT_FIRST_VERBS,
+    ORG_NOUNS,
+    PEOPLE,
+    PERSON_TITLE,
+    PLACES,
+    QUOTED,
+    SELF_SUBJECT,
+    SKIP,
+    STOP_PHRASE,
+    STOP_WORDS,
+    TOKEN,
+)
 from engram.core.graph.names import normalise_name
 
 _SPEAKER_PREFIX = re.compile(r"^([^:\n]{1,60}):\s+")
 _SAID_ON = re.compile(r"\s*\(said on [^)]*\)\s*$")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+-\s+|\s*\u2014\s*|,\s+(?:and|but|so|because)\s+")
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-).split()
-_DAYS = (
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
-    "fri sat sun"
-).split()
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)"
-)
-_DATE = re.compile(
-    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}"
-    rf"(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|(?:in|since|of)\s+(?:19|20)\d{{2}})\b"
-)
-#: Capitalised words that are not names: function words, common sentence starters, greetings.
-_COMMON = frozenset(
-    """a about after again all also always am an and another any anyway are as at back be
-    because been before being best both but by can could did do does doing done during each
-    even every finally first for from get getting go going good got great had has have having
-    he her here hers him his how however i if in into is it its just last let like lol made
-    make many maybe me more most much my never new next no not now of off oh ok okay on once
-    one only or other our out over plus really right same see seeing she should since so some
-    something soon still such sure than thank thanks that the their them then there these they
-    thing things this those though through thus to today together tomorrow too totally truly
-    um under until up us very was we well went were what whatever when where which while who
-    why will with without would wow yeah yes yesterday yet you your yours hey hi hello haha
-    omg aww aw awesome amazing congrats congratulations cool nice sounds wishing glad happy
-    love loving looking look looks having keep keeping hope hoping thinking wish definitely
-    absolutely honestly actually especially exactly seriously anyway tonight lately recently
-    sorry please guess bye cheers dear mr mrs ms dr btw lol omg tbh idk imo fyi ps can
-    can't won't don't didn't isn't it's that's there's here's let's woah whoa yup yep yay ugh
-    oops phew took lost went got had saw met tried felt found thought told said left came gave
-    kept bought brought ran won time nature life art music family work home school""".split()
-)
-#: Endings of capitalised words that start a sentence without being a name.
-_NOT_NAME_ENDINGS = ("ing", "ed", "ly", "ity", "tion", "sion", "ness", "ment", "ism", "ance",
-                     "ence", "ship", "ful", "ous", "ive", "able")  # fmt: skip
-_PERSON_TITLE = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Prof)\.?$")
-_NAME_WORD = r"[A-Z][\w'\u2019&.+-]*"
-_NAME = re.compile(
-    rf"{_NAME_WORD}(?:\s+(?:of|de|da|van|von|the|&)\s+{_NAME_WORD}|\s+(?!I\b){_NAME_WORD})*"
-)
-_QUOTED = re.compile(
-    r"[\"\u201c]([A-Z][^\"\u201c\u201d]{1,60})[\"\u201d]|(?<!\w)'([A-Z][^']{1,60})'(?!\w)"
-)
-_KIN = {
-    "sister": "sister", "sis": "sister", "brother": "brother", "bro": "brother",
-    "mother": "mother", "mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
-    "father": "father", "dad": "father", "daddy": "father", "papa": "father",
-    "son": "son", "daughter": "daughter", "kid": "child", "kids": "child", "child": "child",
-    "children": "child", "parents": "parent", "parent": "parent", "husband": "husband",
-    "wife": "wife", "partner": "partner", "spouse": "spouse", "boyfriend": "boyfriend",
-    "girlfriend": "girlfriend", "fiance": "fiance", "fiancé": "fiance", "fiancée": "fiance",
-    "friend": "friend", "friends": "friend", "buddy": "friend", "bestie": "friend",
-    "cousin": "cousin", "aunt": "aunt", "uncle": "uncle", "grandma": "grandmother",
-    "grandmother": "grandmother", "granny": "grandmother", "grandpa": "grandfather",
-    "grandfather": "grandfather", "niece": "niece", "nephew": "nephew", "boss": "boss",
-    "colleague": "colleague", "coworker": "colleague", "roommate": "roommate",
-    "neighbor": "neighbor", "neighbour": "neighbor", "mentor": "mentor", "teacher": "teacher",
-}  # fmt: skip
-_KIN_WORDS = "|".join(sorted(_KIN, key=len, reverse=True))
-_KIN_NAMED = re.compile(
-    rf"\b(?P<owner>(?i:my|our|his|her|their))\s+(?i:(?:best|little|big|older|younger|oldest|"
-    rf"youngest|new|dear|old)\s+)?(?P<kin>(?i:{_KIN_WORDS}))\b(?:\s*,)?\s+"
-    rf"(?P<name>[A-Z][\w'\u2019-]+)"
-)
-_NAME_IS_KIN = re.compile(
-    rf"(?P<name>[A-Z][\w'\u2019-]+)\s+(?:is|was|'s)\s+(?P<owner>(?i:my|our|his|her|their))\s+"
-    rf"(?i:(?:best|little|big|older|younger|new|dear|old)\s+)?(?P<kin>(?i:{_KIN_WORDS}))\b"
-)
-_KIN_BARE = re.compile(
-    rf"\b(?P<owner>my|our|his|her|their)\s+(?:(?:best|little|big|older|younger|new|dear|old)"
-    rf"\s+)?(?P<kin>{_KIN_WORDS})\b",
-    re.IGNORECASE,
-)
-_TOKEN = re.compile(r"[\w'\u2019+-]+")
-#: Words between a subject and its verb: auxiliaries, adverbs, negations, conjunctions.
-_SKIP = frozenset(
-    """am is are was were be been being have has had do does did will would could should can
-    may might must just really also still always never usually often sometimes now already
-    even actually finally recently truly totally so too not to kinda gonna wanna used got get
-    and but or then both all currently absolutely definitely seriously honestly def 's 're 've
-    'd 'll 'm i'm i've i'd i'll we're we've we'd we'll love loved like liked enjoy enjoyed
-    start started begin began try tried want wanted plan planned decide decided choose chose
-    keep kept stop stopped hope hoped need needed going used""".split()
-)
-#: What the speaker calls themself as a subject ("my" owns the noun the verb hangs on).
-_SELF_SUBJECT = frozenset({"i", "we", "me", "my", "our", "us", "myself"})
-#: "these figurines I bought", "a painting I did": the object comes first.
-_OBJECT_FIRST = re.compile(
-    r"\b(?:this|these|that|those|a|an|the|my|our|one)\s+(?P<object>(?:[\w'-]+\s+){0,2}?"
-    r"[\w'-]+)\s+(?:I|we)\s+(?:just\s+|recently\s+|finally\s+|also\s+)?"
-    r"(?P<verb>bought|got|adopted|made|did|painted|drew|built|wrote|read|went to|visited|"
-    r"attended)\b",
-    re.IGNORECASE,
-)
-_OBJECT_FIRST_VERBS = {
-    "bought": "owns", "got": "owns", "adopted": "owns", "made": "made", "did": "made",
-    "painted": "made", "drew": "made", "built": "made", "wrote": "made", "read": "reads",
-    "went to": "attended", "visited": "visited", "attended": "attended",
-}  # fmt: skip
-_SUBJECT_WORD = re.compile(
-    rf"\b(?:(?P<owner>my|our|his|her|their)\s+(?:(?:best|little|big|older|younger|new|dear|old)"
-    rf"\s+)?(?P<kin>{_KIN_WORDS})|(?P<word>i|we|he|she|they|you|it|this|that|there))\b",
-    re.IGNORECASE,
-)
-_STOP_PHRASE = re.compile(
-    r"\s+(?:with|for|in|at|on|to|from|about|because|since|when|while|after|before|and|but|or|"
-    r"so|that|which|who|where|as|if|than|like|by|during|into|of|every|each|this|last|next|"
-    r"named|called|"
-    r"'cause|cuz|too|again|yesterday|today|tonight|now|together|anymore|lately|recently|"
-    r"sometimes|always|a lot|so much|very much)\b.*$",
-    re.IGNORECASE,
-)
-_LEADING = re.compile(
-    r"^(?:(?:a|an|the|my|our|his|her|their|your|some|this|that|these|those|new|own|two|three|"
-    r"\d+|lots of|a lot of|a couple of|all|any|more|really|so|such|just|also|to)\s+)+",
-    re.IGNORECASE,
-)
-#: Objects that are not things one has, likes or makes.
-_ABSTRACT = frozenset(
-    """time times fun chance idea lot lots feeling feelings blast day days moment moments way
-    ways thing things it that this them you one ones question questions difference point sense
-    look break rest go try bit while fact kind sort part role impact effect talk chat hard
-    tough great good amazing awesome need needs plan plans dream dreams hope experience
-    experiences much more best everything something nothing anything mind interview setback
-    picnic problem problems issue issues meeting conversation accident job""".split()
-)
-#: Lower-case nouns that continue a name into an organisation or place ("LGBTQ+ youth center").
-_ORG_NOUNS = frozenset(
-    """center centre group club school university college company hospital shelter church
-    store shop team foundation organization organisation agency library museum studio gym cafe
-    restaurant bank office community association society institute academy""".split()
-)
-#: Common nouns of places one visits ("went to the museum").
-_PLACES = frozenset(
-    """museum park beach zoo library gym mountains mountain lake lakes forest woods river
-    aquarium gallery theater theatre cinema mall market farm island islands countryside
-    campground city town village countryside coast desert garden gardens""".split()
-)
-#: Words that cannot start an object phrase ("I love how you...", "love in being").
-_NOT_OBJECT = frozenset(
-    """for to how that what when where which who whom whose and or but if because it them you
-    me him her us being in on at with about of as than so such this these those""".split()
-)
-#: Nouns of groups one is a member of.
-_GROUPS = frozenset("group club team crew band choir league community society association".split())
-#: Things one makes ("did a painting").
-_ARTWORKS = frozenset(
-    """painting paintings piece drawing sketch sculpture portrait self-portrait song mural poem
-    bowl pot vase cake quilt photo video dance routine""".split()
-)
-#: Words after a name that end its phrase instead of continuing it.
-_STOP_WORDS = frozenset(
-    """with for in at on to from about because since when while after before and but or so
-    that which who where as if than like by during into of every each this last next now
-    too again yesterday today tonight together anymore lately recently sometimes always
-    is was are were has had have will would can could should did does do 's named called
-    i we he she they you it there here then just also really""".split()
-)
-#: People one has but does not own.
-_PEOPLE = frozenset("family friends people kids children folks fam team crew".split())
-_EVENTS = frozenset(
-    """conference concert festival parade class classes meeting workshop wedding party show
-    game exhibition exhibit event fair retreat seminar talk match tournament competition contest
-    camp group session ceremony march rally protest convention meetup gala lecture course
-    program recital performance play musical service fundraiser marathon race fest""".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,10 +94,15 @@ class _Rule:
     relationship: str
     kind: str  # the object's type; "proper": a name is required, typed by ``proper_type``
     proper_type: str = "thing"
+    #: The pattern starts with a noun ("a trip to", "a passion for"): its subject may stand
+    #: a few words before it.
+    nominal: bool = False
 
 
-def _rule(pattern: str, relationship: str, kind: str, proper_type: str = "thing") -> _Rule:
-    return _Rule(re.compile(pattern, re.IGNORECASE), relationship, kind, proper_type)
+def _rule(
+    pattern: str, relationship: str, kind: str, proper_type: str = "thing", nominal: bool = False
+) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), relationship, kind, proper_type, nominal)
 
 
 def _in(word: str, words: frozenset[str]) -> bool:
@@ -277,7 +142,7 @@ _RULES = (
           r"(?:called\s+|named\s+)?", "member_of", "proper", "organization"),
     _rule(r"(?:\b(?:i|we|you|they|he|she|really|also|just|still|all|do|does|did|always|"
           r"totally|truly)\s+)(?:like|likes|liked)\s+", "likes", "thing"),
-    _rule(r"\b(?:love|passion|fondness|affection)\s+for\s+", "likes", "thing"),
+    _rule(r"\b(?:love|passion|fondness|affection)\s+for\s+", "likes", "thing", nominal=True),
     _rule(r"\b(?:love|loves|loved|loving|enjoy|enjoys|enjoyed|enjoying|adore|adores|adored|"
           r"fan of|passionate about|obsessed with|fond of|(?:'m|am|are|is|was|were|really|so|"
           r"totally)\s+into)\s+", "likes", "thing"),
@@ -299,7 +164,7 @@ _RULES = (
     _rule(r"\b(?:met|meet|meeting)\s+(?:up with\s+)?", "met", "proper", "person"),
     _rule(r"\b(?:married|marry|marrying|engaged to)\s+(?:to\s+)?", "married_to", "proper",
           "person"),
-    _rule(r"\btrip\b[^.,;!?]{0,30}?\bto\s+", "visited", "proper", "place"),
+    _rule(r"\btrip\b[^.,;!?]{0,30}?\bto\s+", "visited", "proper", "place", nominal=True),
     _rule(r"\b(?:ran|run|running|did|doing|took part in|participated in|joined)\s+",
           "attended", "event"),
     _rule(r"\bdid\s+(?=(?:a|an|this|that|my)\s)", "made", "artwork"),
@@ -336,6 +201,7 @@ class Extractor:
         for _, mention in mentions:
             out.entities.append(mention)
             out.names.append(mention)
+        clause_start = len(out.triples)
         self._kin(clause, out)
         objects: set[int] = set()  # where objects start: the first rule to match one wins
         for rule in _RULES:
@@ -348,9 +214,8 @@ class Extractor:
                 if match.group(0)[:2].lower() in ("my", "ou"):
                     subject: Mention | None = self.speaker  # "my home country", "our group"
                 else:
-                    nominal = rule.relationship == "visited" and "trip" in match.group(0).lower()
                     subject = self._subject(
-                        clause[: match.start()], mentions, match.start(), 3 if nominal else 0
+                        clause[: match.start()], mentions, match.start(), 3 if rule.nominal else 0
                     )
                 if subject is None:
                     continue
@@ -361,26 +226,23 @@ class Extractor:
                     if kind is not None:  # "a dog named Rex": Rex is a dog
                         out.triples.append(Triple(obj, "is_a", kind))
                         out.entities.append(kind)
-        for match in _OBJECT_FIRST.finditer(clause):
+        for match in OBJECT_FIRST.finditer(clause):
             self._object_first(match, out)
-        for _, mention in mentions:
-            if mention.type == "person" and mention != self.speaker:
-                self.last_person = mention
+        for triple in out.triples[clause_start:]:  # the people this clause named, last one last
+            for m in (triple.source, triple.destination):
+                if m.type == "person" and m != self.speaker and "'s_" not in m.name:
+                    self.last_person = m
 
     def _object_first(self, match: re.Match[str], out: Extraction) -> None:
         """ "the figurines I bought": the speaker owns the figurines."""
-        relationship = _OBJECT_FIRST_VERBS[match.group("verb").lower()]
+        relationship = OBJECT_FIRST_VERBS[match.group("verb").lower()]
         words = match.group("object").split()
         head = words[-1].lower()
         if relationship in ("attended", "visited"):
-            relationship = "attended" if head in _EVENTS else "visited" if head in _PLACES else ""
-        if (
-            relationship == "made"
-            and match.group("verb").lower() == "did"
-            and head not in _ARTWORKS
-        ):
+            relationship = "attended" if head in EVENTS else "visited" if head in PLACES else ""
+        if relationship == "made" and match.group("verb").lower() == "did" and head not in ARTWORKS:
             relationship = ""
-        if not relationship or head in _ABSTRACT or head in _COMMON or head in _PEOPLE:
+        if not relationship or head in ABSTRACT or head in COMMON or head in PEOPLE:
             return
         thing = Mention(normalise_name(" ".join(words)), "thing")
         out.triples.append(Triple(self.speaker, relationship, thing))
@@ -390,16 +252,16 @@ class Extractor:
         """Names, quoted titles and dates, with where each starts."""
         found: list[tuple[int, Mention]] = []
         taken: list[tuple[int, int]] = []
-        for match in _DATE.finditer(clause):
+        for match in DATE.finditer(clause):
             phrase = re.sub(r"^(?:in|since|of)\s+", "", match.group(0))
             found.append((match.start(), Mention(normalise_name(phrase), "date")))
             taken.append(match.span())
-        for match in _QUOTED.finditer(clause):
+        for match in QUOTED.finditer(clause):
             name = normalise_name(match.group(1) or match.group(2))
             if name:
                 found.append((match.start(), Mention(name, "thing")))
                 taken.append(match.span())
-        for match in _NAME.finditer(clause):
+        for match in NAME.finditer(clause):
             if any(a <= match.start() < b for a, b in taken):
                 continue
             mention = self._name(match.group(0), at_start=match.start() == 0)
@@ -414,38 +276,38 @@ class Extractor:
         while words and _common(words[0]):
             words = words[1:]
             at_start = False
-        if not words or (_PERSON_TITLE.match(words[0]) and len(words) == 1):
+        if not words or (PERSON_TITLE.match(words[0]) and len(words) == 1):
             return None
         first = words[0].lower()
-        if len(words) == 1 and (first in _MONTHS or first in _DAYS or first in _KIN):
+        if len(words) == 1 and (first in MONTHS or first in DAYS or first in KIN):
             return None
-        starter = first.endswith(_NOT_NAME_ENDINGS) or first in _COMMON
+        starter = first.endswith(NOT_NAME_ENDINGS) or first in COMMON
         if at_start and len(words) == 1 and starter:
             return None
         name = normalise_name(" ".join(words))
-        if not name or name in _COMMON:
+        if not name or name in COMMON:
             return None
         return Mention(name, "person" if name == self.speaker.name else "thing")
 
     def _kin(self, clause: str, out: Extraction) -> None:
         """``my sister Ana`` / ``Ana is my sister``: ``ana -sister_of-> speaker``."""
         named: set[int] = set()
-        for pattern in (_KIN_NAMED, _NAME_IS_KIN):
+        for pattern in (KIN_NAMED, NAME_IS_KIN):
             for match in pattern.finditer(clause):
                 name = normalise_name(match.group("name"))
                 owner = self._owner(match.group("owner"))
-                if not name or name in _COMMON or owner is None:
+                if not name or name in COMMON or owner is None:
                     continue
                 person = Mention(name, "person")
-                out.triples.append(Triple(person, f"{_KIN[match.group('kin').lower()]}_of", owner))
+                out.triples.append(Triple(person, f"{KIN[match.group('kin').lower()]}_of", owner))
                 out.entities += [person, owner]
                 named.add(match.start("kin"))
                 self.last_person = person
-        for match in _KIN_BARE.finditer(clause):
+        for match in KIN_BARE.finditer(clause):
             owner = self._owner(match.group("owner"))
             if match.start("kin") in named or owner is None:
                 continue
-            kin = _KIN[match.group("kin").lower()]
+            kin = KIN[match.group("kin").lower()]
             person = Mention(f"{owner.name}'s_{match.group('kin').lower()}", "person")
             out.triples.append(Triple(person, f"{kin}_of", owner))
             out.entities += [person, owner]
@@ -462,25 +324,26 @@ class Extractor:
         a name; the speaker when the clause starts there (chat drops the "I"); None when
         another word (a noun the graph cannot name) stands there."""
         names = {start: m for start, m in mentions if m.type != "date"}
-        tokens = list(_TOKEN.finditer(before))
+        tokens = list(TOKEN.finditer(before))
         for i in range(len(tokens) - 1, -1, -1):
             word = tokens[i].group(0).lower().replace("\u2019", "'")
             base = word.split("'")[0]
-            if word in _SKIP or (base in _SKIP and base not in _SELF_SUBJECT):
+            if word in SKIP or (base in SKIP and base not in SELF_SUBJECT):
                 continue
-            if base in _SELF_SUBJECT:
+            if base in SELF_SUBJECT:
                 return self.speaker
             if base in ("he", "she", "his", "her"):
                 return self.last_person
-            if base in _KIN and i > 0:
+            if base in KIN and i > 0:
                 owner = tokens[i - 1].group(0).lower()
                 if owner in ("my", "our", "his", "her", "their"):
                     found = self._owner(owner)
                     return None if found is None else Mention(f"{found.name}'s_{base}", "person")
-            for start, mention in names.items():
-                if start <= tokens[i].start() < at and tokens[i].group(0)[:1].isupper():
-                    if before[start : tokens[i].end()].count(" ") < 4:
-                        return Mention(mention.name, "person")
+            here = [start for start in names if start <= tokens[i].start() < at]
+            if here and tokens[i].group(0)[:1].isupper():
+                start = max(here)  # the name this word belongs to
+                if before[start : tokens[i].end()].count(" ") < 4:
+                    return Mention(names[start].name, "person")
             if slack > 0:  # "a short trip to": words of the noun phrase
                 slack -= 1
                 continue
@@ -513,9 +376,9 @@ class Extractor:
         a noun phrase ("LGBTQ+ pride parade"), which is a common object like "a dog".
         """
         after = after.lstrip()
-        quoted = _QUOTED.match(after)
-        bare = _LEADING.sub("", after)
-        name = None if quoted else _NAME.match(bare)
+        quoted = QUOTED.match(after)
+        bare = LEADING.sub("", after)
+        name = None if quoted else NAME.match(bare)
         if quoted:
             title = normalise_name(quoted.group(1) or quoted.group(2))
             tail = after[quoted.end() :]
@@ -527,10 +390,15 @@ class Extractor:
             phrase, tail = name.group(0), bare[name.end() :]
             follow = re.match(r"\s+([a-z][\w'-]*)(?:\s+([a-z][\w'-]*))?", tail)
             words = [w for w in (follow.groups() if follow else ()) if w]
-            continues = bool(words) and words[0] not in _STOP_WORDS
-            if continues and words[-1] in _ORG_NOUNS | _GROUPS and len(words) == 2:
+            continues = (
+                bool(words)
+                and words[0] not in STOP_WORDS
+                and words[0] not in SKIP
+                and not words[0].endswith("ly")
+            )
+            if continues and words[-1] in ORG_NOUNS | GROUPS and len(words) == 2:
                 phrase, tail, continues = f"{phrase} {' '.join(words)}", tail[follow.end() :], False  # type: ignore[union-attr]
-            elif continues and words[0] in _ORG_NOUNS | _GROUPS:
+            elif continues and words[0] in ORG_NOUNS | GROUPS:
                 end = tail.index(words[0]) + len(words[0])
                 phrase, tail, continues = f"{phrase} {words[0]}", tail[end:], False
             if not continues:
@@ -544,13 +412,13 @@ class Extractor:
         if rule.kind in ("proper", "person"):
             return None, after
         piece = re.split(r"[,.!?;:()\"\u201c\u201d]", after)[0]
-        phrase = _STOP_PHRASE.sub("", piece)
+        phrase = STOP_PHRASE.sub("", piece)
         tail = after[len(phrase) :]
         first = phrase.split()[0].lower() if phrase.split() else ""
-        if first in _NOT_OBJECT:
+        if first in NOT_OBJECT:
             return None, tail
-        words = _LEADING.sub("", phrase.strip()).split()[:3]
-        wanted = {"event": _EVENTS, "place": _PLACES, "group": _GROUPS, "artwork": _ARTWORKS}
+        words = LEADING.sub("", phrase.strip()).split()[:3]
+        wanted = {"event": EVENTS, "place": PLACES, "group": GROUPS, "artwork": ARTWORKS}
         heads = wanted.get(rule.kind)
         if heads is not None:  # the phrase ends at its head noun ("dance crew took home")
             at = next((i for i, w in enumerate(words) if _in(w.lower(), heads)), None)
@@ -560,9 +428,9 @@ class Extractor:
         if not words:
             return None, tail
         head = words[-1].lower().strip("'\u2019")
-        if head in _ABSTRACT or words[0].lower() in _ABSTRACT or head in _COMMON:
+        if head in ABSTRACT or words[0].lower() in ABSTRACT or head in COMMON:
             return None, tail
-        if rule.relationship == "owns" and (head in _PEOPLE or head in _KIN):
+        if rule.relationship == "owns" and (head in PEOPLE or head in KIN or _in(head, EVENTS)):
             return None, tail
         named = re.match(r"\s*(?:named|called|titled)\s+[\"\u201c]?([A-Z][\w'\u2019 -]*)", tail)
         if named and rule.relationship == "owns":
@@ -581,7 +449,7 @@ class Extractor:
 def _common(word: str) -> bool:
     """A capitalised word that is no name: a common word, or one contracted ("I'm")."""
     bare = word.lower().replace("\u2019", "'")
-    return bare == "i" or bare in _COMMON or bare.split("'")[0] in _COMMON
+    return bare == "i" or bare in COMMON or bare.split("'")[0] in COMMON
 
 
 def _consistent(out: Extraction) -> Extraction:

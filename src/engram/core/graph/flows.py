@@ -14,9 +14,9 @@ from typing import Any
 
 from engram.core.effects import Flow, StoreCall
 from engram.core.extractor import Statement, extract_statements
-from engram.core.graph.extract import Extractor, Triple
+from engram.core.graph.extract import Extractor, Mention, Triple
 from engram.core.graph.llm import contradictions, extract_relations
-from engram.core.graph.names import normalise_name
+from engram.core.graph.names import SELF_WORDS, normalise_name
 from engram.core.graph.plan import DEFAULT_THRESHOLD, Stated, plan_graph
 from engram.core.graph.records import EntityRecord, GraphWrite, RelationRecord, ScopeIds
 from engram.core.graph.results import entity_dict, relation_dict
@@ -103,15 +103,12 @@ def stated_from_answer(
     by_memory: dict[str, list[Triple]] = {}
     for index, triple in answer:
         speaker, memory_id = owners[index]
-        me = normalise_name(speaker) or "user"
-        fixed = Triple(
-            triple.source if triple.source.name not in _SELF else _as(triple.source, me),
-            triple.relationship,
-            triple.destination
-            if triple.destination.name not in _SELF
-            else _as(triple.destination, me),
-        )
-        by_memory.setdefault(memory_id, []).append(fixed)
+        me = Mention(normalise_name(speaker) or "user", "person")
+        source = me if triple.source.name in SELF_WORDS else triple.source
+        destination = me if triple.destination.name in SELF_WORDS else triple.destination
+        if source.name != destination.name:
+            fixed = Triple(source, triple.relationship, destination)
+            by_memory.setdefault(memory_id, []).append(fixed)
     return [Stated(tuple(t), m, when) for m, t in by_memory.items()]
 
 
@@ -168,10 +165,3 @@ def relations_flow(
         return []
     rows = yield StoreCall("neighbourhood", ([e.id for e in found], hops, as_of, everything, limit))
     return [relation_dict(r) for r in rows]
-
-
-_SELF = frozenset({"i", "me", "my", "mine", "myself", "user", "the_user", "speaker"})
-
-
-def _as(mention: Any, name: str) -> Any:
-    return type(mention)(name, "person")

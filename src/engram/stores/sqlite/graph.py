@@ -31,6 +31,7 @@ from engram.core.records import new_id
 from engram.embedders.base import Vectors
 
 ENTITY_COLUMNS = "id, name, type, created_at, updated_at, user_id, agent_id, run_id"
+E_COLUMNS = ", ".join(f"e.{c.strip()}" for c in ENTITY_COLUMNS.split(","))
 _SEP = "\x1f"
 _CHUNK = 500
 #: Entities whose relations one neighbourhood step reads (two index ranges each).
@@ -122,12 +123,15 @@ class EntityVectors:
         """New rows only when none went away (the count says so), else the whole scope."""
         after = held[0] if held is not None else 0
         rows = conn.execute(
-            "SELECT id, embedding FROM entities WHERE scope = ? AND seq > ? ORDER BY seq",
+            "SELECT e.id, v.embedding FROM entities e JOIN entity_vectors v ON v.seq = e.seq "
+            "WHERE e.scope = ? AND e.seq > ? ORDER BY e.seq",
             (key, after),
         ).fetchall()
         if held is None or held[1] + len(rows) != count:
             rows = conn.execute(
-                "SELECT id, embedding FROM entities WHERE scope = ? ORDER BY seq", (key,)
+                "SELECT e.id, v.embedding FROM entities e JOIN entity_vectors v ON v.seq = e.seq "
+                "WHERE e.scope = ? ORDER BY e.seq",
+                (key,),
             ).fetchall()
             ids: list[str] = []
             matrix = np.zeros((0, dimension), dtype=np.float32)
@@ -166,12 +170,16 @@ def write(
                 "SELECT id FROM entities WHERE id = ? AND scope = ?", (entity.existing_id, key)
             ).fetchone()
         if found is None:
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT OR IGNORE INTO entities (id, scope, user_id, agent_id, run_id, name, "
-                "type, embedding, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new_id(), key, user_id, agent_id, run_id, entity.name, entity.type,
-                 blob(entity.vector), now, now),
-            )  # fmt: skip
+                "type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_id(), key, user_id, agent_id, run_id, entity.name, entity.type, now, now),
+            )
+            if cursor.rowcount:
+                conn.execute(
+                    "INSERT INTO entity_vectors (seq, embedding) VALUES (?, ?)",
+                    (cursor.lastrowid, blob(entity.vector)),
+                )
             found = conn.execute(
                 "SELECT id FROM entities WHERE scope = ? AND name = ?", (key, entity.name)
             ).fetchone()
@@ -300,7 +308,7 @@ def prune(conn: sqlite3.Connection, memory_ids: Sequence[str]) -> None:
 
 def reset(conn: sqlite3.Connection) -> None:
     """Erase the whole graph."""
-    for table in ("relation_support", "relations", "entities"):
+    for table in ("relation_support", "relations", "entities", "entity_vectors"):
         conn.execute(f"DELETE FROM {table}")
 
 
@@ -362,8 +370,9 @@ def neighbourhood(
     limit: int,
 ) -> list[RelationRecord]:
     """Relations within ``hops`` of these entities, nearest first then newest, at most
-    ``limit``. Each hop picks the newest relations' seqs from the endpoint indexes alone, then
-    reads only those rows: a hub entity's thousands of relations cost an index read."""
+    ``limit``. Each hop, in one statement, picks the newest relations of each entity from the
+    endpoint indexes alone and reads only those rows: a hub's thousands of relations cost an
+    index read of ``limit`` entries."""
     when, when_params = time_sql(as_of, everything, alias="relations")
     seen: dict[str, RelationRecord] = {}
     reached = set(entity_ids)
@@ -380,16 +389,10 @@ def neighbourhood(
         )
         terms = [term.format(side=side) for _ in ends for side in ("source_id", "destination_id")]
         params = [p for e in ends for _ in range(2) for p in (e, *when_params, wanted + len(seen))]
-        seqs = [
-            row[0]
-            for row in conn.execute(
-                f"SELECT seq FROM ({' UNION '.join(terms)}) ORDER BY seq DESC LIMIT ?",
-                [*params, wanted + len(seen)],
-            )
-        ]
         rows = conn.execute(
-            f"{RELATION_SELECT} WHERE r.seq IN ({', '.join('?' * len(seqs))}) ORDER BY r.seq DESC",
-            seqs,
+            f"{RELATION_SELECT} WHERE r.seq IN (SELECT seq FROM ({' UNION '.join(terms)}) "
+            "ORDER BY seq DESC LIMIT ?) ORDER BY r.seq DESC",
+            [*params, wanted + len(seen)],
         ).fetchall()
         frontier = []
         for row in rows:

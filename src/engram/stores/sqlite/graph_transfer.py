@@ -32,8 +32,8 @@ class SQLiteGraphTransfer(Connections):
         """Entities with their name vectors in commit order after cursor ``after``."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {graph.ENTITY_COLUMNS}, embedding, seq FROM entities WHERE seq > ? "
-                "ORDER BY seq LIMIT ?",
+                f"SELECT {graph.E_COLUMNS}, v.embedding, e.seq FROM entities e "
+                "JOIN entity_vectors v ON v.seq = e.seq WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
                 (after, limit),
             ).fetchall()
         found = [
@@ -56,17 +56,20 @@ class SQLiteGraphTransfer(Connections):
         entities and relations were new."""
         blobs = [self._blob(vector) for _, vector in entities]
         with self._write() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO entities (id, name, type, created_at, updated_at, user_id, "
-                "agent_id, run_id, scope, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
+            added_entities = 0
+            for (e, _), blob in zip(entities, blobs, strict=True):
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO entities (id, name, type, created_at, updated_at, "
+                    "user_id, agent_id, run_id, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (e.id, e.name, e.type, e.created_at, e.updated_at, e.user_id, e.agent_id,
-                     e.run_id, graph.scope_key((e.user_id, e.agent_id, e.run_id)), blob)
-                    for (e, _), blob in zip(entities, blobs, strict=True)
-                ],
-            )  # fmt: skip
-            added_entities = conn.total_changes - before
+                     e.run_id, graph.scope_key((e.user_id, e.agent_id, e.run_id))),
+                )  # fmt: skip
+                if cursor.rowcount:
+                    added_entities += 1
+                    conn.execute(
+                        "INSERT INTO entity_vectors (seq, embedding) VALUES (?, ?)",
+                        (cursor.lastrowid, blob),
+                    )
             added_relations = 0
             for r in relations:
                 cursor = conn.execute(

@@ -128,7 +128,7 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         "0003_graph",
         (
             # One node per entity of an exact scope (scope: the three ids as one key, so that
-            # unset ids take part in the uniqueness); the name's vector for matching.
+            # unset ids take part in the uniqueness).
             """CREATE TABLE entities (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 id TEXT NOT NULL UNIQUE,
@@ -138,11 +138,19 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
                 run_id TEXT,
                 name TEXT NOT NULL,
                 type TEXT NOT NULL,
-                embedding BLOB NOT NULL,
                 created_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 UNIQUE (scope, name)
             )""",
+            # The name's vector, for matching, apart: reading a neighbourhood's names then
+            # touches few pages (seq is the entity's seq).
+            """CREATE TABLE entity_vectors (
+                seq INTEGER PRIMARY KEY,
+                embedding BLOB NOT NULL
+            )""",
+            """CREATE TRIGGER entities_vector_delete AFTER DELETE ON entities BEGIN
+                DELETE FROM entity_vectors WHERE seq = old.seq;
+            END""",
             "CREATE INDEX entities_user ON entities (user_id, name)",
             "CREATE INDEX entities_agent ON entities (agent_id, name)",
             "CREATE INDEX entities_run ON entities (run_id, name)",
