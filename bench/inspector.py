@@ -243,7 +243,7 @@ def main() -> None:
         fill(path, args.size)
         print(f"store: {args.size:,} memories written in {time.perf_counter() - started:.0f} s")
     cursor = deep_cursor(path)
-    server = Server(path, workers=1)
+    server = Server(path, workers=1, threads=None)
     try:
         server.wait()
         load = os.getloadavg()
