@@ -14,7 +14,9 @@ Load: ``--clients`` (32) keep-alive HTTP/1.1 connections from this process, each
 drawn at random. The client is a minimal HTTP/1.1 writer / reader on asyncio streams, so that
 it takes little of the CPU the server needs (its CPU time is reported). Three phases:
 
-1. **sequential**: one request at a time: the service time of an add and of a search.
+1. **sequential**: one request at a time: the service time of an add and of a search,
+   alternating with the same requests made through ``Memory`` in this process (no HTTP), so
+   that both see the same load and their difference is what the service adds.
 2. **saturated**: 32 closed-loop clients, each sending its next request as soon as the
    previous answers. Throughput is what the server can do; latency is then mostly queueing:
    with C requests always in flight and throughput X, Little's law gives a mean latency of
@@ -27,9 +29,11 @@ it takes little of the CPU the server needs (its CPU time is reported). Three ph
 
 Each phase runs ``--repeat`` times; the figures are medians of the runs. Reported: requests,
 errors (any non-200 or broken connection), throughput, p50 / p99 per operation, the
-server's CPU (cores busy, and CPU time per request: what the machine must supply per
-request, a figure less swayed than latency by other work on shared cores), the load
-generator's CPU, and the load average.
+server's CPU (cores busy, and CPU time per request), the load generator's CPU, the load
+average, and a calibration: the time to embed one short text in the benchmark's own process
+just before the load, which says how much of the cores other work left (on shared cores
+every figure moves with it, CPU time per request included: caches and the ONNX thread pool
+suffer when many processes take turns).
 
 Run: ``python bench/server.py [--size 100000] [--clients 32] [--duration 20] [--workers 1]``.
 """
@@ -96,6 +100,20 @@ def fill(path: Path, size: int) -> list[str]:
     finally:
         store.close()
     return [f"user-{u}" for u in range(users)]
+
+
+def calibrate() -> tuple[float, float]:
+    """Median wall and CPU ms to embed one short text in this process, now: how busy the
+    cores are (on a quiet machine of this kind: ~2.3 ms)."""
+    embedder = OnnxEmbedder()
+    embedder.embed_batch(["warm up"])
+    walls, cpus = [], []
+    for i in range(30):
+        wall, cpu = time.perf_counter(), time.process_time()
+        embedder.embed_batch([f"Maya went hiking near Lisbon with friend number {i}."])
+        walls.append(1000 * (time.perf_counter() - wall))
+        cpus.append(1000 * (time.process_time() - cpu))
+    return statistics.median(walls), statistics.median(cpus)
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -259,6 +277,25 @@ async def send(conn: Connection, load: Load, tally: Tally, scheduled: float | No
         tally.latencies[kind].append((time.perf_counter() - started) * 1000)
 
 
+def in_process(memory: Memory, load: Load, seconds: float) -> Tally:
+    """The same requests through ``Memory`` in this process: the service time without HTTP."""
+    tally = Tally()
+    stop = time.perf_counter() + seconds
+    while time.perf_counter() < stop:
+        kind, _, body = load.next()
+        request = json.loads(body)
+        started = time.perf_counter()
+        if kind == "add":
+            memory.add(request["messages"], user_id=request["user_id"], infer=False)
+        else:
+            user = request["filters"]["user_id"]
+            memory.search(request["query"], user_id=user, limit=request["top_k"])
+        tally.latencies[kind].append((time.perf_counter() - started) * 1000)
+    tally.seconds = seconds
+    tally.server_cpu = tally.client_cpu = float("nan")  # no server here
+    return tally
+
+
 async def closed_loop(server: Server, load: Load, clients: int, seconds: float) -> Tally:
     """``clients`` connections, each sending its next request when the previous answers."""
     tally = Tally()
@@ -348,6 +385,12 @@ def summary(tallies: list[Tally]) -> dict[str, float]:
 
 
 def line(name: str, s: dict[str, float]) -> str:
+    if s["server_cores"] != s["server_cores"]:  # in process: no server, no client
+        return (
+            f"| {name} | {s['requests']:,.0f} | {s['errors']:.0f} | {s['throughput']:.0f} | "
+            f"{s['search_p50']:.1f} / {s['search_p99']:.1f} | "
+            f"{s['add_p50']:.1f} / {s['add_p99']:.1f} | - | - | - |"
+        )
     return (
         f"| {name} | {s['requests']:,.0f} | {s['errors']:.0f} | {s['throughput']:.0f} | "
         f"{s['search_p50']:.1f} / {s['search_p99']:.1f} | {s['add_p50']:.1f} / {s['add_p99']:.1f} "
@@ -355,13 +398,17 @@ def line(name: str, s: dict[str, float]) -> str:
     )
 
 
-async def run(args: argparse.Namespace, server: Server, users: list[str]) -> None:
+async def run(args: argparse.Namespace, server: Server, users: list[str], memory: Memory) -> None:
     print(f"warming up ({args.warmup:.0f} s)...", flush=True)
     await closed_loop(server, Load(users, args.add_share, 1), args.clients, args.warmup)
-    sequential, saturated, paced = [], [], []
+    in_process(memory, Load(users, args.add_share, 2), 2.0)
+    local, sequential, saturated, paced = [], [], [], []
     for r in range(args.repeat):
         load = Load(users, args.add_share, 100 + r)
-        sequential.append(await closed_loop(server, load, 1, args.duration / 2))
+        local.append(in_process(memory, load, args.duration / 4))
+        sequential.append(await closed_loop(server, load, 1, args.duration / 4))
+        local.append(in_process(memory, load, args.duration / 4))
+        sequential.append(await closed_loop(server, load, 1, args.duration / 4))
         saturated.append(await closed_loop(server, load, args.clients, args.duration))
     rate = args.rate or 0.5 * summary(saturated)["throughput"]
     for r in range(args.repeat):
@@ -371,6 +418,7 @@ async def run(args: argparse.Namespace, server: Server, users: list[str]) -> Non
     print("| phase | requests | errors | req/s | search p50 / p99 ms | add p50 / p99 ms "
           "| server cores | server CPU ms / request | client cores |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")
+    print(line("in process (Memory, no HTTP; alternating with the next)", summary(local)))
     print(line("sequential (1 in flight)", summary(sequential)))
     print(line(f"saturated ({args.clients} closed-loop clients)", summary(saturated)))
     print(line(f"paced ({rate:.0f} req/s, Poisson, open loop)", summary(paced)))
@@ -416,10 +464,15 @@ def main() -> None:
               f"{args.threads or 'default'}; "
               f"mix: {args.add_share:.0%} add(infer=False), the rest scoped search; "
               f"{args.duration:.0f} s per phase, {args.repeat} runs, medians")  # fmt: skip
+        wall, cpu = calibrate()
+        print(f"calibration: one short text embedded in {wall:.1f} ms ({cpu:.1f} ms of CPU) "
+              "in this process before the load; ~2.3 ms on a quiet machine")  # fmt: skip
         server = Server(path, args.workers, args.threads)
+        config = json.loads(server.config.read_text())
         try:
             server.wait()
-            asyncio.run(run(args, server, users))
+            with Memory(config) as memory:
+                asyncio.run(run(args, server, users, memory))
         finally:
             server.stop()
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
