@@ -41,6 +41,8 @@ def scenario(call: Call) -> list[Any]:
     out.append(call("get_all", filters={"user_id": "a"}, top_k=5))
     out.append(call("get_all", filters={"user_id": "a"}, show_expired=True))
     out.append(call("history", memory_id))
+    page = call("browse", user_id="a", order_by="updated_at", limit=1)
+    out.append((page["results"], page["next_cursor"] is not None))
     out.append(call("delete_all", user_id="b"))
     out.append(call("get_all", user_id="b"))
     out.append(call("delete", memory_id))
@@ -90,7 +92,7 @@ def test_memory_and_async_memory_behave_identically(tmp_path: Path, embedder: On
 
     async_out = anyio.run(run_async)
     assert normalise(async_out, {}) == normalise(sync_out, {})
-    assert len(sync_out) == 22
+    assert len(sync_out) == 23
 
 
 class ThreadRecordingEmbedder(Embedder):
@@ -153,6 +155,7 @@ async def test_async_memory_never_runs_io_on_the_event_loop_thread(
             memory.search("fact", user_id="u", limit=3),
             memory.get(memory_id),
             memory.get_all(user_id="u"),
+            memory.browse(user_id="u", limit=5),
             memory.update(memory_id, "changed"),
             memory.history(memory_id),
             memory.delete(memory_id),

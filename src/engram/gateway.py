@@ -270,6 +270,38 @@ class Gateway:
         total = await self.memory.count(**kwargs)
         return _results(listed)[window - page_size :], total
 
+    async def browse(
+        self,
+        grant: Grant,
+        *,
+        ids: Ids,
+        filters: Mapping[str, Any] | None = None,
+        order_by: str = "created_at",
+        descending: bool = True,
+        cursor: str | None = None,
+        limit: int = 50,
+        include_invalidated: bool = False,
+        total: bool = False,
+    ) -> dict[str, Any]:
+        """``AsyncMemory.browse`` in the request's scope; with ``total``, also ``count``: how
+        many memories the listing holds in all."""
+        scoped = grant.scope(_named(ids, filters), write=False)
+        kwargs: dict[str, Any] = {
+            **scoped,
+            "filters": dict(filters) if filters else None,
+            "include_invalidated": include_invalidated,
+        }
+        page = await self.memory.browse(
+            **kwargs,
+            order_by=order_by,
+            descending=descending,
+            cursor=cursor,
+            limit=self.check_limit(limit, "limit"),
+        )
+        if total:
+            page["count"] = await self.memory.count(**kwargs)
+        return page
+
     async def search(
         self,
         grant: Grant,
@@ -357,6 +389,27 @@ class Gateway:
             return found
         allowed = grant.key.scopes
         return [s for s in found if s["id"] in allowed.get(_FIELD_OF_TYPE[s["type"]], ())]
+
+    async def graph_entities(self, grant: Grant, *, ids: Ids, limit: int = 100) -> Any:
+        """``AsyncMemory.graph.entities`` in the request's scope."""
+        scoped = grant.scope(ids, write=False)
+        return await self.memory.graph.entities(**scoped, limit=self.check_limit(limit, "limit"))
+
+    async def graph_relations(
+        self,
+        grant: Grant,
+        *,
+        ids: Ids,
+        entity: str | None = None,
+        hops: int = 1,
+        as_of: str | None = None,
+        limit: int = 100,
+    ) -> Any:
+        """``AsyncMemory.graph.relations`` in the request's scope."""
+        scoped = grant.scope(ids, write=False)
+        return await self.memory.graph.relations(
+            entity, **scoped, hops=hops, as_of=as_of, limit=self.check_limit(limit, "limit")
+        )
 
     async def reset(self, grant: Grant) -> None:
         """Erase every memory of the store (unlimited keys only)."""

@@ -27,6 +27,7 @@ from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationRecord, ScopeIds
 from engram.core.keys import ApiKey
+from engram.core.paging import Order
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
 from engram.stores.base import Committed, GraphScope, Store
@@ -215,8 +216,10 @@ class AsyncDrivenStore(Store):
     def get(self, memory_id: str) -> MemoryRecord | None:
         return cast("MemoryRecord | None", self._call("get", memory_id))
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        return cast("list[MemoryRecord]", self._call("list_memories", where, limit))
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        return cast("list[MemoryRecord]", self._call("list_memories", where, limit, order))
 
     def search(
         self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from engram.core.filters import conjoin, parse_filters, shown_on
+from engram.core.paging import Order, after, cursor_of
 from engram.core.records import (
     Delete,
     Insert,
@@ -163,6 +164,36 @@ def test_ties_and_listing_order(store: Store) -> None:
     assert [r.id for r, _ in store.search(vec(1.0), None, 10, None)] == [
         first, second, newest, oldest,
     ]  # fmt: skip
+
+
+def test_ordered_listing_and_keyset_pages(store: Store) -> None:
+    """Every order lists by its field, ties by id in the same direction, and the keyset filter
+    after a cursor continues it exactly, whatever the page size."""
+    days = ["2024-01-01", "2024-01-01", "2024-01-01", "2024-02-01", "2023-12-01", "2024-01-15"]
+    made = [add(store, f"m{i}", created=f"{day}T00:00:00.000000+00:00", user_id="u")
+            for i, day in enumerate(days)]  # fmt: skip
+    add(store, "another scope", user_id="v")
+    # Two are changed later: updated_at orders differently from created_at.
+    store.apply([Update(made[4], "m4 again", vec(1.0))], "2024-06-01T00:00:00.000000+00:00")
+    store.apply([Update(made[0], "m0 again", vec(1.0))], "2024-05-01T00:00:00.000000+00:00")
+    where = parse_filters({"user_id": "u"})
+    rows = {r.id: r for r in store.list_memories(where, 100)}
+    assert set(rows) == set(made)
+    orders = (Order(), Order(descending=False), Order("updated_at"), Order("updated_at", False))
+    for order in orders:
+        keys = {i: (getattr(rows[i], order.field), i) for i in made}
+        expected = sorted(made, key=keys.__getitem__, reverse=order.descending)
+        assert [r.id for r in store.list_memories(where, 100, order)] == expected, order
+        for size in (1, 2, 4):
+            walked: list[str] = []
+            cursor: str | None = None
+            while True:
+                page = store.list_memories(conjoin(where, after(order, cursor)), size, order)
+                walked += [r.id for r in page]
+                if len(page) < size:
+                    break
+                cursor = cursor_of(page[-1], order)
+            assert walked == expected, (order, size)
 
 
 def test_keyword_search_is_stemmed_within_the_filter(store: Store) -> None:

@@ -87,5 +87,46 @@ def test_explain_parts_name_every_signal() -> None:
     [c] = ranking.spread(pool, {}, set(), [])
     assert set(c.parts()) == {
         "semantic", "semantic_rank", "lexical", "lexical_rank", "fused", "entity", "time",
-        "neighbour",
+        "neighbour", "shares",
     }  # fmt: skip
+
+
+def test_shares_add_up_to_the_score() -> None:
+    """Each part's share of a score, as the inspector draws them: they sum to the score."""
+    maya = rec("maya", "Maya went hiking", actor="Maya", when="2022-03-01")
+    plain = rec("plain", "hiking boots")
+    reply = rec("reply", "Sounds fun!", actor="Leo", when="2022-03-01")
+    pool = ranking.fuse([(maya, 0.8), (plain, 0.4)], [(maya, 6.0), (plain, 1.0)])
+    in_2022 = TimeRange(datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC), "2022")
+    ranking.weigh(pool, {"maya"}, [in_2022])
+    ranked = ranking.spread(pool, {"maya": (None, reply)}, {"maya"}, [in_2022])
+    by_id = {c.record.id: c for c in ranked}
+    for c in ranked:
+        shares = c.shares()
+        assert set(shares) == {"semantic", "lexical", "entity", "time", "neighbour"}
+        assert sum(shares.values()) == pytest.approx(c.score, abs=1e-5)
+        assert all(value >= 0 for value in shares.values())
+    top = by_id["maya"].shares()
+    assert top["entity"] > 0 and top["time"] > 0 and top["neighbour"] == 0
+    assert top["semantic"] > top["lexical"] > 0
+    assert by_id["plain"].shares()["entity"] == by_id["plain"].shares()["time"] == 0
+    assert by_id["reply"].shares() == {
+        "semantic": 0, "lexical": 0, "entity": 0, "time": pytest.approx(0),
+        "neighbour": pytest.approx(by_id["reply"].score),
+    }  # fmt: skip
+    # A graph part is a share of its own (graph memory on).
+    c = by_id["plain"]
+    before = c.shares()
+    c.graph = 0.5
+    assert c.shares()["graph"] == pytest.approx(ranking.GRAPH_WEIGHT * 0.5 / c.ceiling)
+    assert c.shares()["semantic"] == before["semantic"]
+
+
+def test_shares_are_scaled_down_with_a_capped_score() -> None:
+    c = ranking.Candidate(rec("x"), semantic=1.0, semantic_rank=1, lexical=1e9, lexical_rank=1)
+    c.neighbour = 0.6  # fused 1.0 + 0.6: the score is capped at 1
+    assert sum(c.shares().values()) == pytest.approx(1.0)
+    assert c.shares()["neighbour"] == pytest.approx(0.6 / 1.6, abs=1e-5)
+    assert ranking.Candidate(rec("y")).shares() == dict.fromkeys(
+        ("semantic", "lexical", "entity", "time", "neighbour"), 0.0
+    )

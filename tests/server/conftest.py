@@ -89,14 +89,20 @@ Serve = Callable[..., Served]
 
 @pytest.fixture
 def serve(tmp_path: Path, embedder: OnnxEmbedder) -> Iterator[Serve]:
-    """``serve(**server_settings)`` starts a server on a fresh store; all stop after the test."""
+    """``serve(**server_settings)`` starts a server on a fresh store (``graph=True``: with graph
+    memory); all stop after the test."""
     runners: list[Runner] = []
     locals_: list[Memory] = []
     made: list[Served] = []
 
-    def start(app_factory: Callable[[FastAPI], None] | None = None, **options: Any) -> Served:
+    def start(
+        app_factory: Callable[[FastAPI], None] | None = None, *, graph: bool = False, **options: Any
+    ) -> Served:
         path = tmp_path / f"served-{len(runners)}.db"
-        memory = AsyncMemory(store_config(path), embedder=embedder)
+        config = store_config(path)
+        if graph:
+            config["graph_store"] = {"provider": "sqlite"}
+        memory = AsyncMemory(config, embedder=embedder)
         options.setdefault("key_cache_seconds", 0)
         settings = Settings(server=ServerSettings(**options))
         gateway = gateway_for(memory, settings.server)
@@ -107,7 +113,7 @@ def serve(tmp_path: Path, embedder: OnnxEmbedder) -> Iterator[Serve]:
         runner = Runner(app, port)
         runner.start()
         runners.append(runner)
-        local = Memory(store_config(path), embedder=embedder)
+        local = Memory(config, embedder=embedder)
         locals_.append(local)
         served = Served(f"http://127.0.0.1:{port}", app, gateway, memory, local, [])
         made.append(served)

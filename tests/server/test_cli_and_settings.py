@@ -116,6 +116,8 @@ def test_engram_serve_runs_as_the_readme_says(tmp_path: Path) -> None:
         added = httpx.post(f"{url}/v3/memories/add/", json={"messages": "hello", "user_id": "u"})
         assert added.status_code == 200
         assert httpx.post(f"{url}/mcp", json={}).status_code != 404
+        page = httpx.get(f"{url}/ui/")  # the inspector, from a fresh install
+        assert page.status_code == 200 and "engram inspector" in page.text
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
@@ -133,6 +135,7 @@ def test_each_worker_builds_its_app_from_the_environment(
     assert "/mcp" in {getattr(r, "path", None) for r in app.routes}
     documented = app.openapi()["paths"]
     assert "/health" in documented and "/memories" not in documented
+    assert "/ui/" not in {getattr(r, "path", None) for r in app.routes}  # no REST, no inspector
     gateway = app.state.gateway
     assert gateway.limits.rate_limit == 60
     with TestClient(app) as client:  # runs the lifespan: warm-up, then closing the memory
@@ -209,13 +212,14 @@ def test_serve_and_mcp_hand_their_settings_on(
     )
     config = str(write_config(tmp_path))
     flags = ["--port", "9123", "--workers", "2", "--mcp", "--rate-limit", "100"]
-    flags += ["--allow-configure", "--log-level", "warning"]
+    flags += ["--allow-configure", "--log-level", "warning", "--no-ui"]
     assert main(["serve", "--config", config, *flags]) == 0
     [serve] = started
     assert serve["app"] == "engram.server.run:app_from_environment" and serve["factory"]
     assert (serve["port"], serve["workers"], serve["log_level"]) == (9123, 2, "warning")
     handed = json.loads(os.environ[run.SETTINGS_ENV])
     assert handed["server"]["mcp"] and handed["server"]["allow_configure"]
+    assert handed["server"]["ui"] is False
     assert handed["server"]["rate_limit"] == 100 and handed["memory"]["vector_store"]
     assert os.environ[run.REST_ENV] == "1"
 

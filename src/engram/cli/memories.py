@@ -162,7 +162,11 @@ def _search(args: argparse.Namespace) -> int:
         return OK
     columns = [Column("SCORE", "score", align=">"), Column("ID", "id")]
     if args.explain:
-        parts = [k for k in rows[0].get("score_parts", {}) if not k.endswith("_rank")]
+        parts = [  # the numbers: not the ranks, nor the breakdown of the score ("shares")
+            k
+            for k, v in rows[0].get("score_parts", {}).items()
+            if not k.endswith("_rank") and isinstance(v, int | float)
+        ]
         for row in rows:
             row.update({f"part:{k}": v for k, v in row.get("score_parts", {}).items()})
         columns += [Column(k.upper(), f"part:{k}", align=">") for k in parts]

@@ -37,6 +37,13 @@ def register(commands: Any) -> None:
         const=True,
         help="let unlimited keys replace the memory config with POST /configure",
     )
+    serve.add_argument(
+        "--no-ui",
+        dest="ui",
+        action="store_const",
+        const=False,
+        help="do not serve the memory inspector at /ui",
+    )
     serve.add_argument("--rate-limit", type=float, help="requests per minute per key")
     serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(run=_run)
@@ -80,6 +87,7 @@ def _run(args: argparse.Namespace) -> int:
             "insecure": args.insecure,
             "mcp": args.mcp,
             "allow_configure": args.allow_configure,
+            "ui": args.ui,
             "rate_limit": args.rate_limit,
             "log_level": args.log_level,
         },

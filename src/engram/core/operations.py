@@ -25,6 +25,7 @@ from engram.core.filters import (
 )
 from engram.core.limits import DEFAULT_LIMITS, Limits, shown
 from engram.core.messages import Message, parse_messages
+from engram.core.paging import after, check_order, cursor_of
 from engram.core.records import (
     Change,
     Delete,
@@ -763,6 +764,33 @@ class Operations:
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
         total: int = yield StoreCall("count", (where,))
         return total
+
+    def browse(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        order_by: object = "created_at",
+        descending: object = True,
+        cursor: object = None,
+        limit: object = 50,
+        include_invalidated: object = False,
+    ) -> Flow[dict[str, Any]]:
+        """One page of a scope's memories in ``order_by`` order, and the cursor of the next
+        (``engram.core.paging``)."""
+        order = check_order(order_by, descending)
+        size = check_limit(limit, most=self.limits.max_limit)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        where = conjoin(where, after(order, cursor))
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, size + 1, order))
+        shown = records[:size]
+        more = len(records) > size
+        return {
+            "results": [memory_dict(r) for r in shown],
+            "next_cursor": cursor_of(shown[-1], order) if more else None,
+        }
 
     def scopes(self, limit: object = 1000) -> Flow[list[dict[str, Any]]]:
         """The user / agent / run ids that memories carry, with their counts."""

@@ -74,9 +74,11 @@ class Candidate:
     neighbour: float = 0.0
     graph: float | None = None  # set by add_graph when graph memory is on
     score: float = 0.0
+    #: What ``spread`` divided the score by, so that it stays in [0, 1].
+    ceiling: float = 1.0
     notes: dict[str, float] = field(default_factory=dict)
 
-    def parts(self) -> dict[str, float | int | bool | None]:
+    def parts(self) -> dict[str, float | int | bool | dict[str, float] | None]:
         """What ``explain=True`` shows for this result."""
         return {
             "semantic": self.semantic,
@@ -88,8 +90,38 @@ class Candidate:
             "time": self.time,
             "neighbour": round(self.neighbour, 6),
             **({} if self.graph is None else {"graph": round(self.graph, 6)}),
+            "shares": self.shares(),
             **self.notes,
         }
+
+    def shares(self) -> dict[str, float]:
+        """How much each part added to the score (before any reranker): ``semantic`` and
+        ``lexical`` split the fused rank score, ``entity`` and ``time`` are what their boosts
+        added, ``neighbour`` what the conversation lent, ``graph`` (graph memory on) what the
+        relations around the query's entities added. They sum to the score (scaled down with
+        it where it was capped at 1), so they can be drawn as one bar."""
+        best = 2.0 / (RRF_K + 1)
+        semantic = lexical = 0.0
+        if self.semantic_rank is not None and self.semantic is not None:
+            semantic = _term(RRF_K, self.semantic_rank, max(self.semantic, 0.0)) / best
+        if self.lexical_rank is not None and self.lexical is not None and self.lexical > 0:
+            saturated = self.lexical / (self.lexical + LEXICAL_HALF)
+            lexical = _term(RRF_K, self.lexical_rank, saturated) / best
+        fused = semantic + lexical
+        entity = fused * ENTITY_BOOST if self.entity else 0.0
+        time = (fused + entity) * TIME_BOOST if self.time else 0.0
+        parts = {
+            "semantic": semantic,
+            "lexical": lexical,
+            "entity": entity,
+            "time": time,
+            "neighbour": self.neighbour,
+        }
+        if self.graph is not None:
+            parts["graph"] = GRAPH_WEIGHT * self.graph
+        total = sum(parts.values()) / self.ceiling
+        scale = (min(total, 1.0) / total if total > 0 else 0.0) / self.ceiling
+        return {name: round(value * scale, 6) for name, value in parts.items()}
 
 
 def fuse(
@@ -195,6 +227,7 @@ def spread(
     ceiling = (1 + ENTITY_BOOST if entities else 1.0) * (1 + TIME_BOOST if ranges else 1.0)
     for c in pool.values():
         c.score = min(1.0, c.score / ceiling)
+        c.ceiling = ceiling
     return sorted(pool.values(), key=lambda c: (-c.score, c.record.id))
 
 

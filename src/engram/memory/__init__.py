@@ -344,6 +344,57 @@ class Memory(MemoryBase):
             self._runtime,
         )
 
+    def browse(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        order_by: str = "created_at",
+        descending: bool = True,
+        cursor: str | None = None,
+        limit: int = 50,
+        include_invalidated: bool = False,
+    ) -> dict[str, Any]:
+        """One page of a scope's memories in a chosen order, and the cursor of the next page.
+
+        Keyset paging: a page deep in a large scope costs what the first one does, and rows
+        written between two pages are neither listed twice nor skipped.
+
+        Args:
+            user_id: scope (one of the three ids, here or in ``filters``, is required).
+            agent_id: scope.
+            run_id: scope.
+            filters: the filter language of the README.
+            order_by: ``"created_at"`` or ``"updated_at"`` (ties by id).
+            descending: newest first (default) or oldest first.
+            cursor: ``next_cursor`` of the previous page; None for the first page.
+            limit: memories per page.
+            include_invalidated: also list memories whose fact was contradicted.
+
+        Returns:
+            ``{"results": [memory, ...], "next_cursor": str | None}``; ``next_cursor`` is None
+            on the last page.
+
+        Raises:
+            ValidationError: bad scope, filters, order, cursor (or one of another order) or limit.
+        """
+        return run_sync(
+            self._ops.browse(
+                user_id=user_id,
+                agent_id=agent_id,
+                run_id=run_id,
+                filters=filters,
+                order_by=order_by,
+                descending=descending,
+                cursor=cursor,
+                limit=limit,
+                include_invalidated=include_invalidated,
+            ),
+            self._runtime,
+        )
+
     def scopes(self, limit: int = 1000) -> list[dict[str, Any]]:
         """The user / agent / run ids that memories carry (mem0's "entities"), each as
         ``{"type": "user", "id", "total_memories", "created_at", "updated_at"}``; at most

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from engram import __version__
 from engram.async_memory import AsyncMemory
 from engram.gateway import Gateway, Limits
-from engram.server import docs, errors
+from engram.server import docs, errors, inspector
 from engram.server.limits import BodyLimit
 from engram.server.routes import ROUTERS, service
 from engram.server.settings import ServerSettings, Settings
@@ -34,7 +34,12 @@ call (`/v1/...`, `/v3/...`): point them at this server with `host=`.
 
 **Keys.** Send `Authorization: Token <key>` (or `Bearer <key>`, or `X-API-Key: <key>`). Keys
 are made with `engram keys create`; one may be limited to some user / agent / run ids and to
-reading. A server on a loopback address with no key in its store is open.
+reading. A server on a loopback address with no key in its store is open (to requests for
+this machine, and from a browser only from its own pages).
+
+**Inspector.** `/ui/` is a page for people over these routes: scopes, memories (`POST
+/browse`), search with the parts of each score (`POST /explain`), a memory's history, and
+graph memory (`/graph/...`), behind the same keys.
 
 **Errors** carry `detail` and `error: {code, message, suggestion, details}`: 422 invalid
 request, 401 missing or invalid key, 403 outside the key's scopes or read-only, 404 not
@@ -129,6 +134,8 @@ def create_app(
         app.include_router(router)
     if config.docs:
         docs.install(app, "engram")
+    if config.ui and rest:
+        inspector.install(app)
     if config.mcp or not rest:
         from engram.mcp.http import endpoint
 

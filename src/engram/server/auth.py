@@ -8,14 +8,16 @@ lists the three ways as security schemes.
 
 from __future__ import annotations
 
+import ipaddress
+
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from engram.core.keys import Grant
-from engram.exceptions import AuthenticationError
+from engram.exceptions import AuthenticationError, PermissionDeniedError
 from engram.gateway import Gateway
 
-__all__ = ["caller", "gateway_of", "token_of"]
+__all__ = ["caller", "check_keyless", "gateway_of", "token_of"]
 
 _authorization = APIKeyHeader(
     name="Authorization",
@@ -61,5 +63,49 @@ async def caller(
 ) -> Grant:
     """The request's grant (also kept as ``request.state.grant``)."""
     grant = await gateway_of(request).authenticate(token_of(authorization, x_api_key))
+    if grant.key is None:
+        check_keyless(request)
     request.state.grant = grant
     return grant
+
+
+def check_keyless(request: Request) -> None:
+    """Let a request without a key in only from this machine and, from a browser, only from
+    this server's own pages (the inspector) or an origin in ``cors_origins``.
+
+    A server open on loopback (no key in its store) is reachable from any page a browser on
+    the machine shows: another site could post a form to it (cross-site request forgery),
+    or rebind its own host name to 127.0.0.1 (DNS rebinding) and read the answers. Browsers
+    say where a request comes from (``Sec-Fetch-Site``, ``Origin``) and which host it was
+    meant for (``Host``); other clients send no ``Sec-Fetch-Site`` and are not affected. A
+    server started with ``insecure`` leaves this to whatever authenticates in front of it.
+
+    Raises:
+        PermissionDeniedError: a keyless request from another site, or for another host.
+    """
+    settings = request.app.state.settings
+    if settings.insecure:
+        return
+    host = request.headers.get("host", "")
+    name = host.rpartition(":")[0] if host.rfind(":") > host.rfind("]") else host
+    if host and not _loopback(name.strip("[]").lower()):
+        raise PermissionDeniedError(
+            f"a request without an API key must be addressed to this machine, not {host!r}",
+            suggestion="open the server as http://127.0.0.1:<port>/, or use an API key",
+        )
+    site = request.headers.get("sec-fetch-site", "")
+    origin = request.headers.get("origin")
+    if site in ("cross-site", "same-site") and origin not in settings.cors_origins:
+        raise PermissionDeniedError(
+            "a request without an API key may not come from another site's page",
+            suggestion="use an API key, or list the page's origin in cors_origins",
+        )
+
+
+def _loopback(name: str) -> bool:
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

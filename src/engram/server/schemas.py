@@ -9,7 +9,7 @@ here for shape only; the core checks their meaning and names the field when it r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,6 +17,7 @@ __all__ = [
     "AddRequest",
     "BatchDeleteRequest",
     "BatchUpdateRequest",
+    "BrowseRequest",
     "ListRequest",
     "Message",
     "OssAddRequest",
@@ -123,6 +124,24 @@ class ListRequest(_Scope):
     show_expired: bool | None = Field(default=None, description="Also list invalidated memories.")
     page: int | None = Field(default=None, ge=1, description="1-based page (the query's wins).")
     page_size: int | None = Field(default=None, ge=1, description="Per page (the query's wins).")
+
+
+class BrowseRequest(_Scope):
+    """``POST /browse`` (engram): a page of a scope's memories, in order, with a cursor."""
+
+    filters: dict[str, Any] | None = Field(
+        default=None, description="The filter language (README)."
+    )
+    order_by: Literal["created_at", "updated_at"] = Field(
+        default="created_at", description="The field to order by (ties by id)."
+    )
+    descending: bool = Field(default=True, description="Newest first (false: oldest first).")
+    cursor: str | None = Field(
+        default=None, description="next_cursor of the previous page; none for the first."
+    )
+    limit: int = Field(default=50, ge=1, description="Memories per page.")
+    show_expired: bool = Field(default=False, description="Also list invalidated memories.")
+    total: bool = Field(default=False, description="Also count the whole listing (count).")
 
 
 class UpdateRequest(_Lenient):

@@ -68,6 +68,7 @@ class ServerSettings(BaseModel):
         description="Let unlimited keys replace the memory config with POST /configure.",
     )
     docs: bool = Field(default=True, description="Serve /docs and /redoc (offline assets).")
+    ui: bool = Field(default=True, description="Serve the memory inspector at /ui (same API keys).")
     mcp: bool = Field(default=False, description="Also serve MCP (streamable HTTP) at /mcp.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 

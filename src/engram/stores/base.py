@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationChange, RelationRecord, ScopeIds
+from engram.core.paging import Order
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
 from engram.exceptions import ConfigurationError, StoreError
@@ -136,8 +137,11 @@ class Store(ABC):
         """The memory with this id, or None."""
 
     @abstractmethod
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        """Memories matching ``where``, newest first."""
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        """Memories matching ``where``: newest first (ties in insertion order, newest first),
+        or in ``order`` (its field, then ``id``, both in its direction)."""
 
     @abstractmethod
     def search(

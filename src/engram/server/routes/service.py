@@ -1,10 +1,11 @@
-"""engram's own routes: liveness, readiness and search with explanations.
+"""engram's own routes: liveness, readiness, search with explanations, keyset paging.
 
 ``GET /health`` answers while the process runs; ``GET /ready`` once the store answers a read
 (503 otherwise), for load balancers and orchestrators; neither needs a key. ``POST /explain``
 is ``POST /search`` with each result's ``score_parts`` (semantic, lexical, entity, time,
-neighbour). Graph routes will sit beside these when graph memory lands: the core already
-returns ``relations`` with every add, search and listing, and the routes pass them through.
+neighbour, and ``shares``: what each added to the score). ``POST /browse`` pages through a
+scope's memories in a chosen order with a cursor (the inspector's table). Graph memory's
+own routes are in ``graph.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from engram import __version__
 from engram.core.keys import Grant
 from engram.gateway import Gateway
 from engram.server.auth import caller, gateway_of
-from engram.server.schemas import OssSearchRequest
+from engram.server.schemas import BrowseRequest, OssSearchRequest
 from engram.server.shapes import search_options
 
 __all__ = ["router"]
@@ -48,6 +49,24 @@ async def explain(body: OssSearchRequest, grant: Caller, gateway: Gate) -> Any:
     options["explain"] = True
     return await gateway.search(
         grant, body.query, ids=body.ids(), filters=body.filters, limit=limit, **options
+    )
+
+
+@router.post("/browse", summary="A page of a scope's memories, with a cursor")
+async def browse(body: BrowseRequest, grant: Caller, gateway: Gate) -> dict[str, Any]:
+    """A scope's memories ordered by ``created_at`` or ``updated_at``, ``limit`` at a time:
+    ``{results, next_cursor, count?}``. Pass ``next_cursor`` back for the next page (keyset
+    paging: as fast deep in 100k memories as on the first page); it is null on the last."""
+    return await gateway.browse(
+        grant,
+        ids=body.ids(),
+        filters=body.filters,
+        order_by=body.order_by,
+        descending=body.descending,
+        cursor=body.cursor,
+        limit=body.limit,
+        include_invalidated=body.show_expired,
+        total=body.total,
     )
 
 

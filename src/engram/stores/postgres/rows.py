@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engram.core.paging import Order
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
 
@@ -25,6 +26,13 @@ HISTORY_COLUMNS = (
     "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
     "actor_id, role"
 )
+
+
+def order_sql(order: Order, alias: str) -> str:
+    """``ORDER BY`` terms of ``order`` in code-point order (as filters compare): its field, then
+    the id, both in its direction."""
+    way = order.direction
+    return f'{alias}.{order.field} COLLATE "C" {way}, {alias}.id COLLATE "C" {way}'
 
 
 def to_vector(vector: Vectors) -> Any:

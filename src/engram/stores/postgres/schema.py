@@ -153,7 +153,19 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0005_idempotency",
+        "0005_listing_indexes",
+        # As in the SQLite store: the live memories of a scope by updated_at, and its counts.
+        (
+            "CREATE INDEX memories_user_live ON {schema}.memories "
+            "(user_id, invalid_at, updated_at, created_at) WHERE user_id IS NOT NULL",
+            "CREATE INDEX memories_agent_live ON {schema}.memories "
+            "(agent_id, invalid_at, updated_at, created_at) WHERE agent_id IS NOT NULL",
+            "CREATE INDEX memories_run_live ON {schema}.memories "
+            "(run_id, invalid_at, updated_at, created_at) WHERE run_id IS NOT NULL",
+        ),
+    ),
+    (
+        "0006_idempotency",
         (
             # add()'s idempotency keys, as in the SQLite store.
             """CREATE TABLE {schema}.idempotency (

@@ -33,6 +33,7 @@ import numpy as np
 
 from engram.core.filters import FilterNode, scope_filter
 from engram.core.graph.records import GraphWrite, RelationChange
+from engram.core.paging import Order
 from engram.core.records import (
     Change,
     Delete,
@@ -66,6 +67,7 @@ from engram.stores.postgres.rows import (
     M_COLUMNS,
     history_row,
     jsonb,
+    order_sql,
     record_row,
     register_adapters,
     to_record,
@@ -440,15 +442,19 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         row = yield Execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,), "one")
         return None if row is None else to_record(row)
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        """Memories matching ``where``, newest first."""
-        return self._run(self._list_memories(where, limit), "read")
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first, or in ``order``."""
+        return self._run(self._list_memories(where, limit, order), "read")
 
-    def _list_memories(self, where: FilterNode | None, limit: int) -> Plan[list[MemoryRecord]]:
+    def _list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> Plan[list[MemoryRecord]]:
         sql, params = compile_filter(where, alias="m")
+        by = 'm.created_at COLLATE "C" DESC, m.seq DESC' if order is None else order_sql(order, "m")
         rows = yield Execute(
-            f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} "
-            'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
+            f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} ORDER BY {by} LIMIT %s",
             (*params, limit),
         )
         return [to_record(row) for row in rows]

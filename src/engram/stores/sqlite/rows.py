@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engram.core.keywords import query_words
+from engram.core.paging import Order
 from engram.core.records import HistoryRecord, MemoryRecord
 
 COLUMNS = (
@@ -81,3 +82,8 @@ def history_row(h: HistoryRecord) -> tuple[Any, ...]:
         h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
         int(h.is_deleted), h.actor_id, h.role,
     )  # fmt: skip
+
+
+def order_sql(order: Order, alias: str) -> str:
+    """``ORDER BY`` terms of ``order``: its field, then the id, both in its direction."""
+    return f"{alias}.{order.field} {order.direction}, {alias}.id {order.direction}"

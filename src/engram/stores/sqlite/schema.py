@@ -202,7 +202,22 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     (
-        "0006_idempotency",
+        "0006_listing_indexes",
+        # One index per scope field serves the inspector's listings (POST /browse) and the
+        # scope counts (GET /entities): the live memories of a scope by updated_at, its count
+        # of live memories, and each id's count, first created_at and last updated_at, all
+        # from the index alone (without it, each reads every memory of the scope).
+        (
+            "CREATE INDEX memories_user_live ON memories "
+            "(user_id, invalid_at, updated_at, created_at) WHERE user_id IS NOT NULL",
+            "CREATE INDEX memories_agent_live ON memories "
+            "(agent_id, invalid_at, updated_at, created_at) WHERE agent_id IS NOT NULL",
+            "CREATE INDEX memories_run_live ON memories "
+            "(run_id, invalid_at, updated_at, created_at) WHERE run_id IS NOT NULL",
+        ),
+    ),
+    (
+        "0007_idempotency",
         (
             # add()'s idempotency keys: the token of a key in its scope, a digest of the
             # request, and the changes it made (JSON), written in the add's transaction.

@@ -33,6 +33,7 @@ from engram.core.graph.records import (
 )
 from engram.core.idempotency import decode
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
+from engram.core.paging import Order
 from engram.core.records import (
     Change,
     Delete,
@@ -74,6 +75,7 @@ from engram.stores.sqlite.rows import (
     fts_query,
     history_of,
     history_row,
+    order_sql,
     record_of,
     record_row,
     scope_tokens,
@@ -250,13 +252,15 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
             ).fetchone()
             return None if row is None else record_of(row)
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        """Memories matching ``where``, newest first."""
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first, or in ``order``."""
         sql, params = compile_filter(where, alias="m")
+        by = "created_at DESC, seq DESC" if order is None else order_sql(order, "m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {COLUMNS} FROM memories m WHERE {sql} "
-                "ORDER BY created_at DESC, seq DESC LIMIT ?",
+                f"SELECT {COLUMNS} FROM memories m WHERE {sql} ORDER BY {by} LIMIT ?",
                 (*params, limit),
             ).fetchall()
             return [record_of(row) for row in rows]
