@@ -29,13 +29,13 @@ class ProviderConfig(Options):
     config: Any = None
 
 
-class GraphStoreConfig(BaseModel):
+class GraphStoreConfig(Options):
     """The ``graph_store`` block, with mem0's keys: ``provider`` (``sqlite`` or ``postgres``;
     left out, the vector store's kind), ``config``, ``llm`` (a separate LLM for the graph),
     ``custom_prompt`` (extra instructions for relation extraction) and ``threshold`` (the
     entity-name similarity at which a mention matches an existing entity)."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     provider: str | None = None
     config: Any = None

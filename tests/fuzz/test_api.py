@@ -26,7 +26,7 @@ from tests.fuzz.conftest import Tally
 
 NEVER = "00000000-0000-4000-8000-000000000000"
 METHODS = ["add", "add", "get", "get_all", "search", "search", "update", "delete", "history"]
-RARE = ["delete_all", "reset"]
+RARE = ["delete_all", "reset", "browse", "batch_update", "batch_delete", "count"]
 
 
 class Target:
@@ -184,6 +184,23 @@ def one_call(t: Target, tally: Tally, data: st.DataObject) -> None:
         }
     elif method == "delete_all":
         args, kwargs = (), scope
+    elif method == "count":
+        args, kwargs = (), {**scope, "filters": arg(s.good_filters, s.bad_filters)}
+    elif method == "browse":
+        args = ()
+        kwargs = {
+            **scope,
+            "filters": arg(s.good_filters, s.bad_filters),
+            "order_by": arg(st.sampled_from(["created_at", "updated_at"])),
+            "cursor": arg(st.none(), s.texts),
+            "limit": arg(s.good_limits, s.bad_limits),
+        }
+    elif method == "batch_update":
+        item = st.fixed_dictionaries({"memory_id": memory_id, "text": s.good_text})
+        args = (arg(st.lists(item, min_size=1, max_size=3), s.junk),)
+        kwargs = {}
+    elif method == "batch_delete":
+        args, kwargs = (arg(st.lists(memory_id, min_size=1, max_size=3), s.junk),), {}
     else:
         args, kwargs = (), {}
     described = ", ".join([*map(shown, args), *(f"{k}={shown(v)}" for k, v in kwargs.items())])

@@ -12,6 +12,7 @@ validation), never with another exception.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -75,6 +76,13 @@ KNOWN: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("POST", "/v3/memories/", '{"filters": {"user_id": "u"}, "page_size": 1' + "0" * 25 + "}", {}),
     ("PUT", "/v1/batch/", '{"memories": [' + ", ".join(['{"memory_id": "x", "text": "t"}'] * 20_000)
      + "]}", {}),
+    ("POST", "/browse", '{"user_id": "u", "cursor": "' + "A" * 100_000 + '"}', {}),
+    ("POST", "/browse", '{"user_id": "u", "cursor": "' + base64.urlsafe_b64encode(
+        ("[" * 5000 + "]" * 5000).encode()).decode() + '"}', {}),
+    ("POST", "/browse", '{"user_id": "u", "cursor": "' + base64.urlsafe_b64encode(
+        b'["created_at", true, "\\ud800", "x"]').decode() + '"}', {}),
+    ("POST", "/browse", '{"user_id": "u", "limit": 1' + "0" * 30 + "}", {}),
+    ("POST", "/browse", '{"user_id": "u", "order_by": {"a": 1}}', {}),
 ]  # fmt: skip
 ROUTES = [
     ("POST", "/memories"),
@@ -85,6 +93,7 @@ ROUTES = [
     ("PUT", "/memories/00000000-0000-4000-8000-000000000000"),
     ("PUT", "/v1/batch/"),
     ("DELETE", "/v1/batch/"),
+    ("POST", "/browse"),
 ]
 FIELDS = [
     "messages",
@@ -101,6 +110,9 @@ FIELDS = [
     "timestamp",
     "memories",
     "infer",
+    "cursor",
+    "order_by",
+    "descending",
 ]
 good_bodies = st.fixed_dictionaries(
     {"messages": st.just([{"role": "user", "content": "I like tea"}]), "user_id": st.just("u")},

@@ -20,20 +20,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 __all__ = ["MCPSettings", "ServerSettings", "Settings", "load_settings"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class ServerSettings(BaseModel):
+class ServerSettings(Options):
     """How ``engram serve`` listens and what each request may ask for."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(
@@ -45,7 +44,7 @@ class ServerSettings(BaseModel):
         description="Serve a non-loopback address without API keys (never in production).",
     )
     max_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest request body (413)."
+        default=1_048_576, ge=1024, le=2**40, description="Largest request body (413)."
     )
     max_results: int = Field(
         default=1000, ge=1, description="Largest limit / top_k / page_size (422)."
@@ -60,6 +59,7 @@ class ServerSettings(BaseModel):
     key_cache_seconds: float = Field(
         default=5.0,
         ge=0,
+        le=86_400,
         description="How long a checked key is trusted before the store is asked again.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
@@ -73,10 +73,8 @@ class ServerSettings(BaseModel):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
 
-class MCPSettings(BaseModel):
+class MCPSettings(Options):
     """``engram mcp``: the default scope of its tools, and its transport."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_id: str | None = Field(default=None, description="Scope of tool calls that name none.")
     agent_id: str | None = None
