@@ -57,6 +57,7 @@ from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
+from engram.stores.postgres.graph_transfer import GraphTransfer
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
@@ -110,7 +111,7 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, GraphTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
