@@ -58,6 +58,7 @@ from engram.stores.postgres.connect import drivers as _drivers
 from engram.stores.postgres.connect import on_asyncio, store_error
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
+from engram.stores.postgres.graph_transfer import GraphTransfer
 from engram.stores.postgres.idempotency import lock_key
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
@@ -94,7 +95,7 @@ COPY_MIN_ROWS = 32
 RECONNECT_SECONDS = 3.0
 
 
-class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, GraphTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
