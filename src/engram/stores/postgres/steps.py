@@ -9,7 +9,7 @@ two small loops touch the wire.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -23,13 +23,14 @@ class Execute:
     """Run one statement; the result is what ``fetch`` asks for.
 
     ``"one"``: the first row or None; ``"all"``: every row; ``"none"``: the row count.
-    With ``many``, ``params`` is a sequence of parameter tuples run as a batch. ``prepare``
+    ``params`` are positional (``%s``) or, as a mapping, named (``%(name)s``). With ``many``,
+    ``params`` is a sequence of parameter tuples run as a batch. ``prepare``
     is psycopg's: ``False`` never prepares the statement, so the server plans it for each
     execution's parameters instead of settling on a generic plan.
     """
 
     sql: str
-    params: Sequence[Any] = ()
+    params: Sequence[Any] | Mapping[str, Any] = ()
     fetch: Literal["none", "one", "all"] = "all"
     many: bool = False
     prepare: bool | None = None
