@@ -141,34 +141,40 @@ def neighbourhood_sql(s: str, hops: int, kind: str) -> str:
     """
     when = _WHEN[kind]
     ctes = [
-        "n0(e, top) AS MATERIALIZED (SELECT u.e, -u.i FROM "
-        "unnest(%(starts)s::text[]) WITH ORDINALITY AS u(e, i))"
+        "n0(e, scope, top) AS MATERIALIZED (SELECT u.e, en.scope, -u.i FROM "
+        "unnest(%(starts)s::text[]) WITH ORDINALITY AS u(e, i) "
+        f"JOIN {s}.entities en ON en.id = u.e)"
     ]
     for k in range(1, hops + 1):
         sides = " UNION ALL ".join(
-            f"(SELECT r.seq FROM {s}.relations r WHERE r.{side} = f.e AND {when} "
-            "ORDER BY r.seq DESC LIMIT %(limit)s)"
+            f"(SELECT r.seq FROM {s}.relations r WHERE r.scope = f.scope AND r.{side} = f.e "
+            f"AND {when} ORDER BY r.seq DESC LIMIT %(limit)s)"
             for side in ("source_id", "destination_id")
         )
         earlier = "".join(f" AND x.seq NOT IN (SELECT seq FROM h{j})" for j in range(1, k))
         taken = "".join(f" - (SELECT count(*) FROM h{j})" for j in range(1, k))
         ctes.append(
-            f"h{k}(seq) AS MATERIALIZED (SELECT DISTINCT x.seq FROM (SELECT e FROM n{k - 1} "
-            f"ORDER BY top DESC LIMIT {_FANOUT}) f CROSS JOIN LATERAL ({sides}) x "
+            f"h{k}(seq) AS MATERIALIZED (SELECT DISTINCT x.seq FROM (SELECT e, scope FROM "
+            f"n{k - 1} ORDER BY top DESC LIMIT {_FANOUT}) f CROSS JOIN LATERAL ({sides}) x "
             f"WHERE true{earlier} ORDER BY x.seq DESC LIMIT %(limit)s{taken})"
         )
         if k < hops:
             reached = "".join(f" AND v.e NOT IN (SELECT e FROM n{j})" for j in range(k))
             ctes.append(
-                f"n{k}(e, top) AS MATERIALIZED (SELECT v.e, max(r.seq) FROM h{k} "
+                f"n{k}(e, scope, top) AS MATERIALIZED (SELECT v.e, r.scope, max(r.seq) FROM h{k} "
                 f"JOIN {s}.relations r ON r.seq = h{k}.seq CROSS JOIN LATERAL "
                 f"(VALUES (r.source_id), (r.destination_id)) v(e) WHERE true{reached} "
-                "GROUP BY v.e)"
+                "GROUP BY v.e, r.scope)"
             )
     walk = " UNION ALL ".join(f"SELECT {k} AS hop, seq FROM h{k}" for k in range(1, hops + 1))
+    # The endpoints by scope and id: their names from the covering index of the scope.
+    ends = (
+        f"JOIN {s}.entities s ON s.scope = r.scope AND s.id = r.source_id "
+        f"JOIN {s}.entities d ON d.scope = r.scope AND d.id = r.destination_id"
+    )
     return (
         f"WITH {', '.join(ctes)} SELECT {relation_columns(s)}, x.hop FROM ({walk}) x "
-        f"JOIN {s}.relations r ON r.seq = x.seq {relation_joins(s)} ORDER BY x.hop, r.seq DESC"
+        f"JOIN {s}.relations r ON r.seq = x.seq {ends} ORDER BY x.hop, r.seq DESC"
     )
 
 

@@ -177,6 +177,25 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX idempotency_created ON {schema}.idempotency (created_at)",
         ),
     ),
+    (
+        "0007_graph_walk_indexes",
+        (
+            # A neighbourhood walks one scope: its entities' newest live relations, then their
+            # endpoints' names. With the scope first, one walk reads a few neighbouring index
+            # pages of its scope instead of a page per entity spread over every scope's
+            # (entity ids are random); the names come from the index alone, never from the
+            # entity rows (wide: they hold the name vectors). These replace the partial
+            # indexes by entity alone.
+            "CREATE INDEX relations_scope_source_live ON {schema}.relations "
+            "(scope, source_id, seq) WHERE invalid_at IS NULL",
+            "CREATE INDEX relations_scope_destination_live ON {schema}.relations "
+            "(scope, destination_id, seq) WHERE invalid_at IS NULL",
+            "DROP INDEX {schema}.relations_source_live",
+            "DROP INDEX {schema}.relations_destination_live",
+            "CREATE INDEX entities_scope_names ON {schema}.entities (scope, id) "
+            "INCLUDE (name, type)",
+        ),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.
