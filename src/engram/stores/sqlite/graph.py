@@ -11,7 +11,6 @@ in-memory copy kept in step by each scope's row count and highest seq.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import threading
@@ -371,67 +370,42 @@ def neighbourhood(
     limit: int,
 ) -> list[RelationRecord]:
     """Relations within ``hops`` of these entities, nearest first then newest, at most
-    ``limit``, in one statement (``neighbourhood_sql``)."""
-    starts = list(dict.fromkeys(entity_ids))
-    if not starts or hops < 1 or limit < 1:
-        return []
-    params: dict[str, Any] = {f"e{i}": e for i, e in enumerate(starts)}
-    params["limit"] = limit
-    if as_of is not None and not everything:
-        params["as_of"] = as_of
-    kind = "all" if everything else "live" if as_of is None else "as_of"
-    rows = conn.execute(neighbourhood_sql(hops, len(starts), kind), params).fetchall()
-    return [relation_of(row, row[17]) for row in rows]
-
-
-_WHEN = {
-    "all": "1",
-    "live": "invalid_at IS NULL",
-    "as_of": "coalesce(valid_at, created_at) <= :as_of AND "
-    "(invalid_at IS NULL OR invalid_at > :as_of)",
-}
-
-
-@functools.lru_cache(maxsize=64)
-def neighbourhood_sql(hops: int, starts: int, kind: str) -> str:
-    """One statement for a whole neighbourhood: a breadth-first walk of ``hops`` steps.
-
-    ``n0`` holds the starting entities, ``n<k>`` the entities first reached by hop ``k`` (with
-    the newest relation that reached them), ``h<k>`` the relations of hop ``k``: the newest of
-    those touching the first ``_FANOUT`` entities of ``n<k-1>``, none of an earlier hop, as many
-    as the earlier hops left of ``limit``. Each entity's newest relations are read from its
-    endpoint index alone (``LIMIT`` inside a correlated subquery), so a hub's thousands of
-    relations cost an index read of ``limit`` entries; only the rows returned are read whole.
-    """
-    when = _WHEN[kind]
-    values = ", ".join(f"(:e{i}, {-i})" for i in range(starts))
-    ctes = [f"n0(e, top) AS MATERIALIZED (VALUES {values})"]
-    for k in range(1, hops + 1):
-        frontier = f"(SELECT e FROM n{k - 1} ORDER BY top DESC LIMIT {_FANOUT})"
-        sides = " UNION ".join(
-            f"SELECT r.seq FROM {frontier} AS f JOIN relations r ON r.seq IN (SELECT seq "
-            f"FROM relations WHERE {side} = f.e AND {when} ORDER BY seq DESC LIMIT :limit)"
-            for side in ("source_id", "destination_id")
+    ``limit``. Each hop, in one statement, picks the newest relations of each entity from the
+    endpoint indexes alone and reads only those rows: a hub's thousands of relations cost an
+    index read of ``limit`` entries. (One statement for the whole walk, with the frontiers as
+    common table expressions, measured slower here: 2.0 ms against 1.5 ms for two hops, its
+    temporary tables and sorts costing more than a second statement does in process.)"""
+    when, when_params = time_sql(as_of, everything, alias="relations")
+    seen: dict[str, RelationRecord] = {}
+    reached = set(entity_ids)
+    frontier = list(dict.fromkeys(entity_ids))
+    for hop in range(1, hops + 1):
+        if not frontier or len(seen) >= limit:
+            break
+        ends = frontier[:_FANOUT]
+        wanted = limit - len(seen)
+        # Each entity's newest relations, from each side, through its index range alone.
+        term = (
+            f"SELECT * FROM (SELECT seq FROM relations WHERE {{side}} = ? AND {when} "
+            "ORDER BY seq DESC LIMIT ?)"
         )
-        earlier = "".join(f" AND seq NOT IN h{j}" for j in range(1, k))
-        taken = "".join(f" - (SELECT count(*) FROM h{j})" for j in range(1, k))
-        ctes.append(
-            f"h{k}(seq) AS MATERIALIZED (SELECT seq FROM ({sides}) WHERE 1{earlier} "
-            f"ORDER BY seq DESC LIMIT :limit{taken})"
-        )
-        if k < hops:
-            reached = "".join(f" AND e NOT IN (SELECT e FROM n{j})" for j in range(k))
-            ctes.append(
-                f"n{k}(e, top) AS MATERIALIZED (SELECT e, max(seq) FROM ("
-                f"SELECT source_id AS e, seq FROM relations WHERE seq IN h{k} UNION ALL "
-                f"SELECT destination_id, seq FROM relations WHERE seq IN h{k}) "
-                f"WHERE 1{reached} GROUP BY e)"
-            )
-    walk = " UNION ALL ".join(f"SELECT {k} AS hop, seq FROM h{k}" for k in range(1, hops + 1))
-    return (
-        f"WITH {', '.join(ctes)} SELECT {RELATION_COLUMNS}, x.hop FROM ({walk}) AS x "
-        f"JOIN relations r ON r.seq = x.seq {RELATION_JOINS} ORDER BY x.hop, r.seq DESC"
-    )
+        terms = [term.format(side=side) for _ in ends for side in ("source_id", "destination_id")]
+        params = [p for e in ends for _ in range(2) for p in (e, *when_params, wanted + len(seen))]
+        rows = conn.execute(
+            f"{RELATION_SELECT} WHERE r.seq IN (SELECT seq FROM ({' UNION '.join(terms)}) "
+            "ORDER BY seq DESC LIMIT ?) ORDER BY r.seq DESC",
+            [*params, wanted + len(seen)],
+        ).fetchall()
+        frontier = []
+        for row in rows:
+            if row[0] in seen or len(seen) >= limit:
+                continue
+            seen[row[0]] = relation_of(row, hop)
+            for end in (row[1], row[5]):
+                if end not in reached:
+                    reached.add(end)
+                    frontier.append(end)
+    return list(seen.values())
 
 
 def list_entities(
