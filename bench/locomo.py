@@ -31,17 +31,25 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from engram import Memory
+from engram.core import ranking
 from engram.core.filters import Condition, Field
 from engram.core.operations import embedding_text
+from loo import Outcome, Row, Setting, describe, leave_one_out, mean, settings, spread
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 KS = (1, 5, 10, 20)
+#: The ranking weights tuned leave-one-out: each fold picks one value of each.
+GRID: dict[str, tuple[Any, ...]] = {
+    "entity": (0.25, 0.5, 1.0),
+    "neighbour": (0.2, 0.4, 0.6),
+    "rrf_k": (10, 60),
+}
 Ranker = Callable[[Memory, str, str], list[str]]
 
 
@@ -131,32 +139,83 @@ def rrf(memory: Memory, user_id: str, question: str) -> list[str]:
     return sorted(scores, key=lambda d: -scores[d])[:20]
 
 
-def evaluate(conversations: list[Conversation], ranker: Ranker) -> dict[str, Any]:
-    """Recall@k, MRR and latency of one ranker, per category and overall."""
-    rows: dict[int, list[list[float]]] = {c: [] for c in CATEGORIES}
+def evaluate(
+    conversations: list[Conversation], ranker: Ranker, cold: bool = True
+) -> dict[str, Any]:
+    """Recall@k, MRR and latency of one ranker, per category and overall (and per question).
+
+    ``cold``: empty the embedding caches first, so that the latency includes every query's
+    embedding.
+    """
+    rows: list[Row] = []
     latencies: list[float] = []
-    for conv in conversations:  # every ranker pays for its query embeddings
+    for conv in conversations if cold else ():
         conv.memory.embedder.clear()
-    for conv in conversations:
+    for group, conv in enumerate(conversations):
         for question, category, evidence in conv.questions:
             start = time.perf_counter()
             ranked = ranker(conv.memory, conv.sample_id, question)
             latencies.append(time.perf_counter() - start)
             recall = [len(evidence & set(ranked[:k])) / len(evidence) for k in KS]
             rr = next((1 / (i + 1) for i, d in enumerate(ranked) if d in evidence), 0.0)
-            rows[category].append([*recall, rr])
-    every = [row for cat in rows.values() for row in cat]
-
-    def mean(items: list[list[float]], i: int) -> float:
-        return sum(item[i] for item in items) / len(items) if items else 0.0
-
+            rows.append(Row(group, category, (*recall, rr)))
     return {
-        "overall": [mean(every, i) for i in range(len(KS) + 1)],
-        "categories": {c: [mean(r, i) for i in range(len(KS) + 1)] for c, r in rows.items()},
-        "counts": {c: len(r) for c, r in rows.items()},
+        **summarise(rows),
+        "rows": rows,
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": statistics.quantiles(latencies, n=20)[-1] * 1000,
     }
+
+
+def summarise(rows: list[Row]) -> dict[str, Any]:
+    """Mean of every measured value, overall and per category; question counts."""
+    width = len(KS) + 1
+    by_category = {c: [r for r in rows if r.category == c] for c in CATEGORIES}
+    return {
+        "overall": [mean(rows, i) for i in range(width)],
+        "categories": {c: [mean(r, i) for i in range(width)] for c, r in by_category.items()},
+        "counts": {c: len(r) for c, r in by_category.items()},
+    }
+
+
+def tune(conversations: list[Conversation], grid: dict[str, tuple[Any, ...]]) -> Outcome:
+    """Run engram's search with every setting of ``grid`` (ranking weights), leave one out."""
+    results: dict[Setting, list[Row]] = {}
+    try:
+        for setting in settings(grid):
+            weights = replace(ranking.DEFAULT, **dict(setting))
+            for conv in conversations:
+                conv.memory._ops.weights = weights
+            results[setting] = evaluate(conversations, engram_search, cold=False)["rows"]
+    finally:
+        for conv in conversations:
+            conv.memory._ops.weights = ranking.DEFAULT
+    return leave_one_out(results, KS.index(10))
+
+
+def report_loo(
+    conversations: list[Conversation], outcome: Outcome, plain: dict[str, Any], grid: Any
+) -> None:
+    """Print what each fold chose and the held-out recall@10 next to the plain figure."""
+    at10 = KS.index(10)
+    print("\nengram search, leave one conversation out: the ranking weights are chosen on four")
+    print("conversations (grid: " + "; ".join(f"{k} {v}" for k, v in grid.items()) + "),")
+    print("then measured on the fifth")
+    for fold in outcome.folds:
+        name = conversations[fold.group].sample_id
+        held = mean(fold.rows, at10)
+        print(f"  held out {name:<8} chose {describe(fold.chosen):<40} R@10 {held:.3f}")
+    pooled = summarise(outcome.pooled())
+    print(f"  {'R@10':<16}{'n':>5}{'plain':>8}{'LOO':>8}   per conversation: mean ± sd [min-max]")
+    lines: list[tuple[str, int | None]] = [("overall", None)]
+    lines += [(f"{c} {CATEGORIES[c]}", c) for c in CATEGORIES]
+    for label, category in lines:
+        key = "overall" if category is None else category
+        n = sum(pooled["counts"].values()) if category is None else pooled["counts"][category]
+        base = plain["overall"] if category is None else plain["categories"][key]
+        held = pooled["overall"] if category is None else pooled["categories"][key]
+        folds = spread(outcome.per_fold(at10, category))
+        print(f"  {label:<16}{n:>5}{base[at10]:>8.3f}{held[at10]:>8.3f}   {folds}")
 
 
 def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -> None:
@@ -201,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="locomo10-dev.json (or another LoCoMo file)")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--dsn", default=None, help="PostgreSQL (default: a local server)")
+    parser.add_argument(
+        "--no-loo", action="store_true", help="skip the leave-one-conversation-out tuning"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
@@ -222,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])
+        if not args.no_loo:
+            report_loo(conversations, tune(conversations, GRID), ours, GRID)
         for conv in conversations:
             conv.memory.close()
     return 0

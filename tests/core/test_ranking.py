@@ -77,7 +77,7 @@ def test_neighbours_lend_relevance_within_one_conversation_only() -> None:
     ranked = ranking.spread(pool, {"q": (months_later, answer)}, set(), [])
     by_id = {c.record.id: c for c in ranked}
     assert "later" not in by_id  # said months apart: another conversation
-    assert by_id["ans"].neighbour == pytest.approx(ranking.NEIGHBOUR_WEIGHT * by_id["q"].score)
+    assert by_id["ans"].neighbour == pytest.approx(ranking.DEFAULT.neighbour * by_id["q"].score)
     assert [c.record.id for c in ranked] == ["q", "ans"]
 
 

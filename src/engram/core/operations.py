@@ -68,9 +68,11 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        weights: ranking.Weights = ranking.DEFAULT,
     ) -> None:
         self.version = version
         self.rerank_top_k = rerank_top_k
+        self.weights = weights
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
@@ -278,13 +280,13 @@ class Operations:
         vectors = yield Embed((text,))
         semantic = yield StoreCall("search", (vectors[0], where, depth, None))
         lexical = yield StoreCall("keyword_search", (text, where, depth))
-        pool = ranking.fuse(semantic, lexical)
+        pool = ranking.fuse(semantic, lexical, self.weights)
         speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
         entities = ranking.query_entities(text, speakers)
         ranges = find_time_ranges(text)
-        ranking.weigh(pool, entities, ranges)
-        near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
-        ranked = ranking.spread(pool, near, entities, ranges)
+        ranking.weigh(pool, entities, ranges, self.weights)
+        near = yield StoreCall("neighbours", (ranking.lenders(pool, self.weights), where))
+        ranked = ranking.spread(pool, near, entities, ranges, self.weights)
         tally = Tally()
         if wants_rerank and self.rerank_top_k is not None:
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)

@@ -36,14 +36,25 @@ from datetime import datetime
 from engram.core.records import MemoryRecord
 from engram.core.temporal import TimeRange
 
-RRF_K = 10
 #: The BM25 score at which lexical relevance counts as one half (Okapi BM25 scale).
 LEXICAL_HALF = 5.0
-ENTITY_BOOST = 0.5
-TIME_BOOST = 0.5
-NEIGHBOUR_WEIGHT = 0.4
-NEIGHBOUR_WINDOW_SECONDS = 6 * 3600.0
-NEIGHBOUR_SOURCES = 30  # how many of the best candidates lend relevance to their neighbours
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Every constant of the ranking, in one place (``bench/locomo.py`` varies them)."""
+
+    rrf_k: int = 10
+    lexical_half: float = LEXICAL_HALF
+    entity: float = 0.5
+    time: float = 0.5
+    neighbour: float = 0.4
+    neighbour_window_s: float = 6 * 3600.0
+    #: How many of the best candidates lend relevance to their neighbours.
+    neighbour_sources: int = 30
+
+
+DEFAULT = Weights()
 
 _FUNCTION_WORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her hers
@@ -88,9 +99,10 @@ class Candidate:
 def fuse(
     semantic: Iterable[tuple[MemoryRecord, float]],
     lexical: Iterable[tuple[MemoryRecord, float]],
-    k: int = RRF_K,
+    w: Weights = DEFAULT,
 ) -> dict[str, Candidate]:
     """Reciprocal-rank fusion of two best-first lists, normalised to [0, 1]."""
+    k = w.rrf_k
     pool: dict[str, Candidate] = {}
     for rank, (record, score) in enumerate(semantic, start=1):
         c = pool.setdefault(record.id, Candidate(record))
@@ -99,7 +111,7 @@ def fuse(
     for rank, (record, score) in enumerate(lexical, start=1):
         c = pool.setdefault(record.id, Candidate(record))
         c.lexical, c.lexical_rank = score, rank
-        c.fused += _term(k, rank, score / (score + LEXICAL_HALF) if score > 0 else 0.0)
+        c.fused += _term(k, rank, score / (score + w.lexical_half) if score > 0 else 0.0)
     best = 2.0 / (k + 1)
     for c in pool.values():
         c.fused /= best
@@ -133,16 +145,21 @@ def mentions(record: MemoryRecord, entities: set[str]) -> bool:
     return not entities.isdisjoint(words)
 
 
-def weigh(pool: Mapping[str, Candidate], entities: set[str], ranges: list[TimeRange]) -> None:
+def weigh(
+    pool: Mapping[str, Candidate],
+    entities: set[str],
+    ranges: list[TimeRange],
+    w: Weights = DEFAULT,
+) -> None:
     """Score every candidate from its fused rank, entity and time evidence (steps 2-3)."""
     for c in pool.values():
         _mark(c, entities, ranges)
-        c.score = c.fused * (1 + ENTITY_BOOST * c.entity) * (1 + TIME_BOOST * c.time)
+        c.score = c.fused * (1 + w.entity * c.entity) * (1 + w.time * c.time)
 
 
-def lenders(pool: Mapping[str, Candidate]) -> list[str]:
+def lenders(pool: Mapping[str, Candidate], w: Weights = DEFAULT) -> list[str]:
     """Ids of the candidates whose neighbours are worth fetching (the best ones)."""
-    best = sorted(pool.values(), key=lambda c: (-c.score, c.record.id))[:NEIGHBOUR_SOURCES]
+    best = sorted(pool.values(), key=lambda c: (-c.score, c.record.id))[: w.neighbour_sources]
     return [c.record.id for c in best]
 
 
@@ -151,21 +168,22 @@ def spread(
     neighbours: Mapping[str, tuple[MemoryRecord | None, MemoryRecord | None]],
     entities: set[str],
     ranges: list[TimeRange],
+    w: Weights = DEFAULT,
 ) -> list[Candidate]:
     """Lend relevance to neighbours (step 4), normalise (step 5); best first."""
     lent: dict[str, float] = {}
-    for source_id in lenders(pool):
+    for source_id in lenders(pool, w):
         source = pool[source_id]
         for other in neighbours.get(source_id, (None, None)):
-            if other is None or not _close_in_time(source.record, other):
+            if other is None or not _close_in_time(source.record, other, w.neighbour_window_s):
                 continue
             if other.id not in pool:
                 _mark(pool.setdefault(other.id, Candidate(other)), entities, ranges)
-            lent[other.id] = max(lent.get(other.id, 0.0), NEIGHBOUR_WEIGHT * source.score)
+            lent[other.id] = max(lent.get(other.id, 0.0), w.neighbour * source.score)
     for memory_id, amount in lent.items():
         pool[memory_id].neighbour = amount
         pool[memory_id].score += amount
-    ceiling = (1 + ENTITY_BOOST if entities else 1.0) * (1 + TIME_BOOST if ranges else 1.0)
+    ceiling = (1 + w.entity if entities else 1.0) * (1 + w.time if ranges else 1.0)
     for c in pool.values():
         c.score = min(1.0, c.score / ceiling)
     return sorted(pool.values(), key=lambda c: (-c.score, c.record.id))
@@ -176,11 +194,11 @@ def _mark(c: Candidate, entities: set[str], ranges: list[TimeRange]) -> None:
     c.time = any(r.contains(c.record.valid_at or c.record.created_at) for r in ranges)
 
 
-def _close_in_time(a: MemoryRecord, b: MemoryRecord) -> bool:
+def _close_in_time(a: MemoryRecord, b: MemoryRecord, window_s: float) -> bool:
     """Said within the neighbour window of each other (one conversation, not two)."""
     ta, tb = a.valid_at or a.created_at, b.valid_at or b.created_at
     try:
         gap = abs((datetime.fromisoformat(ta) - datetime.fromisoformat(tb)).total_seconds())
     except ValueError:
         return False
-    return gap <= NEIGHBOUR_WINDOW_SECONDS
+    return gap <= window_s
