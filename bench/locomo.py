@@ -47,8 +47,8 @@ KS = (1, 5, 10, 20)
 #: The ranking weights tuned leave-one-out: each fold picks one value of each.
 GRID: dict[str, tuple[Any, ...]] = {
     "entity": (0.25, 0.5, 1.0),
+    "when": (0.25, 0.5, 1.0),
     "neighbour": (0.2, 0.4, 0.6),
-    "rrf_k": (10, 60),
 }
 Ranker = Callable[[Memory, str, str], list[str]]
 
@@ -126,7 +126,7 @@ def bm25(memory: Memory, user_id: str, question: str) -> list[str]:
 def dense(memory: Memory, user_id: str, question: str) -> list[str]:
     """Cosine similarity alone (memories embedded as engram embeds them: 'speaker: text')."""
     where = Condition(Field("user_id"), "eq", user_id)
-    vector = memory.embedder.embed(embedding_text(question, None))
+    vector = memory.embedder.embed_query(embedding_text(question, None))
     return [r.metadata["dia_id"] for r, _ in memory.store.search(vector, where, 20, None)]
 
 

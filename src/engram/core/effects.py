@@ -26,9 +26,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Embed:
-    """Embed these texts; the result is an ``(n, dimension)`` array."""
+    """Embed these texts; the result is an ``(n, dimension)`` array.
+
+    ``query``: the texts are search queries (``Embedder.embed_queries``), not memories.
+    """
 
     texts: tuple[str, ...]
+    query: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class Runtime:
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Embed):
+            if effect.query:
+                return self.embedder.embed_queries(list(effect.texts))
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
             return self.complete(effect.request)

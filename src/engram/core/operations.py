@@ -29,7 +29,7 @@ from engram.core.records import (
     text_hash,
 )
 from engram.core.results import change_dict, history_dict, listing, memory_dict
-from engram.core.temporal import find_time_ranges
+from engram.core.search import search as hybrid_search
 from engram.core.timeutil import now_iso, parse_timestamp
 from engram.core.validation import (
     check_bool,
@@ -49,8 +49,6 @@ logger = logging.getLogger("engram")
 Result = dict[str, Any] | list[dict[str, Any]]
 NewRecord = Callable[..., MemoryRecord]
 _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
-#: Candidates taken from each of the semantic and lexical lists before fusion.
-CANDIDATES = 50
 #: Offline extraction: a statement this similar (cosine) to a stored memory is a duplicate.
 DUPLICATE_SIMILARITY = 0.95
 
@@ -276,17 +274,7 @@ class Operations:
                 suggestion='configure one, e.g. {"reranker": {"provider": "llm"}} with an "llm" '
                 "block, or search without rerank",
             )
-        depth = max(count, CANDIDATES)
-        vectors = yield Embed((text,))
-        semantic = yield StoreCall("search", (vectors[0], where, depth, None))
-        lexical = yield StoreCall("keyword_search", (text, where, depth))
-        pool = ranking.fuse(semantic, lexical, self.weights)
-        speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
-        entities = ranking.query_entities(text, speakers)
-        ranges = find_time_ranges(text)
-        ranking.weigh(pool, entities, ranges, self.weights)
-        near = yield StoreCall("neighbours", (ranking.lenders(pool, self.weights), where))
-        ranked = ranking.spread(pool, near, entities, ranges, self.weights)
+        ranked = yield from hybrid_search(text, where, count, self.weights)
         tally = Tally()
         if wants_rerank and self.rerank_top_k is not None:
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)

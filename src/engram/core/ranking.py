@@ -1,40 +1,56 @@
-"""Hybrid ranking, free of I/O: fuse semantic and lexical candidates, then weigh in the people
-and times the query names and the conversation around each memory.
+"""Hybrid ranking, free of I/O: fuse semantic and lexical candidates, weigh in the evidence
+the query asks for, let a conversation's turns share relevance, order deterministically.
 
 The steps, for one query:
 
-1. Reciprocal-rank fusion of the semantic (cosine) and lexical (BM25) candidate lists, each
-   term weighted by the square root of the candidate's absolute relevance in that list (its
-   cosine; its BM25 score ``b`` saturated as ``b / (b + LEXICAL_HALF)``):
-   ``sum(1 / (k + rank) * sqrt(relevance))``, divided by its maximum ``2 / (k + 1)``. Plain RRF
-   forgets magnitudes: the best of a handful of unrelated memories would score as high as a
-   true match, and ``threshold`` would filter nothing. Weighted, a query with no relevant memory
-   scores low, and ranks still carry most of the weight.
-2. Entities: the names in the query (capitalised words that are not function words, and any
-   speaker of a candidate named in it). A memory said by, or mentioning, one of them is
-   multiplied by ``1 + entity_boost``.
-3. Time: when the query names a range ("in 2022", "last May"), memories valid inside it are
-   multiplied by ``1 + time_boost``.
-4. Neighbours: a memory next to a strong one in the same conversation (adjacent in insertion
-   order within the scope, and said within ``NEIGHBOUR_WINDOW_SECONDS`` of it) gains
-   ``NEIGHBOUR_WEIGHT`` of the best such neighbour's score: answers often sit in the reply to
-   the matching turn.
-5. Scores are divided by the largest factor they could have received, so they stay in [0, 1].
+1. **Fusion.** Reciprocal-rank fusion of the semantic (cosine) and lexical (BM25) lists,
+   each term weighted by the square root of the candidate's relevance in its list:
+   ``sum(sqrt(relevance) / (k + rank))``, divided by its maximum ``2 / (k + 1)``. Plain RRF
+   forgets magnitudes (the best of a handful of unrelated memories would score as high as a
+   true match, and ``threshold`` would filter nothing); weighted, a query with no relevant
+   memory scores low, and ranks still carry most of the weight.
 
-The weights were chosen on the LoCoMo development split (``bench/locomo.py``) among round values,
-and the neighbouring values score within 0.01 of them; no rule knows the dataset.
+   - Semantic relevance is the cosine's height above the candidate list's own median,
+     ``(cos - m) / (1 - m)``, so that a model whose unrelated pairs score 0.85 and one whose
+     score 0.1 are weighed alike. A list shorter than ``calibration_prior`` says less about
+     the model's level: its median counts in proportion, ``(n - 1) / calibration_prior``, and
+     a list of one keeps the absolute cosine.
+   - Lexical relevance is the BM25 score ``b`` saturated as ``b / (b + lexical_half)``, and
+     nothing for a memory that holds fewer than two of the query's terms (all of them, for a
+     query of one): one word in common ("city", "work") is no evidence that a memory answers
+     a question of several (coordination-level matching), and must not outrank a memory that
+     says the same thing in other words.
+2. **Evidence.** Each kind of evidence the query asks for gives a candidate a value in
+   [0, 1] and multiplies its score by ``1 + weight * value``: ``entity`` (said by or naming a
+   person or place the query names), ``time`` (said, or stating a time, inside a range the
+   query names), ``when`` (the query asks for a time, and the memory states one).
+3. **Conversation.** A memory next to a strong one in a real conversation
+   (``conversational``: adjacent in insertion order in one scope, said by different speakers,
+   in order, within ``neighbour_window_s``) gains ``neighbour`` times that score, added as a
+   probability (``a + b - a * b``): answers often sit in the reply to the matching turn. A
+   list of facts from one speaker is no conversation, and lends nothing.
+4. **Order.** Scores are divided by the largest evidence factor they could have received,
+   so they lie in [0, 1] without clipping: different evidence gives different scores, equal
+   evidence equal scores, and ties go to the memory id. Inputs are rounded (cosines to 1e-6,
+   BM25 to 6 significant digits) and ranks are computed here, tied scores sharing a rank, so
+   every store gives the same order.
+
+The weights are the ``Weights`` defaults; ``bench/locomo.py`` chooses among nearby values on
+four LoCoMo conversations, measures on the fifth, and reports both.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+import statistics
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engram.core.keywords import matched_terms
 from engram.core.records import MemoryRecord
-from engram.core.temporal import TimeRange
+from engram.core.temporal import said_at
 
 #: The BM25 score at which lexical relevance counts as one half (Okapi BM25 scale).
 LEXICAL_HALF = 5.0
@@ -46,8 +62,11 @@ class Weights:
 
     rrf_k: int = 10
     lexical_half: float = LEXICAL_HALF
+    #: Candidates from which the semantic list's median is taken in full as its unrelated level.
+    calibration_prior: int = 10
     entity: float = 0.5
     time: float = 0.5
+    when: float = 0.5
     neighbour: float = 0.4
     neighbour_window_s: float = 6 * 3600.0
     #: How many of the best candidates lend relevance to their neighbours.
@@ -55,6 +74,9 @@ class Weights:
 
 
 DEFAULT = Weights()
+#: The kinds of evidence of step 2, in the order ``explain`` lists them.
+EVIDENCE = ("entity", "time", "when")
+Evidence = Callable[[MemoryRecord], float]
 
 _FUNCTION_WORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her hers
@@ -75,8 +97,7 @@ class Candidate:
     semantic_rank: int | None = None
     lexical_rank: int | None = None
     fused: float = 0.0
-    entity: bool = False
-    time: bool = False
+    evidence: dict[str, float] = field(default_factory=dict)
     neighbour: float = 0.0
     score: float = 0.0
     notes: dict[str, float] = field(default_factory=dict)
@@ -89,8 +110,9 @@ class Candidate:
             "lexical": self.lexical,
             "lexical_rank": self.lexical_rank,
             "fused": round(self.fused, 6),
-            "entity": self.entity,
-            "time": self.time,
+            "entity": self.evidence.get("entity", 0.0) > 0,
+            "time": round(self.evidence.get("time", 0.0), 6),
+            "when": self.evidence.get("when", 0.0) > 0,
             "neighbour": round(self.neighbour, 6),
             **self.notes,
         }
@@ -100,26 +122,54 @@ def fuse(
     semantic: Iterable[tuple[MemoryRecord, float]],
     lexical: Iterable[tuple[MemoryRecord, float]],
     w: Weights = DEFAULT,
+    terms: frozenset[str] = frozenset(),
 ) -> dict[str, Candidate]:
-    """Reciprocal-rank fusion of two best-first lists, normalised to [0, 1]."""
-    k = w.rrf_k
+    """Relevance-weighted reciprocal-rank fusion of two lists, normalised to [0, 1] (step 1).
+
+    ``terms``: the query's stemmed terms (``keywords.query_terms``); a lexical candidate that
+    holds fewer than ``min(2, len(terms))`` of them gets no lexical relevance.
+    """
+    needed = min(2, len(terms))
     pool: dict[str, Candidate] = {}
-    for rank, (record, score) in enumerate(semantic, start=1):
+    dense = _ranked([(r, round(s, 6)) for r, s in semantic])
+    floor = _unrelated_level([s for _, s, _ in dense], w.calibration_prior)
+    for record, score, rank in dense:
         c = pool.setdefault(record.id, Candidate(record))
         c.semantic, c.semantic_rank = score, rank
-        c.fused += _term(k, rank, max(score, 0.0))
-    for rank, (record, score) in enumerate(lexical, start=1):
+        c.fused += _term(w.rrf_k, rank, max(0.0, (score - floor) / (1.0 - floor)))
+    for record, score, rank in _ranked([(r, float(f"{s:.6g}")) for r, s in lexical]):
         c = pool.setdefault(record.id, Candidate(record))
         c.lexical, c.lexical_rank = score, rank
-        c.fused += _term(k, rank, score / (score + w.lexical_half) if score > 0 else 0.0)
-    best = 2.0 / (k + 1)
+        if score > 0 and matched_terms(terms, record.text, record.actor_id) >= needed:
+            c.fused += _term(w.rrf_k, rank, score / (score + w.lexical_half))
+    best = 2.0 / (w.rrf_k + 1)
     for c in pool.values():
         c.fused /= best
     return pool
 
 
+def _ranked(
+    scored: list[tuple[MemoryRecord, float]],
+) -> list[tuple[MemoryRecord, float, int]]:
+    """Best first, ties by id; equal scores share a rank (1, 2, 2, 4)."""
+    ordered = sorted(scored, key=lambda item: (-item[1], item[0].id))
+    out: list[tuple[MemoryRecord, float, int]] = []
+    for i, (record, score) in enumerate(ordered):
+        rank = out[-1][2] if out and out[-1][1] == score else i + 1
+        out.append((record, score, rank))
+    return out
+
+
+def _unrelated_level(cosines: list[float], prior: int) -> float:
+    """The cosine a candidate must exceed to count as relevant at all (see step 1)."""
+    if not cosines:
+        return 0.0
+    median = statistics.median(cosines) * min(1.0, (len(cosines) - 1) / prior)
+    return min(max(0.0, median), 0.99)
+
+
 def _term(k: int, rank: int, relevance: float) -> float:
-    """One list's contribution: reciprocal rank, weighted by absolute relevance in [0, 1]."""
+    """One list's contribution: reciprocal rank, weighted by relevance in [0, 1]."""
     return math.sqrt(relevance) / (k + rank)
 
 
@@ -145,16 +195,11 @@ def mentions(record: MemoryRecord, entities: set[str]) -> bool:
     return not entities.isdisjoint(words)
 
 
-def weigh(
-    pool: Mapping[str, Candidate],
-    entities: set[str],
-    ranges: list[TimeRange],
-    w: Weights = DEFAULT,
-) -> None:
-    """Score every candidate from its fused rank, entity and time evidence (steps 2-3)."""
+def weigh(pool: Mapping[str, Candidate], evidence: Mapping[str, Evidence], w: Weights) -> None:
+    """Score every candidate from its fused relevance and the evidence (step 2)."""
     for c in pool.values():
-        _mark(c, entities, ranges)
-        c.score = c.fused * (1 + w.entity * c.entity) * (1 + w.time * c.time)
+        _mark(c, evidence)
+        c.score = _evidenced(c, evidence, w)
 
 
 def lenders(pool: Mapping[str, Candidate], w: Weights = DEFAULT) -> list[str]:
@@ -166,39 +211,59 @@ def lenders(pool: Mapping[str, Candidate], w: Weights = DEFAULT) -> list[str]:
 def spread(
     pool: dict[str, Candidate],
     neighbours: Mapping[str, tuple[MemoryRecord | None, MemoryRecord | None]],
-    entities: set[str],
-    ranges: list[TimeRange],
+    evidence: Mapping[str, Evidence],
     w: Weights = DEFAULT,
 ) -> list[Candidate]:
-    """Lend relevance to neighbours (step 4), normalise (step 5); best first."""
+    """Lend relevance along conversations (step 3), normalise and order (step 4)."""
     lent: dict[str, float] = {}
     for source_id in lenders(pool, w):
         source = pool[source_id]
-        for other in neighbours.get(source_id, (None, None)):
-            if other is None or not _close_in_time(source.record, other, w.neighbour_window_s):
+        before, after = neighbours.get(source_id, (None, None))
+        for other, pair in ((before, (before, source.record)), (after, (source.record, after))):
+            if other is None or not conversational(pair[0], pair[1], w.neighbour_window_s):
                 continue
             if other.id not in pool:
-                _mark(pool.setdefault(other.id, Candidate(other)), entities, ranges)
+                pool[other.id] = Candidate(other)
+                _mark(pool[other.id], evidence)
+                pool[other.id].score = _evidenced(pool[other.id], evidence, w)
             lent[other.id] = max(lent.get(other.id, 0.0), w.neighbour * source.score)
-    for memory_id, amount in lent.items():
-        pool[memory_id].neighbour = amount
-        pool[memory_id].score += amount
-    ceiling = (1 + w.entity if entities else 1.0) * (1 + w.time if ranges else 1.0)
+    ceiling = math.prod(1.0 + getattr(w, name) for name in evidence)
     for c in pool.values():
-        c.score = min(1.0, c.score / ceiling)
+        own = c.score / ceiling
+        c.neighbour = lent.get(c.record.id, 0.0) / ceiling
+        c.score = own + c.neighbour - own * c.neighbour
     return sorted(pool.values(), key=lambda c: (-c.score, c.record.id))
 
 
-def _mark(c: Candidate, entities: set[str], ranges: list[TimeRange]) -> None:
-    c.entity = mentions(c.record, entities)
-    c.time = any(r.contains(c.record.valid_at or c.record.created_at) for r in ranges)
+def conversational(
+    first: MemoryRecord | None, second: MemoryRecord | None, window_s: float
+) -> bool:
+    """Whether ``second``, stored right after ``first`` in their scope, replies to it.
 
-
-def _close_in_time(a: MemoryRecord, b: MemoryRecord, window_s: float) -> bool:
-    """Said within the neighbour window of each other (one conversation, not two)."""
-    ta, tb = a.valid_at or a.created_at, b.valid_at or b.created_at
+    Both have a speaker (a name or a role), the speakers differ, and ``second`` was said no
+    earlier than ``first`` and within ``window_s`` of it. A list of facts stored in one call
+    (one role, no names) is no conversation.
+    """
+    if first is None or second is None:
+        return False
+    one, two = (first.actor_id, first.role), (second.actor_id, second.role)
+    if one == (None, None) or two == (None, None) or one == two:
+        return False
     try:
-        gap = abs((datetime.fromisoformat(ta) - datetime.fromisoformat(tb)).total_seconds())
+        gap = (
+            datetime.fromisoformat(said_at(second)) - datetime.fromisoformat(said_at(first))
+        ).total_seconds()
     except ValueError:
         return False
-    return gap <= window_s
+    return 0.0 <= gap <= window_s
+
+
+def _mark(c: Candidate, evidence: Mapping[str, Evidence]) -> None:
+    c.evidence = {name: value(c.record) for name, value in evidence.items()}
+
+
+def _evidenced(c: Candidate, evidence: Mapping[str, Evidence], w: Weights) -> float:
+    factor = 1.0
+    for name in evidence:
+        factor *= 1.0 + getattr(w, name) * c.evidence.get(name, 0.0)
+    return c.fused * factor

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.embedders.base import Embedder, Vectors
+from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name, with_prompt
 from engram.exceptions import ConfigurationError
 
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
@@ -39,6 +39,8 @@ class OnnxEmbedderConfig(BaseModel):
         "machine, 2x slower when other work shares the cores (measured), so off by default.",
     )
     embedding_dims: int | None = Field(default=None, description="Checked against the model.")
+    query_prompt: str | None = Field(default=None, description=PROMPT_HELP)
+    document_prompt: str | None = Field(default=None, description=PROMPT_HELP)
 
 
 class OnnxEmbedder(Embedder):
@@ -62,7 +64,7 @@ class OnnxEmbedder(Embedder):
                 missing_field="embedder.config.embedding_dims",
                 suggestion="remove embedding_dims; the dimension comes from the model",
             )
-        self.name = f"onnx:{MODEL_NAME}"
+        self.name = prompted_name(f"onnx:{MODEL_NAME}", self.config.document_prompt)
         self._path = self._model_path()  # fail at construction, not on the first add
         self._session: Any = None
         self._tokenizer: Any = None
@@ -116,6 +118,14 @@ class OnnxEmbedder(Embedder):
         return path
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Embed memories (with the document prompt, when one is configured)."""
+        return self._encode(with_prompt(texts, self.config.document_prompt))
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed queries (with the query prompt, when one is configured)."""
+        return self._encode(with_prompt(texts, self.config.query_prompt))
+
+    def _encode(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` in length-sorted batches (less padding), returned in input order."""
         if self._session is None:
             self._load()
