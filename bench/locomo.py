@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engram import Memory
+from engram import Embedder, Memory
 from engram.core import ranking
 from engram.core.filters import Condition, Field
 from engram.core.operations import embedding_text
@@ -47,7 +47,7 @@ KS = (1, 5, 10, 20)
 #: The ranking weights tuned leave-one-out: each fold picks one value of each.
 GRID: dict[str, tuple[Any, ...]] = {
     "entity": (0.25, 0.5, 1.0),
-    "when": (0.25, 0.5, 1.0),
+    "when": (1.0, 2.0, 4.0),
     "neighbour": (0.2, 0.4, 0.6),
 }
 Ranker = Callable[[Memory, str, str], list[str]]
@@ -76,12 +76,25 @@ def store_config(sample_id: str, workdir: Path, dsn: str | None) -> dict[str, An
     return {"vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}}
 
 
-def load(path: Path, workdir: Path, dsn: str | None = None) -> list[Conversation]:
-    """Add every turn of every conversation through Memory.add (infer=False)."""
+def load(
+    path: Path,
+    workdir: Path,
+    dsn: str | None = None,
+    embedder: dict[str, Any] | Embedder | None = None,
+) -> list[Conversation]:
+    """Add every turn of every conversation through Memory.add (infer=False).
+
+    ``embedder``: an embedder block (``{"provider": ..., "config": ...}``) or instance; the
+    default is engram's.
+    """
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
         conv = sample["conversation"]
-        memory = Memory.from_config(store_config(sample["sample_id"], workdir, dsn))
+        config = store_config(sample["sample_id"], workdir, dsn)
+        if isinstance(embedder, dict):
+            config["embedder"] = embedder
+        instance = embedder if isinstance(embedder, Embedder) else None
+        memory = Memory(config, embedder=instance)
         memory.reset()  # a PostgreSQL schema may hold an earlier run's turns
         known: set[str] = set()
         session = 1
@@ -263,11 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-loo", action="store_true", help="skip the leave-one-conversation-out tuning"
     )
+    parser.add_argument(
+        "--embedder",
+        default=None,
+        help='an embedder block as JSON, e.g. \'{"provider": '
+        '"sentence_transformers", "config": {"model": "..."}}\' (default: engram\'s)',
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
         start = time.perf_counter()
-        conversations = load(args.path, Path(tmp), dsn)
+        block = json.loads(args.embedder) if args.embedder else None
+        conversations = load(args.path, Path(tmp), dsn, block)
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start

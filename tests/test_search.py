@@ -80,6 +80,20 @@ def test_an_event_the_query_names_is_found_and_gives_the_time(memory: Memory) ->
     assert by_text["I took up pottery classes."] == 0.0
 
 
+def test_an_events_own_stated_time_is_its_time(memory: Memory) -> None:
+    """ "We went camping last week", said on 20 May 2023, puts the camping in 8-14 May: a stove
+    bought on 16 May came after it, though before the memory was said."""
+    memory.add("We went camping in the hills last week.", user_id="u", infer=False,
+               timestamp="2023-05-20")  # fmt: skip
+    memory.add("I bought a tent.", user_id="u", infer=False, timestamp="2023-05-05")
+    memory.add("I bought a stove.", user_id="u", infer=False, timestamp="2023-05-16")
+    hits = memory.search("What did I buy before the camping trip?", user_id="u",
+                         explain=True)["results"]  # fmt: skip
+    by_text = {h["memory"]: h["score_parts"]["time"] for h in hits}
+    assert by_text["I bought a tent."] == 1.0
+    assert by_text["I bought a stove."] == 0.0
+
+
 def test_the_reply_to_a_matching_turn_is_retrieved(memory: Memory) -> None:
     memory.add(
         [{"role": "user", "content": "What did you name the boat?", "name": "Ana"},

@@ -154,6 +154,32 @@ def test_evidence_multiplies_and_scores_stay_in_the_unit_range() -> None:
     assert all(0.0 <= c.score <= 1.0 for c in out)
 
 
+def test_weighing_only_those_that_can_reach_the_top_keeps_the_top_exact() -> None:
+    rng = random.Random(3)
+    records = [rec(f"id{i:03d}", f"text {i}") for i in range(120)]
+    semantic = [(r, rng.uniform(0.1, 0.9)) for r in records]
+    lexical = [(r, rng.uniform(0.5, 12.0)) for r in records[::3]]
+    read: list[str] = []
+
+    def when(record: MemoryRecord) -> float:
+        read.append(record.id)
+        return float(int(record.id[2:]) % 4 == 0)
+
+    evidence: dict[str, ranking.Evidence] = {"when": when}
+    full = ranking.fuse(semantic, lexical)
+    ranking.weigh(full, evidence, W)
+    everything = ranking.spread(full, {}, evidence, W)
+    read.clear()
+    pruned = ranking.fuse(semantic, lexical)
+    ranking.weigh(pruned, evidence, W, keep=10)
+    top = ranking.spread(pruned, {}, evidence, W)[:10]
+    assert [(c.record.id, c.score) for c in top] == [
+        (c.record.id, c.score) for c in everything[:10]
+    ]
+    assert 10 <= len(read) < len(records)  # the rest could not reach the top ten
+    assert all(c.weighed for c in top)
+
+
 def test_a_reply_in_a_conversation_shares_relevance() -> None:
     question = rec("q", "Where did you move?", actor="Ana", when="2024-05-01T10:00:00")
     answer = rec("ans", "To Porto, last spring.", actor="Leo", when="2024-05-01T10:01:00")

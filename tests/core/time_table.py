@@ -212,6 +212,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("From Monday to Wednesday I was in meetings.", "2025-03-10", "2025-03-13"),
     ("Between March and May 2024 we renovated.", "2024-03-01", "2024-06-01"),
     ("From 1 April 2024 until 30 June 2024 I was on leave.", "2024-04-01", "2024-07-01"),
+    ("We were abroad from March to 10 January 2025.", "2024-03-01", "2025-01-11"),
+    ("We rent the flat from 2 November 2025 to January.", "2025-11-02", "2026-02-01"),
     # Relative to a date named in the sentence.
     ("Two weeks before 11 August 2023 we got a puppy.", "2023-07-25", "2023-08-01"),
     ("The week before 3 August 2023 the kids were at camp.", "2023-07-27", "2023-08-03"),

@@ -41,9 +41,9 @@ four LoCoMo conversations, measures on the fifth, and reports both.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,11 +62,13 @@ class Weights:
 
     rrf_k: int = 10
     lexical_half: float = LEXICAL_HALF
-    #: Candidates from which the semantic list's median is taken in full as its unrelated level.
+    #: Candidates from which the semantic list's level is taken in full as its unrelated level.
     calibration_prior: int = 10
+    #: The quantile of the semantic list's cosines taken as its unrelated level (0.5: median).
+    calibration_quantile: float = 0.5
     entity: float = 0.5
     time: float = 0.5
-    when: float = 0.5
+    when: float = 2.0
     neighbour: float = 0.4
     neighbour_window_s: float = 6 * 3600.0
     #: How many of the best candidates lend relevance to their neighbours.
@@ -101,6 +103,8 @@ class Candidate:
     neighbour: float = 0.0
     score: float = 0.0
     notes: dict[str, float] = field(default_factory=dict)
+    #: The evidence was read (``weigh`` may skip candidates that cannot reach the top).
+    weighed: bool = True
 
     def parts(self) -> dict[str, float | int | bool | None]:
         """What ``explain=True`` shows for this result."""
@@ -132,7 +136,7 @@ def fuse(
     needed = min(2, len(terms))
     pool: dict[str, Candidate] = {}
     dense = _ranked([(r, round(s, 6)) for r, s in semantic])
-    floor = _unrelated_level([s for _, s, _ in dense], w.calibration_prior)
+    floor = _unrelated_level([s for _, s, _ in dense], w.calibration_prior, w.calibration_quantile)
     for record, score, rank in dense:
         c = pool.setdefault(record.id, Candidate(record))
         c.semantic, c.semantic_rank = score, rank
@@ -160,12 +164,16 @@ def _ranked(
     return out
 
 
-def _unrelated_level(cosines: list[float], prior: int) -> float:
+def _unrelated_level(cosines: list[float], prior: int, quantile: float = 0.5) -> float:
     """The cosine a candidate must exceed to count as relevant at all (see step 1)."""
     if not cosines:
         return 0.0
-    median = statistics.median(cosines) * min(1.0, (len(cosines) - 1) / prior)
-    return min(max(0.0, median), 0.99)
+    ordered = sorted(cosines)
+    at = quantile * (len(ordered) - 1)
+    low = int(at)
+    level = ordered[low] + (ordered[min(low + 1, len(ordered) - 1)] - ordered[low]) * (at - low)
+    level *= min(1.0, (len(ordered) - 1) / prior)
+    return min(max(0.0, level), 0.99)
 
 
 def _term(k: int, rank: int, relevance: float) -> float:
@@ -195,11 +203,29 @@ def mentions(record: MemoryRecord, entities: set[str]) -> bool:
     return not entities.isdisjoint(words)
 
 
-def weigh(pool: Mapping[str, Candidate], evidence: Mapping[str, Evidence], w: Weights) -> None:
-    """Score every candidate from its fused relevance and the evidence (step 2)."""
-    for c in pool.values():
+def weigh(
+    pool: Mapping[str, Candidate],
+    evidence: Mapping[str, Evidence],
+    w: Weights,
+    keep: int | None = None,
+) -> None:
+    """Score every candidate from its fused relevance and the evidence (step 2).
+
+    Reading evidence costs (a memory's stated times are parsed), so with ``keep`` the best
+    candidates are weighed first, by fused relevance, and a candidate that could not reach
+    the best ``keep`` even with every factor at its maximum keeps its fused relevance as its
+    score: the order of the best ``keep`` is exactly that of weighing everything.
+    """
+    most = math.prod(1.0 + getattr(w, name) for name in evidence)
+    best: list[float] = []  # a min-heap of the best ``keep`` scores so far
+    for c in sorted(pool.values(), key=lambda c: (-c.fused, c.record.id)):
+        if keep is not None and len(best) >= keep and c.fused * most < best[0]:
+            c.score, c.weighed = c.fused, False
+            continue
         _mark(c, evidence)
         c.score = _evidenced(c, evidence, w)
+        if keep is not None:
+            (heapq.heappush if len(best) < keep else heapq.heappushpop)(best, c.score)
 
 
 def lenders(pool: Mapping[str, Candidate], w: Weights = DEFAULT) -> list[str]:
@@ -222,10 +248,10 @@ def spread(
         for other, pair in ((before, (before, source.record)), (after, (source.record, after))):
             if other is None or not conversational(pair[0], pair[1], w.neighbour_window_s):
                 continue
-            if other.id not in pool:
-                pool[other.id] = Candidate(other)
-                _mark(pool[other.id], evidence)
-                pool[other.id].score = _evidenced(pool[other.id], evidence, w)
+            receiver = pool.setdefault(other.id, Candidate(other, weighed=False))
+            if not receiver.weighed:
+                _mark(receiver, evidence)
+                receiver.score = _evidenced(receiver, evidence, w)
             lent[other.id] = max(lent.get(other.id, 0.0), w.neighbour * source.score)
     ceiling = math.prod(1.0 + getattr(w, name) for name in evidence)
     for c in pool.values():
@@ -260,6 +286,7 @@ def conversational(
 
 def _mark(c: Candidate, evidence: Mapping[str, Evidence]) -> None:
     c.evidence = {name: value(c.record) for name, value in evidence.items()}
+    c.weighed = True
 
 
 def _evidenced(c: Candidate, evidence: Mapping[str, Evidence], w: Weights) -> float:

@@ -55,7 +55,7 @@ def search(
         evidence["time"] = lambda record: temporal.match(named, record)
     if times.asks_when:
         evidence["when"] = lambda record: float(temporal.states_time(record))
-    ranking.weigh(pool, evidence, weights)
+    ranking.weigh(pool, evidence, weights, keep=max(count, weights.neighbour_sources))
     near = yield StoreCall("neighbours", (ranking.lenders(pool, weights), where))
     return ranking.spread(pool, near, evidence, weights)
 

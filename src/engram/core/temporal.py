@@ -128,7 +128,7 @@ def states_time(record: MemoryRecord) -> bool:
 
 @lru_cache(maxsize=16384)
 def _states_time(text: str, anchor_iso: str) -> bool:
-    return bool(_stated(text, anchor_iso) or _RECURS_OR_LASTS.search(text))
+    return bool(_RECURS_OR_LASTS.search(text) or _stated(text, anchor_iso))
 
 
 def match(ranges: tuple[TimeRange, ...], record: MemoryRecord) -> float:
