@@ -154,6 +154,7 @@ TABLE: list[tuple[str, str, str]] = [
     ("This Friday we are going out.", "2025-03-14", "2025-03-15"),
     ("Next Tuesday I have a check-up.", "2025-03-18", "2025-03-19"),
     ("This coming Saturday is the open day.", "2025-03-15", "2025-03-16"),
+    ("This coming Monday we start.", "2025-03-17", "2025-03-18"),
     ("On Sunday night we watched a film.", "2025-03-09", "2025-03-10"),
     ("Friday morning the boss resigned.", "2025-03-07", "2025-03-08"),
     ("We are going to visit grandma on Thursday.", "2025-03-13", "2025-03-14"),
@@ -208,6 +209,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("I was in Lisbon from 3 to 5 June 2023.", "2023-06-03", "2023-06-06"),
     ("The fair runs June 3-5, 2023.", "2023-06-03", "2023-06-06"),
     ("The workshop ran 3\u20135 June 2023.", "2023-06-03", "2023-06-06"),  # an en dash
+    ("We were in Rome between 3 and 5 June.", "2024-06-03", "2024-06-06"),
+    ("We'll be in Rome from 10 to 14 April.", "2025-04-10", "2025-04-15"),
     ("I studied there 2015-2018.", "2015-01-01", "2019-01-01"),
     ("From Monday to Wednesday I was in meetings.", "2025-03-10", "2025-03-13"),
     ("Between March and May 2024 we renovated.", "2024-03-01", "2024-06-01"),

@@ -53,8 +53,16 @@ from engram.core.timeutil import (
 
 
 def r_day_range(g: Groups, ctx: Context) -> Span | None:
-    year = int(g.get("y"))
     month = month_of(g.get("mon"))
+    if g["y"]:
+        year = int(g.get("y"))
+    else:  # the year of the range's last day, as a bare "5 June" would have it
+        last_day = day_number(g.get("d"))
+        make = lambda y: safe_day(y, month, last_day)  # noqa: E731
+        found = occurrence(make, ctx.anchor.year, "bare", ctx, g.start())
+        if found is None:
+            return None
+        year = found[0].year
     first, last = (
         safe_day(year, month, day_number(g.get("d1"))),
         safe_day(year, month, day_number(g.get("d"))),
@@ -168,7 +176,9 @@ def r_calendar(g: Groups, ctx: Context) -> Span | None:
 def which_of(g: Groups) -> str:
     """``last`` / ``this`` / ``next`` / ``bare`` ("this coming" is "this")."""
     which = g["which"] or "bare"
-    return "this" if which.startswith("this") else "last" if which == "previous" else which
+    if which == "this coming":
+        return "next"
+    return "this" if which == "this" else "last" if which == "previous" else which
 
 
 def r_weekday(g: Groups, ctx: Context) -> Span | None:
@@ -285,9 +295,9 @@ RULES: list[Rule] = [
         "day range",
         "D M",
         rf"(?:(?:from|between)\s+)?(?:the\s+)?(?P<d1>{DAYNUM}){_TO}(?:the\s+)?(?P<d>{DAYNUM})"
-        rf"(?:\s+of)?\s+(?P<mon>{MONTH}),?\s+(?P<y>{YEAR})"
-        rf"|(?P<mon2>{MONTH})\s+(?P<d12>{DAYNUM})\s*(?:-|to|through)\s*(?P<d2>{DAYNUM}),?"
-        rf"\s+(?P<y2>{YEAR})",
+        rf"(?:\s+of)?\s+(?P<mon>{MONTH})(?:,?\s+(?P<y>{YEAR}))?"
+        rf"|(?P<mon2>{MONTH})\s+(?P<d12>{DAYNUM})\s*(?:-|to|through)\s*(?P<d2>{DAYNUM})"
+        rf"(?:,?\s+(?P<y2>{YEAR}))?",
         r_day_range,
     ),
     _rule(
