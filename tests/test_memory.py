@@ -11,7 +11,7 @@ import pytest
 
 from engram import ConfigurationError, Memory, MemoryNotFoundError, ValidationError
 from engram.embedders.onnx import OnnxEmbedder
-from tests.conftest import store_config
+from tests.conftest import found, store_config
 
 
 def ids(result: dict[str, Any]) -> list[str]:
@@ -34,7 +34,7 @@ def test_get_returns_every_field_of_the_seed(memory: Memory) -> None:
         "I like coffee.", user_id="alice", agent_id="bot", metadata={"category": "food"},
         infer=False,
     )  # fmt: skip
-    got = memory.get(ids(added)[0])
+    got = found(memory.get(ids(added)[0]))
     assert got["memory"] == "I like coffee."
     assert got["user_id"] == "alice" and got["agent_id"] == "bot"
     assert "run_id" not in got
@@ -49,7 +49,7 @@ def test_hash_is_md5_of_the_text(memory: Memory) -> None:
     import hashlib
 
     added = memory.add("hash me", user_id="u", infer=False)
-    assert memory.get(ids(added)[0])["hash"] == hashlib.md5(b"hash me").hexdigest()
+    assert found(memory.get(ids(added)[0]))["hash"] == hashlib.md5(b"hash me").hexdigest()
 
 
 def test_message_list_keeps_roles_and_names_and_skips_system(memory: Memory) -> None:
@@ -62,7 +62,7 @@ def test_message_list_keeps_roles_and_names_and_skips_system(memory: Memory) -> 
         user_id="alice",
         infer=False,
     )
-    items = [memory.get(i) for i in ids(result)]
+    items = [found(memory.get(i)) for i in ids(result)]
     assert [(i["memory"], i["role"]) for i in items] == [
         ("I live in Paris.", "user"),
         ("Paris is lovely.", "assistant"),
@@ -94,7 +94,7 @@ def test_caller_supplied_timestamp_sets_created_and_valid_at(memory: Memory) -> 
     ]
     for moment in moments:
         added = memory.add("Went hiking.", user_id="u", infer=False, timestamp=moment)
-        got = memory.get(ids(added)[0])
+        got = found(memory.get(ids(added)[0]))
         assert got["created_at"] == got["valid_at"] == "2023-05-08T13:56:00.000000+00:00"
 
 
@@ -176,7 +176,7 @@ def test_update_keeps_id_changes_text_and_vector_and_records_history(memory: Mem
     memory.add("The sky is blue.", user_id="u", infer=False)
     answer = memory.update(memory_id, "I prefer green tea now.")
     assert answer["message"] == "Memory updated successfully!"
-    got = memory.get(memory_id)
+    got = found(memory.get(memory_id))
     assert got["memory"] == "I prefer green tea now."
     assert got["updated_at"] >= got["created_at"]
     assert memory.search("tea", user_id="u", limit=1)["results"][0]["id"] == memory_id
@@ -191,19 +191,18 @@ def test_update_keeps_id_changes_text_and_vector_and_records_history(memory: Mem
     }  # fmt: skip
 
 
-def test_update_can_replace_metadata(memory: Memory) -> None:
-    memory_id = ids(memory.add("x", user_id="u", metadata={"a": 1}, infer=False))[0]
+def test_update_merges_metadata(memory: Memory) -> None:
+    memory_id = ids(memory.add("x", user_id="u", metadata={"a": 1, "b": 1}, infer=False))[0]
     memory.update(memory_id, "y")
-    assert memory.get(memory_id)["metadata"] == {"a": 1}
-    memory.update(memory_id, "z", metadata={"b": 2})
-    assert memory.get(memory_id)["metadata"] == {"b": 2}
+    assert found(memory.get(memory_id))["metadata"] == {"a": 1, "b": 1}
+    memory.update(memory_id, "z", metadata={"b": 2, "c": None})
+    assert found(memory.get(memory_id))["metadata"] == {"a": 1, "b": 2, "c": None}
 
 
 def test_delete_removes_the_memory_but_keeps_history(memory: Memory) -> None:
     memory_id = ids(memory.add("temporary", user_id="u", infer=False))[0]
     assert memory.delete(memory_id)["message"] == "Memory deleted successfully!"
-    with pytest.raises(MemoryNotFoundError):
-        memory.get(memory_id)
+    assert memory.get(memory_id) is None
     assert memory.search("temporary", user_id="u")["results"] == []
     history = memory.history(memory_id)
     assert [h["event"] for h in history] == ["ADD", "DELETE"]
@@ -225,17 +224,24 @@ def test_reset_erases_everything(memory: Memory) -> None:
     memory.reset()
     assert memory.get_all(user_id="alice")["results"] == []
     assert memory.get_all(agent_id="x")["results"] == []
-    with pytest.raises(MemoryNotFoundError):
-        memory.history(memory_id)
+    assert memory.history(memory_id) == []
     memory.add("after reset", user_id="alice", infer=False)
     assert len(memory.get_all(user_id="alice")["results"]) == 1
 
 
-@pytest.mark.parametrize("method", ["get", "delete", "history"])
-def test_unknown_id_is_memory_not_found(memory: Memory, method: str) -> None:
+def test_unknown_id_is_none_for_get_and_empty_for_history(memory: Memory) -> None:
+    """As in mem0: a lookup that finds nothing is not an error."""
+    assert memory.get("00000000-0000-0000-0000-000000000000") is None
+    assert memory.history("00000000-0000-0000-0000-000000000000") == []
+
+
+def test_delete_of_an_unknown_id_is_memory_not_found(memory: Memory) -> None:
     with pytest.raises(MemoryNotFoundError) as err:
-        getattr(memory, method)("00000000-0000-0000-0000-000000000000")
+        memory.delete("00000000-0000-0000-0000-000000000000")
     assert err.value.memory_id == "00000000-0000-0000-0000-000000000000"
+    # mem0 raises ValueError("Memory with id ... not found"): code catching it still works
+    assert isinstance(err.value, ValueError) and isinstance(err.value, LookupError)
+    assert "Memory with id 00000000-0000-0000-0000-000000000000 not found" in str(err.value)
 
 
 def test_update_of_unknown_id_is_memory_not_found_and_writes_nothing(memory: Memory) -> None:
@@ -264,7 +270,7 @@ def test_store_reopened_sees_the_same_memories(db_path: Path, embedder: OnnxEmbe
         memory_id = ids(first.add("persist me", user_id="u", infer=False))[0]
         first.update(memory_id, "persisted")
     with Memory(store_config(db_path), embedder=embedder) as second:
-        assert second.get(memory_id)["memory"] == "persisted"
+        assert found(second.get(memory_id))["memory"] == "persisted"
         assert len(second.history(memory_id)) == 2
         assert second.search("persisted", user_id="u")["results"][0]["id"] == memory_id
 

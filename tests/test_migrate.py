@@ -140,5 +140,5 @@ def test_specs_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(ConfigurationError, match="cannot read"):
         store_from_spec(str(tmp_path / "missing.json"))
     empty = tmp_path / "empty.db"
-    assert main(["migrate", "--from", str(empty), "--to", str(tmp_path / "t.db")]) == 1
+    assert main(["migrate", "--from", str(empty), "--to", str(tmp_path / "t.db")]) == 4
     assert "holds no engram store" in capsys.readouterr().err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -76,9 +78,41 @@ def test_every_exception_derives_from_engram_error() -> None:
 
 
 def test_error_codes_are_distinct() -> None:
-    classes = {getattr(engram.exceptions, name) for name in engram.exceptions.__all__}
+    classes: set[type[EngramError]] = {
+        value
+        for name in engram.exceptions.__all__
+        if isinstance(value := getattr(engram.exceptions, name), type)
+    }
     codes = [cls.default_code for cls in classes]
     assert len(codes) == len(set(codes))
+
+
+def test_mem0_exception_names_refer_to_engram_classes() -> None:
+    """mem0 code imports these names; each is the engram class raised in that situation."""
+    names = engram.exceptions.MEM0_NAMES
+    assert len(names) == 17
+    for name, cls in names.items():
+        assert getattr(engram.exceptions, name) is cls
+        assert issubclass(cls, EngramError)
+    assert names["LLMError"] is engram.exceptions.ProviderError
+    assert names["VectorStoreError"] is engram.exceptions.StoreError
+    assert names["DependencyError"] is engram.exceptions.ConfigurationError
+    # mem0's positional arguments: (message, error_code, details, suggestion, debug_info)
+    err = engram.exceptions.LLMError("boom", "LLM_001", {"model": "m"}, "retry", {"id": 1})
+    assert (err.error_code, err.details, err.suggestion, err.debug_info) == (
+        "LLM_001",
+        {"model": "m"},
+        "retry",
+        {"id": 1},
+    )
+
+
+def test_bad_input_is_also_a_value_error_as_mem0_code_expects() -> None:
+    assert issubclass(ValidationError, ValueError)
+    assert issubclass(engram.ConfigurationError, ValueError)
+    assert issubclass(engram.MemoryNotFoundError, LookupError)
+    assert issubclass(engram.MemoryNotFoundError, ValueError)
+    assert not issubclass(engram.StoreError, ValueError)
 
 
 def test_validation_error_carries_field_value_and_expected() -> None:
@@ -148,3 +182,39 @@ def test_memory_and_async_memory_methods_take_the_same_parameters(method: str) -
 
 def test_constructors_take_the_same_parameters() -> None:
     assert inspect.signature(Memory.__init__) == inspect.signature(AsyncMemory.__init__)
+
+
+def test_names_load_on_first_use() -> None:
+    assert "Memory" in dir(engram) and "__version__" in dir(engram)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        engram.Nope  # noqa: B018
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, engram; print('numpy' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "False"  # `import engram` alone stays light
+
+
+def test_mem0_module_paths_are_aliases_of_engram_names() -> None:
+    """Moving from mem0 renames the top package only: mem0's module paths exist."""
+    import engram.async_memory
+    import engram.config
+    from engram.configs import base, enums, prompts
+    from engram.embeddings.configs import EmbedderConfig
+    from engram.llms.configs import LlmConfig
+    from engram.memory import base as memory_base
+    from engram.memory import main
+    from engram.vector_stores.configs import VectorStoreConfig
+
+    assert main.Memory is engram.Memory and main.AsyncMemory is engram.AsyncMemory
+    assert engram.memory.Memory is engram.Memory  # the old module path still works
+    assert memory_base.MemoryBase is engram.MemoryBase
+    assert base.MemoryConfig is engram.MemoryConfig
+    for alias in (base.LlmConfig, LlmConfig, EmbedderConfig, VectorStoreConfig):
+        assert alias is engram.config.ProviderConfig
+    assert enums.MemoryType.PROCEDURAL.value == "procedural_memory"
+    assert isinstance(enums.MemoryType.PROCEDURAL, str)
+    assert prompts.FACT_RETRIEVAL_PROMPT == engram.prompts.FACT_EXTRACTION
+    item = base.MemoryItem.model_validate({"id": "1", "memory": "m", "score": 0.5, "user_id": "u"})
+    assert item.model_dump()["user_id"] == "u"
+    assert engram.async_memory.AsyncMemory is engram.AsyncMemory

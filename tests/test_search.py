@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engram import ConfigurationError, Memory, ValidationError
+from engram import Memory, ValidationError
 from engram.embedders.onnx import OnnxEmbedder
 from tests.conftest import store_config
 
@@ -168,9 +168,9 @@ def test_scores_are_in_unit_range_and_descending(memory: Memory) -> None:
     assert "score_parts" not in hits[0]
 
 
-def test_rerank_without_a_reranker_is_a_configuration_error(memory: Memory) -> None:
-    with pytest.raises(ConfigurationError) as err:
-        memory.search("x", user_id="u", rerank=True)
-    assert err.value.missing_field == "reranker"
+def test_rerank_without_a_reranker_is_ignored_as_in_mem0(memory: Memory) -> None:
+    memory.add("x marks the spot", user_id="u", infer=False)
+    plain = memory.search("x", user_id="u", rerank=False)
+    assert memory.search("x", user_id="u", rerank=True) == plain
     with pytest.raises(ValidationError):
         memory.search("x", user_id="u", explain="yes")  # type: ignore[arg-type]

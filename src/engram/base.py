@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import Any
 
 from engram.config import MemoryConfig
 from engram.core.effects import Runtime
 from engram.core.operations import Operations
+from engram.core.styles import UNSET, Unset
 
 _V10 = (
     "version='v1.0' returns bare lists and is deprecated; set version='v1.1' to get "
@@ -35,14 +37,24 @@ class MemoryBase(ABC):
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | None = None,
-        limit: int = 100,
+        limit: int | Unset = UNSET,
         include_invalidated: bool = False,
+        top_k: int | Unset = UNSET,
+        show_expired: bool = False,
     ) -> Any:
         """List the memories of a scope."""
 
     @abstractmethod
-    def update(self, memory_id: str, data: str, metadata: dict[str, Any] | None = None) -> Any:
-        """Replace a memory's text."""
+    def update(
+        self,
+        memory_id: str,
+        text: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        expiration_date: date | str | Unset | None = UNSET,
+        *,
+        data: str | None = None,
+    ) -> Any:
+        """Change a memory's text, metadata or expiration date."""
 
     @abstractmethod
     def delete(self, memory_id: str) -> Any:

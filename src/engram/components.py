@@ -7,6 +7,7 @@ from typing import Any
 
 from engram.config import MemoryConfig
 from engram.core.effects import Runtime
+from engram.core.graph.settings import DEFAULT_THRESHOLD, GraphSettings
 from engram.core.operations import Operations
 from engram.embedders.base import CachedEmbedder, Embedder
 from engram.exceptions import ConfigurationError
@@ -61,19 +62,25 @@ def build(
     if config.history_db_path:
         logger.info("engram: history_db_path is ignored; history lives in the store itself")
     rerank_top_k = None
+    rerank_llm = None
     if config.reranker is not None:
         reranker = get_registry("rerankers").create(
             config.reranker.provider, config.reranker.config
         )
-        if llm is None:
+        own = reranker.config.llm_block() if hasattr(reranker.config, "llm_block") else None
+        if own is not None:
+            rerank_llm = get_registry("llms").create(*own)
+        elif llm is None:
             raise ConfigurationError(
-                f"the {config.reranker.provider!r} reranker grades results with the LLM, and "
+                f"the {config.reranker.provider!r} reranker grades results with an LLM, and "
                 "none is configured",
                 missing_field="llm",
-                suggestion='configure an "llm" block, or remove the "reranker" block',
+                suggestion='configure an "llm" block (or the reranker\'s own "provider" and '
+                '"model"), or remove the "reranker" block',
             )
         rerank_top_k = int(reranker.top_k)
-    store.open(embedder.name, embedder.dimension)
+    graph, graph_llm = _graph(config, store, llm)
+    store.open(embedder.name, embedder.dimension, embedder.weights)
     operations = Operations(
         config.version,
         has_llm=llm is not None,
@@ -82,5 +89,41 @@ def build(
         vision=llm is not None and llm.enable_vision,
         vision_details=llm.vision_details if llm is not None else "auto",
         rerank_top_k=rerank_top_k,
+        graph=graph,
+        instructions=config.custom_instructions,
     )
-    return Runtime(store, embedder, llm), operations
+    return Runtime(store, embedder, llm, rerank_llm, graph_llm), operations
+
+
+def _graph(
+    config: MemoryConfig, store: Store, llm: LLM | None
+) -> tuple[GraphSettings | None, LLM | None]:
+    """Graph memory's settings (None when it is off) and its own LLM, if it has one."""
+    if not config.graph_enabled:
+        return None, None
+    block = config.graph_store
+    provider_name = block.provider if block is not None else None
+    if provider_name is None:
+        provider_name = (
+            "postgres" if type(store).__module__.startswith("engram.stores.postgres") else "sqlite"
+        )
+    provider = get_registry("graphs").create(
+        provider_name, block.config if block is not None else None
+    )
+    provider.check(store)
+    options = provider.config
+    graph_llm = None
+    if block is not None and block.llm is not None:
+        graph_llm = get_registry("llms").create(block.llm.provider, block.llm.config)
+    threshold = block.threshold if block is not None else None
+    if threshold is None:
+        threshold = options.threshold if options.threshold is not None else DEFAULT_THRESHOLD
+    custom = (block.custom_prompt if block is not None else None) or options.custom_prompt
+    settings = GraphSettings(
+        threshold=threshold,
+        custom_prompt=custom,
+        hops=options.hops,
+        with_llm=(graph_llm or llm) is not None,
+        own_llm=graph_llm is not None,
+    )
+    return settings, graph_llm

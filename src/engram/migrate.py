@@ -1,11 +1,12 @@
-"""Copy every memory (with its vector) and every history row from one store to another.
+"""Copy every memory (with its vector), every history row and the graph from one store to another.
 
 ``engram migrate --from <config or path> --to <config>`` runs :func:`migrate`. Rows are
 read in commit order and written verbatim in batches, one transaction each; the cursors are
 saved after every batch in a state file, and writes skip ids already present, so an
 interrupted run resumes where it stopped (or, without its state file, re-copies harmlessly).
 At the end, counts and a checksum of every memory (fields, metadata, vector) and every
-history row must match on both sides.
+history row must match on both sides, and so must those of the graph's entities (with their
+name vectors) and relations (with their support).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from engram.registry import get_registry
 from engram.stores.base import Store
 from engram.stores.transfer import Transferable
 
-__all__ = ["MigrationReport", "checksum", "migrate", "state_path_for", "store_from_spec"]
+__all__ = [
+    "MigrationReport",
+    "checksum",
+    "graph_checksum",
+    "migrate",
+    "state_path_for",
+    "store_from_spec",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -39,11 +47,15 @@ class MigrationReport:
     source: tuple[int, int, str]
     target: tuple[int, int, str]
     resumed: bool
+    entities: int = 0
+    relations: int = 0
+    graph_source: tuple[int, int, str] = (0, 0, "")
+    graph_target: tuple[int, int, str] = (0, 0, "")
 
     @property
     def ok(self) -> bool:
-        """Counts and checksums agree."""
-        return self.source == self.target
+        """Counts and checksums agree, the graph's too."""
+        return self.source == self.target and self.graph_source == self.graph_target
 
 
 def store_from_spec(spec: str) -> Store:
@@ -107,24 +119,18 @@ def migrate(
         )
     source.open(*embedder)
     target.open(*embedder)
-    state = {"memories": 0, "history": 0}
+    tables = ("memories", "history", "entities", "relations")
+    state = dict.fromkeys(tables, 0)
     resumed = bool(state_path and state_path.exists())
     if state_path and resumed:
         state.update(json.loads(state_path.read_text()))
-    copied = {"memories": 0, "history": 0}
+    copied = dict.fromkeys(tables, 0)
     total = source.count()
     with target.bulk_load():
-        for table in ("memories", "history"):
+        for table in tables:
             done = 0
             while True:
-                if table == "memories":
-                    memories, cursor = source.export_memories(state[table], batch)
-                    read = len(memories)
-                    new = target.import_rows(memories, [])[0] if memories else 0
-                else:
-                    history, cursor = source.export_history(state[table], batch)
-                    read = len(history)
-                    new = target.import_rows([], history)[1] if history else 0
+                read, new, cursor = _copy_batch(source, target, table, state[table], batch)
                 if not read:
                     break
                 copied[table] += new
@@ -136,11 +142,52 @@ def migrate(
                 if progress:
                     progress(table, done, total if table == "memories" else done)
     report = MigrationReport(
-        copied["memories"], copied["history"], checksum(source), checksum(target), resumed
+        copied["memories"],
+        copied["history"],
+        checksum(source),
+        checksum(target),
+        resumed,
+        copied["entities"],
+        copied["relations"],
+        graph_checksum(source),
+        graph_checksum(target),
     )
     if report.ok and state_path:
         state_path.unlink(missing_ok=True)
     return report
+
+
+def _copy_batch(
+    source: Transferable, target: Transferable, table: str, after: int, batch: int
+) -> tuple[int, int, int]:
+    """One batch of ``table``: (rows read, rows new in the target, the next cursor)."""
+    if table == "memories":
+        memories, cursor = source.export_memories(after, batch)
+        return len(memories), target.import_rows(memories, [])[0] if memories else 0, cursor
+    if table == "history":
+        history, cursor = source.export_history(after, batch)
+        return len(history), target.import_rows([], history)[1] if history else 0, cursor
+    if table == "entities":
+        entities, cursor = source.export_entities(after, batch)
+        return len(entities), target.import_graph(entities, [])[0] if entities else 0, cursor
+    relations, cursor = source.export_relations(after, batch)
+    return len(relations), target.import_graph([], relations)[1] if relations else 0, cursor
+
+
+def graph_checksum(store: Any, batch: int = 5000) -> tuple[int, int, str]:
+    """(entities, relations, sha256 of every graph row with its vector or support)."""
+    digests: list[bytes] = []
+    counts = [0, 0]
+    for index, export in enumerate((store.export_entities, store.export_relations)):
+        cursor = 0
+        while True:
+            rows, cursor = export(cursor, batch)
+            if not rows:
+                break
+            counts[index] += len(rows)
+            digests.extend(_digest(row) for row in rows)
+    digests.sort()
+    return counts[0], counts[1], hashlib.sha256(b"".join(digests)).hexdigest()
 
 
 def checksum(store: Any, batch: int = 5000) -> tuple[int, int, str]:
@@ -160,7 +207,7 @@ def checksum(store: Any, batch: int = 5000) -> tuple[int, int, str]:
 
 
 def _digest(row: Any) -> bytes:
-    if isinstance(row, tuple):  # (MemoryRecord, vector)
+    if isinstance(row, tuple):  # (MemoryRecord or EntityRecord, vector)
         record, vector = row
         fields = json.dumps(astuple(record), sort_keys=True, ensure_ascii=False)
         data = fields.encode() + np.ascontiguousarray(vector, dtype=np.float32).tobytes()

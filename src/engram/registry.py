@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import threading
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from engram.exceptions import ConfigurationError
+from engram.mem0_providers import instead_of
 
 __all__ = ["CATEGORIES", "Registry", "get_registry"]
 
@@ -48,8 +48,10 @@ class Registry:
 
     def get(self, name: str) -> type[Any]:
         """The provider class registered as ``name``."""
-        self._load_entry_points()
         target = self._targets.get(name)
+        if target is None:  # built-ins and registered names come first: no scan for them
+            self._load_entry_points()
+            target = self._targets.get(name)
         if target is None:
             names = self.names()
             suggestion = (
@@ -58,6 +60,14 @@ class Registry:
                 else f"no {self.singular} provider is installed yet; remove the "
                 f"{self.singular!r} block, or install a package that provides one"
             )
+            instead = instead_of(self.category, name)
+            if instead is not None:
+                raise ConfigurationError(
+                    f"engram does not offer mem0's {self.singular} provider {name!r}: {instead}",
+                    missing_field=f"{self.singular}.provider",
+                    suggestion=suggestion,
+                    details={"allowed": names},
+                )
             raise ConfigurationError(
                 f"unknown {self.singular} provider {name!r}",
                 missing_field=f"{self.singular}.provider",
@@ -128,6 +138,8 @@ class Registry:
         with self._lock:
             if self._entry_points_loaded:
                 return
+            from importlib.metadata import entry_points  # only when a name is not built in
+
             for point in entry_points(group=f"engram.{self.category}"):
                 self._targets.setdefault(point.name, point.value)
             self._entry_points_loaded = True
@@ -143,11 +155,16 @@ _SINGULAR = {
 
 _BUILTINS: dict[str, dict[str, str]] = {
     "embedders": {
+        "azure_openai": "engram.embedders.presets:AzureOpenAIEmbedder",
+        "gemini": "engram.embedders.presets:GeminiEmbedder",
+        "huggingface": "engram.embedders.huggingface:HuggingFaceEmbedder",
+        "lmstudio": "engram.embedders.presets:LMStudioEmbedder",
         "onnx": "engram.embedders.onnx:OnnxEmbedder",
         "ollama": "engram.embedders.openai:OllamaEmbedder",
         "openai": "engram.embedders.openai:OpenAIEmbedder",
         "sentence_transformers": "engram.embedders.sentence_transformers:"
         "SentenceTransformersEmbedder",
+        "together": "engram.embedders.presets:TogetherEmbedder",
     },
     "stores": {
         "pgvector": "engram.stores.postgres.pgvector:PgVectorStore",
@@ -157,11 +174,26 @@ _BUILTINS: dict[str, dict[str, str]] = {
     "llms": {
         "anthropic": "engram.llms.anthropic:AnthropicLLM",
         "azure_openai": "engram.llms.openai:AzureOpenAILLM",
+        "azure_openai_structured": "engram.llms.openai:AzureOpenAILLM",
+        "deepseek": "engram.llms.presets:DeepSeekLLM",
+        "gemini": "engram.llms.presets:GeminiLLM",
+        "groq": "engram.llms.presets:GroqLLM",
         "litellm": "engram.llms.litellm:LiteLLM",
+        "lmstudio": "engram.llms.presets:LMStudioLLM",
+        "minimax": "engram.llms.presets:MiniMaxLLM",
         "ollama": "engram.llms.ollama:OllamaLLM",
         "openai": "engram.llms.openai:OpenAILLM",
+        "openai_structured": "engram.llms.openai:OpenAILLM",
+        "openrouter": "engram.llms.presets:OpenRouterLLM",
+        "sarvam": "engram.llms.presets:SarvamLLM",
+        "together": "engram.llms.presets:TogetherLLM",
+        "vllm": "engram.llms.presets:VllmLLM",
+        "xai": "engram.llms.presets:XAILLM",
     },
-    "graphs": {},
+    "graphs": {
+        "postgres": "engram.graphs:PostgresGraph",
+        "sqlite": "engram.graphs:SQLiteGraph",
+    },
     "rerankers": {
         "llm": "engram.rerankers.llm:LLMReranker",
         "llm_reranker": "engram.rerankers.llm:LLMReranker",

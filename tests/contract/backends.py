@@ -23,14 +23,20 @@ from typing import Any, cast
 
 import pytest
 
+from engram.core.catalog import ScopeSummary
 from engram.core.filters import FilterNode
+from engram.core.graph.records import EntityRecord, RelationRecord, ScopeIds
+from engram.core.keys import ApiKey
+from engram.core.paging import Order
 from engram.core.records import Change, HistoryRecord, MemoryRecord, WriteOp
 from engram.embedders.base import Vectors
-from engram.stores.base import Store
+from engram.stores.base import Committed, GraphScope, Store
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.store import PostgresStore
 from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
 
+#: The graph's tables, counted with the memories'.
+GRAPH_TABLES = ("entities", "relations", "relation_support")
 #: The embedder every contract store is opened with.
 EMBEDDER = "contract:8"
 DIMENSION = 8
@@ -87,7 +93,7 @@ class SQLiteBackend(Backend):
         with sqlite3.connect(self.path) as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("memories", "memories_fts", "vectors", "history")
+                for table in ("memories", "memories_fts", "vectors", "history", *GRAPH_TABLES)
             }
 
     def cleanup(self) -> None:
@@ -132,7 +138,7 @@ class PostgresBackend(Backend):
         with self._connect() as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {self.schema}.{table}").fetchone()[0]
-                for table in ("memories", "history")
+                for table in ("memories", "history", *GRAPH_TABLES)
             }
 
     def terminate_connections(self) -> int:
@@ -178,25 +184,35 @@ class AsyncDrivenStore(Store):
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.supported_operators = inner.supported_operators
+        self.supports_graph = inner.supports_graph
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+
+    def __getattr__(self, name: str) -> Any:
+        """What the async path does not serve (bulk transfer) comes from the store itself."""
+        return getattr(self.inner, name)
 
     def _call(self, method: str, *args: Any) -> Any:
         call = self.inner.call_async(method, *args)
         return asyncio.run_coroutine_threadsafe(call, self.loop).result()
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        self.inner.open(embedder_name, dimension)
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        self.inner.open(embedder_name, dimension, weights)
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         return cast("list[Change]", self._call("apply", ops, now))
 
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        return cast(Committed, self._call("commit", ops, now))
+
     def get(self, memory_id: str) -> MemoryRecord | None:
         return cast("MemoryRecord | None", self._call("get", memory_id))
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        return cast("list[MemoryRecord]", self._call("list_memories", where, limit))
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        return cast("list[MemoryRecord]", self._call("list_memories", where, limit, order))
 
     def search(
         self, vector: Vectors, where: FilterNode | None, limit: int, threshold: float | None
@@ -221,6 +237,61 @@ class AsyncDrivenStore(Store):
 
     def reset(self) -> None:
         self._call("reset")
+
+    def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
+        return cast("list[EntityRecord]", self._call("lookup_entities", scope, names))
+
+    def similar_entities(
+        self, scope: ScopeIds, vectors: Vectors, threshold: float
+    ) -> list[tuple[EntityRecord, float] | None]:
+        found = self._call("similar_entities", scope, vectors, threshold)
+        return cast("list[tuple[EntityRecord, float] | None]", found)
+
+    def touching_relations(
+        self, entity_ids: Sequence[str], relationships: Sequence[str] | None
+    ) -> list[RelationRecord]:
+        found = self._call("touching_relations", entity_ids, relationships)
+        return cast("list[RelationRecord]", found)
+
+    def neighbourhood(
+        self,
+        entity_ids: Sequence[str],
+        hops: int,
+        as_of: str | None,
+        everything: bool,
+        limit: int,
+    ) -> list[RelationRecord]:
+        found = self._call("neighbourhood", entity_ids, hops, as_of, everything, limit)
+        return cast("list[RelationRecord]", found)
+
+    def list_entities(self, scope: GraphScope, limit: int) -> list[EntityRecord]:
+        return cast("list[EntityRecord]", self._call("list_entities", scope, limit))
+
+    def list_relations(
+        self, scope: GraphScope, as_of: str | None, everything: bool, limit: int
+    ) -> list[RelationRecord]:
+        found = self._call("list_relations", scope, as_of, everything, limit)
+        return cast("list[RelationRecord]", found)
+
+    def get_memories(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> list[MemoryRecord]:
+        return cast("list[MemoryRecord]", self._call("get_memories", memory_ids, where))
+
+    def scopes(self, limit: int) -> list[ScopeSummary]:
+        return cast("list[ScopeSummary]", self._call("scopes", limit))
+
+    def put_key(self, key: ApiKey) -> None:
+        self._call("put_key", key)
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        return cast("ApiKey | None", self._call("get_key", key_id))
+
+    def list_keys(self) -> list[ApiKey]:
+        return cast("list[ApiKey]", self._call("list_keys"))
+
+    def revoke_key(self, key_id: str, now: str) -> ApiKey | None:
+        return cast("ApiKey | None", self._call("revoke_key", key_id, now))
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self.inner.close_async(), self.loop).result()

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engram.core.filters import parse_filters
+from engram.core.filters import conjoin, parse_filters, shown_on
+from engram.core.paging import Order, after, cursor_of
 from engram.core.records import (
     Delete,
     Insert,
@@ -165,6 +166,36 @@ def test_ties_and_listing_order(store: Store) -> None:
     ]  # fmt: skip
 
 
+def test_ordered_listing_and_keyset_pages(store: Store) -> None:
+    """Every order lists by its field, ties by id in the same direction, and the keyset filter
+    after a cursor continues it exactly, whatever the page size."""
+    days = ["2024-01-01", "2024-01-01", "2024-01-01", "2024-02-01", "2023-12-01", "2024-01-15"]
+    made = [add(store, f"m{i}", created=f"{day}T00:00:00.000000+00:00", user_id="u")
+            for i, day in enumerate(days)]  # fmt: skip
+    add(store, "another scope", user_id="v")
+    # Two are changed later: updated_at orders differently from created_at.
+    store.apply([Update(made[4], "m4 again", vec(1.0))], "2024-06-01T00:00:00.000000+00:00")
+    store.apply([Update(made[0], "m0 again", vec(1.0))], "2024-05-01T00:00:00.000000+00:00")
+    where = parse_filters({"user_id": "u"})
+    rows = {r.id: r for r in store.list_memories(where, 100)}
+    assert set(rows) == set(made)
+    orders = (Order(), Order(descending=False), Order("updated_at"), Order("updated_at", False))
+    for order in orders:
+        keys = {i: (getattr(rows[i], order.field), i) for i in made}
+        expected = sorted(made, key=keys.__getitem__, reverse=order.descending)
+        assert [r.id for r in store.list_memories(where, 100, order)] == expected, order
+        for size in (1, 2, 4):
+            walked: list[str] = []
+            cursor: str | None = None
+            while True:
+                page = store.list_memories(conjoin(where, after(order, cursor)), size, order)
+                walked += [r.id for r in page]
+                if len(page) < size:
+                    break
+                cursor = cursor_of(page[-1], order)
+            assert walked == expected, (order, size)
+
+
 def test_keyword_search_is_stemmed_within_the_filter(store: Store) -> None:
     add(store, "Caroline went climbing with friends.", user_id="a")
     add(store, "Caroline climbs every weekend; climbing is her passion.", user_id="a")
@@ -299,6 +330,23 @@ def test_another_embedder_is_a_configuration_error(backend: Backend, store: Stor
     other.close()
 
 
+def test_other_weights_of_the_embedder_are_a_configuration_error(backend: Backend) -> None:
+    """A store records the SHA-256 of its embedder's weights (once known) and refuses others."""
+    first = backend.make()
+    first.open(EMBEDDER, DIMENSION)  # made before weights were recorded
+    first.close()
+    for weights in ("a" * 64, None, "a" * 64):  # recorded at the first open that knows them
+        again = backend.make()
+        again.open(EMBEDDER, DIMENSION, weights)
+        again.close()
+    other = backend.make()
+    with pytest.raises(ConfigurationError) as info:
+        other.open(EMBEDDER, DIMENSION, "b" * 64)
+    assert "other weights" in str(info.value) and "aaaaaaaaaaaa" in str(info.value)
+    assert info.value.details["stored"]["weights"] == "a" * 64
+    other.close()
+
+
 def test_reset_erases_memories_and_history(store: Store) -> None:
     memory_id = add(store, "gone soon")
     store.reset()
@@ -326,3 +374,31 @@ def test_keyword_search_reaches_the_speaker_and_imported_rows(store: Store) -> N
     said = add(store, "I will bring the cake", user_id="u", actor_id="Maya")
     add(store, "I will bring drinks", user_id="u", actor_id="Leo")
     assert [r.id for r, _ in store.keyword_search("what did Maya say", None, 5)] == [said]
+
+
+def test_expiration_dates_are_kept_and_hide_memories_from_shown_on(store: Store) -> None:
+    """mem0 2.x's expiration date: stored, changed by Update, and ``shown_on(day)`` keeps
+    the memories without one or not expired on that day (the SQLite vector cache too)."""
+    scope = {"user_id": "u"}
+    never = add(store, "never expires", vec(1.0), **scope)
+    old = add(store, "expired", vec(1.0, 0.1), expiration_date="2024-05-01", **scope)
+    today = add(store, "last day", vec(1.0, 0.2), expiration_date="2024-05-02", **scope)
+    assert store.get(old) is not None and store.get(old).expiration_date == "2024-05-01"  # type: ignore[union-attr]
+    where = conjoin(parse_filters(scope), shown_on("2024-05-02"))
+    assert {r.id for r, _ in store.search(vec(1.0), where, 10, None)} == {never, today}
+    assert {r.id for r in store.list_memories(where, 10)} == {never, today}
+    assert {r.id for r, _ in store.keyword_search("expires expired last", where, 10)} <= {
+        never,
+        today,
+    }
+    neighbours = store.neighbours([never], where)[never]
+    assert [n.id if n else None for n in neighbours] == [None, today]  # "expired" is skipped
+    store.apply([Update(old, "expired", vec(1.0, 0.1), set_expiration=True)], T0)
+    assert {r.id for r, _ in store.search(vec(1.0), where, 10, None)} == {never, old, today}
+    store.apply(
+        [Update(never, "never", vec(1.0), set_expiration=True, expiration_date="2000-01-01")], T0
+    )
+    assert store.get(never).expiration_date == "2000-01-01"  # type: ignore[union-attr]
+    assert {r.id for r, _ in store.search(vec(1.0), where, 10, None)} == {old, today}
+    filtered = conjoin(parse_filters({"user_id": "u", "expiration_date": {"lt": "2024-06-01"}}))
+    assert {r.id for r in store.list_memories(filtered, 10)} == {never, today}

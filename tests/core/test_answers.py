@@ -24,7 +24,21 @@ from engram.core.answers import AnswerError, Decisions, Facts, json_schema, pars
         ),
         ('{"facts": [', None),
         ('{"a": 1} and then {', {"a": 1}),
-        ("[1, 2]]", None),
+        ("[1, 2]]", [1, 2]),
+        # json-repair, the last resort: what models write instead of JSON
+        ("{'facts': ['Likes tea', 'Owns a cat']}", {"facts": ["Likes tea", "Owns a cat"]}),
+        ('{facts: ["a"]}', {"facts": ["a"]}),
+        ('{"facts": ["a" "b"]}', {"facts": ["a", "b"]}),
+        ('{"facts": ["a", // a comment\n "b"]}', {"facts": ["a", "b"]}),
+        ('{"ok": True, "none": None}', {"ok": True, "none": None}),
+        ('{"facts": ["line\nbreak"]}', {"facts": ["line\nbreak"]}),
+        ('{"facts": [unquoted]}', {"facts": ["unquoted"]}),
+        # ... but a cut-off answer still loses its partial last element, before any repair
+        ("{'facts': ['a', 'b'], \"more\": [\"c\", \"d", {"facts": ["a", "b"], "more": ["c"]}),
+        (
+            '{"memory": [{"id": 0, "text": "x", "event": "ADD"}, {"id": 1, "te',
+            {"memory": [{"id": 0, "text": "x", "event": "ADD"}]},
+        ),
     ],
 )
 def test_parse_json_tolerates_common_wrappings(text: str, value: object) -> None:
@@ -38,8 +52,9 @@ def test_parse_json_tolerates_common_wrappings(text: str, value: object) -> None
 def test_unparseable_answers_raise_answer_error() -> None:
     with pytest.raises(AnswerError, match="no JSON"):
         parse_json("I cannot help with that.")
-    with pytest.raises(AnswerError, match="not valid JSON"):
-        parse_json('{"facts": [unquoted]}')
+    for hopeless in ("{", "[]]", "{:}"):
+        with pytest.raises(AnswerError, match="not valid JSON"):
+            parse_json(hopeless)
 
 
 def test_facts_are_cleaned_and_deduplicated() -> None:

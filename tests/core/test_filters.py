@@ -22,6 +22,8 @@ from engram.core.filters import (
     parse_filters,
     scope_filter,
     scope_values,
+    shown_day,
+    shown_on,
 )
 from engram.exceptions import ValidationError
 
@@ -47,7 +49,7 @@ def test_public_constants() -> None:
     assert OPERATORS == {"eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"}
     assert MEMORY_FIELDS == {
         "id", "memory", "hash", "user_id", "agent_id", "run_id", "actor_id", "role",
-        "memory_type", "created_at", "updated_at", "valid_at", "invalid_at",
+        "memory_type", "created_at", "updated_at", "valid_at", "invalid_at", "expiration_date",
     }  # fmt: skip
 
 
@@ -84,7 +86,7 @@ C = meta("c", value=3)
         ({"OR": [{"a": 1}]}, A),
         ({"OR": [{"a": 1, "b": 2}, {"c": 3}]}, Or((And((A, B)), C))),
         ({"NOT": {"a": 1}}, Not(A)),
-        ({"NOT": [{"a": 1}, {"b": 2}]}, Not(And((A, B)))),
+        ({"NOT": [{"a": 1}, {"b": 2}]}, Not(Or((A, B)))),  # none of them, as in mem0
         ({"NOT": [{"a": 1}]}, Not(A)),
         ({"a": 1, "OR": [{"b": 2}, {"c": 3}]}, And((A, Or((B, C))))),
         ({"a": 1, "NOT": {"b": 2}, "AND": [{"c": 3}]}, And((A, Not(B), C))),
@@ -101,15 +103,12 @@ def test_parse_forms(filters: dict[str, Any], expected: FilterNode) -> None:
         ("eq", "x", "x"),
         ("eq", 1.5, 1.5),
         ("eq", False, False),
-        ("ne", None, None),
-        ("ne", 3, 3),
         ("gt", 1, 1),
         ("gte", 1.5, 1.5),
         ("lt", "b", "b"),
         ("lte", -2, -2),
         ("in", ["a", 1, 2.5, True, None], ("a", 1, 2.5, True, None)),
         ("in", ("a",), ("a",)),
-        ("nin", ["a", "b"], ("a", "b")),
         ("contains", "x", "x"),
         ("icontains", "X", "X"),
         ("contains", "", ""),
@@ -120,10 +119,30 @@ def test_every_operator(op: str, value: Any, stored: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("op", "value", "listed"),
+    [
+        ("ne", None, (None,)),
+        ("ne", 3, (3, None)),
+        ("nin", ["a", "b"], ("a", "b", None)),
+        ("nin", ["a", None], ("a", None)),
+    ],
+)
+def test_ne_and_nin_need_a_value(op: str, value: Any, listed: Any) -> None:
+    """mem0's stores drop memories that lack the key: "has a value, and not these"."""
+    assert parse_filters({"k": {op: value}}) == Not(meta("k", "in", listed))
+
+
+def test_the_wildcard_means_any_value() -> None:
+    assert parse_filters({"k": "*"}) == Not(meta("k", "eq", None))
+    assert parse_filters({"role": "*"}) == Not(column("role", "eq", None))
+    assert parse_filters({"k": {"eq": "*"}}) == meta("k", "eq", "*")
+
+
+@pytest.mark.parametrize(
     ("filters", "expected"),
     [
         ({"user_id": {"in": ["a", None]}}, column("user_id", "in", ("a", None))),
-        ({"role": {"ne": None}}, column("role", "ne", None)),
+        ({"role": {"ne": None}}, Not(column("role", "in", (None,)))),
         ({"memory": {"icontains": "sushi"}}, column("memory", "icontains", "sushi")),
         ({"created_at": {"gte": "2024-01-01"}}, column("created_at", "gte", "2024-01-01")),
     ],
@@ -307,3 +326,15 @@ def test_scope_filter_keeps_only_the_scope_equalities() -> None:
     assert scope_filter(where) == parse_filters({"user_id": "u", "run_id": "r"})
     assert scope_filter(parse_filters({"OR": [{"user_id": "u"}, {"agent_id": "a"}]})) is None
     assert scope_filter(None) is None
+
+
+def test_shown_on_and_shown_day() -> None:
+    """The expiry condition a store's cache recognises, and nothing else."""
+    node = shown_on("2024-05-02")
+    assert shown_day(node) == "2024-05-02"
+    field = Field("expiration_date")
+    assert shown_day(Or((Condition(field, "eq", None), Condition(field, "gt", "x")))) is None
+    assert shown_day(Or((Condition(field, "eq", None), Condition(Field("a"), "gte", "x")))) is None
+    assert shown_day(Or((Condition(field, "eq", None), Condition(field, "gte", 1)))) is None
+    assert shown_day(Or((Condition(field, "eq", 1), Condition(field, "gte", "x")))) is None
+    assert shown_day(parse_filters({"a": 1})) is None  # type: ignore[arg-type]

@@ -13,6 +13,8 @@ import pytest
 from engram import Memory, ProviderError
 from engram.embedders.onnx import OnnxEmbedder
 from engram.llms.base import CompletionRequest
+from engram.prompts import FACT_EXTRACTION
+from tests.conftest import found
 from tests.scripted_llm import ScriptedLLM, llm_config
 
 pytestmark = pytest.mark.usefixtures("scripted")
@@ -110,7 +112,7 @@ def test_candidates_are_shown_with_small_integer_ids_never_uuids(
     assert '{"id": 0, "text": "Has a dog named Rex"}' in shown
     assert '{"id": 1, "text": "Has a cat named Miso"}' in shown
     rex = next(r for r in added if "Rex" in r["memory"])
-    assert m.get(rex["id"])["memory"] == "Has a dog named Rex, five years old"
+    assert found(m.get(rex["id"]))["memory"] == "Has a dog named Rex, five years old"
     m.close()
 
 
@@ -133,7 +135,7 @@ def test_contradiction_invalidates_the_old_fact_and_adds_the_new(
     assert events == [("ADD", "Lives in Berlin"), ("DELETE", "Lives in Lyon")]
     assert texts(m) == ["Lives in Berlin"]
     assert texts(m, include_invalidated=True) == ["Lives in Berlin", "Lives in Lyon"]
-    old = m.get(lyon["id"])
+    old = found(m.get(lyon["id"]))
     assert old["invalid_at"] == "2024-06-01T00:00:00.000000+00:00"
     row = m.history(lyon["id"])[-1]
     assert (row["event"], row["is_deleted"], row["new_memory"]) == ("DELETE", False, None)
@@ -238,17 +240,48 @@ def test_custom_prompts_replace_the_defaults(db_path: Path, embedder: OnnxEmbedd
     config = llm_config(
         db_path,
         facts("Likes tea"),
+        decisions({"id": None, "text": "Likes tea (custom)", "event": "ADD"}),
         facts("Likes green tea"),
         decisions({"id": 0, "text": "Likes green tea", "event": "UPDATE"}),
     )
     config["custom_fact_extraction_prompt"] = "Extract {today} facts as JSON."
     config["custom_update_memory_prompt"] = "Decide, as JSON."
     m = Memory(config, embedder=embedder)
-    m.add("I like tea", user_id="u", timestamp="2024-02-03")
+    first = m.add("I like tea", user_id="u", timestamp="2024-02-03")
+    # a custom update prompt is sent on a first add too (mem0 1.x always asked), and decides
+    assert [r["memory"] for r in first["results"]] == ["Likes tea (custom)"]
     m.add("Green tea, specifically", user_id="u")
     requests = llm_of(m).requests
     assert requests[0].messages[0]["content"] == "Extract 2024-02-03 facts as JSON."
-    assert requests[2].messages[0]["content"] == "Decide, as JSON."
+    assert requests[1].messages[0]["content"] == "Decide, as JSON."
+    assert "(none: memory is empty)" in requests[1].messages[1]["content"]
+    assert requests[3].messages[0]["content"] == "Decide, as JSON."
+    m.close()
+
+
+def test_instructions_are_added_to_the_extraction_prompt(
+    db_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """mem0 2.x: custom_instructions in the config, or add(prompt=...) for one call."""
+    config = llm_config(db_path, facts("Likes tea"), facts("Likes coffee"))
+    config["custom_instructions"] = "Only keep drinks."
+    m = Memory(config, embedder=embedder)
+    m.add("I like tea", user_id="u")
+    m.add("I like coffee", user_id="v", prompt="Keep drinks, in French.")
+    system = [r.messages[0]["content"] for r in llm_of(m).requests]
+    assert system[0].startswith(FACT_EXTRACTION[:40]) and system[0].endswith("Only keep drinks.")
+    assert system[1].endswith("Keep drinks, in French.")
+    m.close()
+
+
+def test_facts_given_as_objects_are_read_as_their_text(
+    db_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """Smaller models write {"fact": ...} or {"text": ...} objects; mem0 reads them."""
+    answer = '{"facts": [{"fact": "Likes tea"}, {"text": "Owns a cat"}, {"other": 1}, "Is 30"]}'
+    m = make(db_path, embedder, answer)
+    added = m.add("I like tea, I own a cat and I am 30", user_id="u")
+    assert sorted(r["memory"] for r in added["results"]) == ["Is 30", "Likes tea", "Owns a cat"]
     m.close()
 
 
@@ -289,7 +322,7 @@ def test_procedural_memory_summarises_into_one_memory(
     )
     (item,) = result["results"]
     assert item["event"] == "ADD" and item["memory"].startswith("1. Opened the site")
-    stored = m.get(item["id"])
+    stored = found(m.get(item["id"]))
     assert stored["memory_type"] == "procedural_memory" and stored["agent_id"] == "browser"
     assert llm_of(m).requests[0].messages[0]["content"] == "Summarise the steps."
     assert result["usage"]["llm_calls"] == 1

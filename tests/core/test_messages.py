@@ -135,7 +135,7 @@ def test_a_bad_image_url_is_rejected(image: Any) -> None:
         (42, "messages"),
         (None, "messages"),
         ({"not", "a", "list"}, "messages"),
-        ([{"content": "ok"}, "a bare string"], "messages[1]"),
+        ([{"content": "ok"}, "   "], "messages[1].content"),
         ([{"content": "ok"}, None], "messages[1]"),
         ({"role": "user"}, "messages.content"),
         ([{"content": "ok"}, {"role": "user"}], "messages[1].content"),
@@ -165,3 +165,11 @@ def test_a_data_uri_that_is_not_an_image_is_rejected() -> None:
     with pytest.raises(ValidationError) as err:
         parse_messages({"role": "user", "content": [part]})
     assert err.value.field == "messages.content[0].image_url"
+
+
+def test_a_list_of_strings_is_the_users_messages() -> None:
+    """mem0's docs pass add() a list of strings (its code would fail on them)."""
+    assert parse_messages(["I like tea", {"role": "assistant", "content": "Noted"}]) == [
+        Message("user", "I like tea"),
+        Message("assistant", "Noted"),
+    ]

@@ -254,5 +254,51 @@ def test_explain_parts_name_every_signal() -> None:
     [c] = ranked(pool)
     assert set(c.parts()) == {
         "semantic", "semantic_rank", "lexical", "lexical_rank", "fused", "entity", "time",
-        "when", "neighbour",
+        "when", "neighbour", "shares",
     }  # fmt: skip
+
+
+def test_shares_add_up_to_the_score() -> None:
+    """Each part's share of a score, as the inspector draws them: they sum to the score."""
+    maya = rec("maya", "Maya went hiking", actor="Maya", when="2022-03-01T10:00:00")
+    plain = rec("plain", "hiking boots")
+    reply = rec("reply", "Sounds fun!", actor="Leo", when="2022-03-01T10:01:00")
+    pool = ranking.fuse([(maya, 0.8), (plain, 0.4)], [(maya, 6.0), (plain, 1.0)])
+    evidence: dict[str, ranking.Evidence] = {
+        "entity": lambda r: float(r.actor_id == "Maya"),
+        "time": lambda r: float(r.valid_at is not None and r.valid_at.startswith("2022")),
+    }
+    out = ranked(pool, evidence, near={"maya": (None, reply)})
+    by_id = {c.record.id: c for c in out}
+    for c in out:
+        shares = c.shares()
+        assert set(shares) == {"semantic", "lexical", "entity", "time", "neighbour"}
+        assert sum(shares.values()) == pytest.approx(c.score, abs=1e-5)
+        assert all(value >= 0 for value in shares.values())
+    top = by_id["maya"].shares()
+    assert top["entity"] > 0 and top["time"] > 0 and top["neighbour"] == 0
+    assert top["semantic"] > top["lexical"] > 0
+    assert by_id["plain"].shares()["entity"] == 0
+    assert by_id["reply"].shares()["neighbour"] == pytest.approx(by_id["reply"].score)
+    assert by_id["reply"].shares()["semantic"] == 0
+
+
+def test_the_graph_part_is_a_share_of_its_own() -> None:
+    a, b = rec("a", "Ana works at Feedzai"), rec("b", "Ana likes jazz")
+    pool = ranking.fuse([(a, 0.6), (b, 0.6)], [])
+    ranking.weigh(pool, {}, W)
+    only_graph = rec("g", "Feedzai is in Porto")
+    ranking.add_graph(pool, {"a": 0.5, "g": 1.0}, [only_graph], {}, W)
+    out = ranking.spread(pool, {}, {}, W)
+    by_id = {c.record.id: c for c in out}
+    assert by_id["a"].graph == 0.5 and by_id["b"].graph == 0.0 and by_id["g"].graph == 1.0
+    assert by_id["a"].score > by_id["b"].score
+    assert by_id["a"].shares()["graph"] == pytest.approx(
+        W.graph * 0.5 / by_id["a"].ceiling, abs=1e-6
+    )
+    for c in out:
+        assert sum(c.shares().values()) == pytest.approx(c.score, abs=1e-6)
+        assert c.score <= 1.0
+    assert ranking.Candidate(rec("y")).shares() == dict.fromkeys(
+        ("semantic", "lexical", "entity", "time", "neighbour"), 0.0
+    )

@@ -38,7 +38,7 @@ def fill(memory: Memory) -> None:
 def test_the_llm_grades_reorder_the_best_results(tmp_path: Path, embedder: OnnxEmbedder) -> None:
     with reranking_memory(tmp_path / "r.db", embedder, grades((0, 1), (1, 2), (2, 10))) as m:
         fill(m)
-        plain = m.search("tea", user_id="u", limit=3)["results"]
+        plain = m.search("tea", user_id="u", limit=3, rerank=False)["results"]
         result = m.search("tea", user_id="u", limit=3, rerank=True, explain=True)
         llm: ScriptedLLM = m.llm
     reranked = result["results"]
@@ -61,7 +61,7 @@ def test_unknown_ids_are_retried_and_ungraded_memories_count_as_unrelated(
     answers = (grades((7, 9)), grades((1, 8)))
     with reranking_memory(tmp_path / "r.db", embedder, *answers) as m:
         fill(m)
-        plain = m.search("tea", user_id="u", limit=3)["results"]
+        plain = m.search("tea", user_id="u", limit=3, rerank=False)["results"]
         reranked = m.search("tea", user_id="u", limit=3, rerank=True, explain=True)["results"]
         llm: ScriptedLLM = m.llm
     assert len(llm.requests) == 2
@@ -100,3 +100,18 @@ def test_the_llm_reranker_needs_an_llm(tmp_path: Path, embedder: OnnxEmbedder) -
     bad = {**config, "reranker": {"provider": "llm", "config": {"top_n": 5}}}
     with pytest.raises(ConfigurationError, match="top_k"):
         Memory(bad, embedder=embedder)
+
+
+def test_a_mem0_1x_call_reranks_by_default_and_a_2x_call_does_not(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """mem0 1.x's search reranks when a reranker is configured (rerank=True by default);
+    2.x's only when asked (rerank=False by default)."""
+    with reranking_memory(tmp_path / "r.db", embedder, grades((0, 1), (1, 2), (2, 10))) as m:
+        fill(m)
+        v2 = m.search("tea", filters={"user_id": "u"}, top_k=3)["results"]
+        llm: ScriptedLLM = m.llm
+        assert llm.requests == []
+        v1 = m.search("tea", user_id="u", limit=3)["results"]
+        assert len(llm.requests) == 1
+    assert v1[0]["memory"] == v2[2]["memory"]  # graded 10: now first

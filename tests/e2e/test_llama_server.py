@@ -146,3 +146,28 @@ def test_adds_keep_the_store_consistent(
             assert history[0]["event"] == "ADD"
             if row["invalid_at"] is None:
                 assert history[-1]["new_memory"] == row["memory"]
+
+
+def test_graph_adds_keep_memories_and_relations_consistent(
+    base_url: str, tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    config = {**store_config(tmp_path / "graph.db"), "graph_store": {"provider": "sqlite"}}
+    with Memory(config, embedder=embedder, llm=llm(base_url)) as m:
+        try:
+            result = m.add(
+                [{"role": "user", "content": "My sister Ana lives in Lisbon.", "name": "Maya"}],
+                user_id="maya",
+            )
+        except ProviderError as e:  # the tiny model may stay unusable: then nothing is written
+            assert e.error_code == "llm_answer_invalid"
+            assert m.get_all(user_id="maya")["results"] == []
+            assert m.graph.entities(user_id="maya") == []
+            return
+        assert result["usage"]["llm_calls"] >= 1
+        stored = {r["id"] for r in m.get_all(user_id="maya")["results"]}
+        for group in result["relations"]["added_entities"]:
+            for relation in group:
+                assert set(relation["memory_ids"]) <= stored
+        names = {e["name"] for e in m.graph.entities(user_id="maya")}
+        for relation in m.graph.relations(user_id="maya"):
+            assert {relation["source"], relation["destination"]} <= names

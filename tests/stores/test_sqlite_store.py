@@ -19,7 +19,7 @@ from engram.core.records import Insert, Invalidate, MemoryRecord, text_hash
 from engram.embedders.onnx import OnnxEmbedder
 from engram.stores.sqlite import schema
 from engram.stores.sqlite.store import SQLiteStore, SQLiteStoreConfig
-from tests.conftest import store_config
+from tests.conftest import found, store_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -194,7 +194,7 @@ def test_eight_threads_adding_and_searching_lose_nothing(memory: Memory) -> None
     assert errors == []
     assert len(added) == 8 * 250 == len(set(added))
     for memory_id in added:
-        assert memory.get(memory_id)["id"] == memory_id
+        assert found(memory.get(memory_id))["id"] == memory_id
     assert memory.store.count(None) == 2000
 
 
@@ -257,7 +257,7 @@ def test_invalidate_keeps_the_memory_but_hides_it_by_default(memory: Memory) -> 
     memory.search("where does alice live", user_id="u")  # warm the vector cache first
     changes = memory.store.apply([Invalidate(old, "2025-06-01T00:00:00.000000+00:00")], "now")
     assert [(c.event, c.new is not None) for c in changes] == [("DELETE", True)]
-    assert memory.get(old)["invalid_at"] == "2025-06-01T00:00:00.000000+00:00"
+    assert found(memory.get(old))["invalid_at"] == "2025-06-01T00:00:00.000000+00:00"
     live = memory.search("where does alice live", user_id="u")["results"]
     assert [r["id"] for r in live] == [kept]
     assert [r["id"] for r in memory.get_all(user_id="u")["results"]] == [kept]

@@ -179,3 +179,44 @@ def test_neighbours_from_the_cache_match_the_sql_answer(tmp_path: Path) -> None:
             assert any(p != (None, None) for p in via_cache.values())
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kept", [100_000, 1])
+def test_a_fresh_cache_loads_only_the_scope_it_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    monkeypatch.setattr(store_module, "VECTOR_LOG_KEPT", kept)
+    rng = np.random.default_rng(13)
+    writer, reader = open_store(tmp_path / "p.db"), open_store(tmp_path / "p.db")
+    model: dict[str, tuple[str, Vectors]] = {}
+
+    def insert(mid: str, user: str) -> None:
+        vec = unit(rng)
+        writer.apply([Insert(record(mid, user), vec)], "now")
+        model[mid] = (user, vec)
+
+    def check(user: str) -> None:
+        query = unit(rng)
+        hits = reader.search(query, Condition(Field("user_id"), "eq", user), 5, THRESHOLD)
+        assert [r.id for r, _ in hits] == expected(model, query, user)
+
+    try:
+        for i in range(40):
+            insert(f"m{i}", "ab"[i % 2])
+        check("a")
+        cache = reader._vectors
+        assert cache.partial == ("user_id", "a") and len(cache) == 20
+        for i in range(40, 60):  # both users write; the partial cache follows user a only
+            insert(f"m{i}", "ab"[i % 2])
+            check("a")
+        writer.apply([Delete("m0")], "now")
+        del model["m0"]
+        check("a")
+        assert cache.partial == ("user_id", "a") and len(cache) == 29
+        assert reader.neighbours(["m2"], Condition(Field("user_id"), "eq", "a"))["m2"][1]
+        check("b")  # another scope: everything is loaded
+        assert cache.partial is None and len(cache) == 59
+        check("a")
+    finally:
+        writer.close()
+        reader.close()

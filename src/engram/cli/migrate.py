@@ -1,4 +1,5 @@
-"""``engram migrate --from SRC --to DST``: copy memories, vectors and history between stores.
+"""``engram migrate --from SRC --to DST``: copy memories, vectors, history and the graph between
+stores.
 
 SRC and DST are a JSON config file, a ``postgresql://`` URL or a SQLite file path.
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 def register(commands: Any) -> None:
     """Add ``migrate`` to the ``engram`` parser."""
-    move = commands.add_parser("migrate", help="copy memories, vectors and history")
+    move = commands.add_parser("migrate", help="copy memories, vectors, history and the graph")
     move.add_argument("--from", dest="source", required=True, help="config, URL or SQLite path")
     move.add_argument("--to", dest="target", required=True, help="config, URL or SQLite path")
     move.add_argument("--batch", type=int, default=1000, help="rows per transaction")
@@ -41,8 +42,9 @@ def _migrate(args: argparse.Namespace) -> int:
     memories, history, digest = report.source
     print(
         f"{'resumed; ' if report.resumed else ''}copied {report.memories} memories and "
-        f"{report.history} history rows; source {memories} / {history}, target "
-        f"{report.target[0]} / {report.target[1]}, checksum "
+        f"{report.history} history rows, {report.entities} entities and {report.relations} "
+        f"relations; source {memories} / {history}, target {report.target[0]} / "
+        f"{report.target[1]}, checksum "
         f"{'matches' if report.ok else 'DIFFERS'} ({digest[:16]})"
     )
-    return 0 if report.ok else 2
+    return 0 if report.ok else 5  # CHECK_FAILED (engram.cli.common)

@@ -1,8 +1,12 @@
 """Reading what an LLM answered: tolerant JSON parsing, then strict pydantic validation.
 
 Models wrap JSON in code fences, prefix it with ``<think>...</think>`` or prose, leave trailing
-commas, or return a bare list. ``parse_json`` copes with those; the pydantic models then decide
-whether the answer is usable. Nothing an LLM says reaches the store unvalidated.
+commas, or return a bare list. ``parse_json`` copes with those; as its last resort it hands the
+text to ``json-repair`` (single quotes, Python literals, unquoted keys, comments, missing commas,
+raw newlines), so fewer answers cost a paid retry. An answer cut off mid-way loses its last,
+incomplete element before any repair (a repair would complete it with a guess). The pydantic
+models then decide whether the answer is usable. Nothing an LLM says reaches the store
+unvalidated.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import re
 from typing import Any, Literal, TypeVar
 
+import json_repair
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,8 +38,9 @@ class AnswerError(ValueError):
 
 
 def parse_json(text: str) -> Any:
-    """The JSON value in ``text``, tolerating fences, think blocks, prose, trailing commas and
-    an answer cut off mid-way (its last, incomplete element is dropped)."""
+    """The JSON value in ``text``, tolerating fences, think blocks, prose, trailing commas, an
+    answer cut off mid-way (its last, incomplete element is dropped) and, through
+    ``json-repair``, the other ways models break JSON."""
     body = _THINK.sub("", text).strip()
     fenced = _FENCE.search(body)
     if fenced:
@@ -54,6 +60,9 @@ def parse_json(text: str) -> Any:
             return json.loads(attempt)
         except json.JSONDecodeError:
             continue
+    repaired = json_repair.loads(closed if closed is not None else candidate)
+    if isinstance(repaired, dict | list) and repaired:
+        return repaired
     raise AnswerError("the answer is not valid JSON")
 
 
@@ -104,7 +113,11 @@ def read_answer(text: str, model: type[T], context: dict[str, Any] | None = None
 
 
 class Facts(BaseModel):
-    """The fact-extraction answer: ``{"facts": [str, ...]}`` (a bare list is accepted)."""
+    """The fact-extraction answer: ``{"facts": [str, ...]}`` (a bare list is accepted).
+
+    Like mem0, a fact given as an object ``{"fact": ...}`` or ``{"text": ...}`` (what smaller
+    models often write) is read as its text, and an object with neither is skipped.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -114,6 +127,21 @@ class Facts(BaseModel):
     @classmethod
     def _bare_list(cls, value: Any) -> Any:
         return {"facts": value} if isinstance(value, list) else value
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _fact_objects(cls, facts: Any) -> Any:
+        if not isinstance(facts, list):
+            return facts
+        texts: list[Any] = []
+        for item in facts:
+            if isinstance(item, dict):
+                text = item.get("fact") or item.get("text")
+                if isinstance(text, str):
+                    texts.append(text)
+            else:
+                texts.append(item)
+        return texts
 
     @field_validator("facts")
     @classmethod

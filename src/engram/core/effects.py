@@ -4,7 +4,8 @@ An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` 
 receives their results, and returns the public result. ``run_sync`` performs effects inline
 (``Memory``); ``run_async`` awaits the store's async path (``Store.call_async``) and runs
 embedding and LLM calls in worker threads, so the event loop never blocks
-(``AsyncMemory``). Both shells drive the very same generators, so they cannot drift apart.
+(``AsyncMemory``); concurrent ``Embed`` effects of one loop share model calls
+(``embed_queue``). Both shells drive the very same generators, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
-
-import anyio.to_thread
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engram.embedders.base import Embedder
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, EngramError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest
 from engram.stores.base import Store
+
+if TYPE_CHECKING:
+    from engram.core.embed_queue import EmbedQueue
 
 T = TypeVar("T")
 
@@ -45,9 +47,13 @@ class StoreCall:
 
 @dataclass(frozen=True, slots=True)
 class Complete:
-    """Ask the configured LLM; the result is a ``Completion``."""
+    """Ask the configured LLM; the result is a ``Completion``. ``rerank``: ask the reranker's
+    own LLM when it has one (else the Memory's); ``graph``: the graph's own LLM
+    (``graph_store.llm``) when it has one."""
 
     request: CompletionRequest
+    rerank: bool = False
+    graph: bool = False
 
 
 Effect = Embed | StoreCall | Complete
@@ -57,10 +63,28 @@ Flow = Generator[Effect, Any, T]
 class Runtime:
     """Performs effects against one store, one embedder and, optionally, one LLM."""
 
-    def __init__(self, store: Store, embedder: Embedder, llm: LLM | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        llm: LLM | None = None,
+        rerank_llm: LLM | None = None,
+        graph_llm: LLM | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.llm = llm
+        self.rerank_llm = rerank_llm
+        self.graph_llm = graph_llm
+        self._queues: dict[object, EmbedQueue] = {}
+
+    def embed_queue(self, query: bool = False) -> EmbedQueue:
+        """The running event loop's embedding queue, for memories or for search queries
+        (anyio is imported here: the sync shells never need it)."""
+        from engram.core.embed_queue import queue_for
+
+        embed = self.embedder.embed_queries if query else self.embedder.embed_batch
+        return queue_for(self._queues, embed, kind=query)
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
@@ -69,14 +93,30 @@ class Runtime:
                 return self.embedder.embed_queries(list(effect.texts))
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
-            return self.complete(effect.request)
+            return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def complete(self, request: CompletionRequest) -> Completion:
+    def complete(
+        self, request: CompletionRequest, *, rerank: bool = False, graph: bool = False
+    ) -> Completion:
         """Ask the LLM (the core only yields ``Complete`` when one is configured)."""
-        if self.llm is None:
+        llm = self.llm
+        if rerank:
+            llm = self.rerank_llm or self.llm
+        elif graph:
+            llm = self.graph_llm or self.llm
+        if llm is None:
             raise ConfigurationError("this operation needs an LLM", missing_field="llm")
-        return self.llm.complete(request)
+        try:
+            return llm.complete(request)
+        except EngramError:
+            raise
+        except Exception as e:  # a provider of the caller's own, or an SDK's error
+            raise ProviderError(
+                f"the LLM failed: {type(e).__name__}: {e}",
+                error_code="llm_failed",
+                suggestion="nothing was written; the cause is chained to this error",
+            ) from e
 
 
 def run_sync(flow: Flow[T], runtime: Runtime) -> T:
@@ -94,13 +134,18 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
     """Drive ``flow`` to completion without blocking the event loop.
 
     Store calls go through ``Store.call_async`` (natively async where the store has an async
-    driver, else in a worker thread); embedding and LLM calls run in worker threads.
+    driver, else in a worker thread); embedding (batched with the loop's other requests) and
+    LLM calls run in worker threads.
     """
+    import anyio.to_thread  # here: the sync shells never need anyio
+
     try:
         effect = next(flow)
         while True:
             if isinstance(effect, StoreCall):
                 outcome = await runtime.store.call_async(effect.method, *effect.args)
+            elif isinstance(effect, Embed):
+                outcome = await runtime.embed_queue(effect.query).embed(effect.texts)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)

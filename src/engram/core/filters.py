@@ -3,9 +3,10 @@
 A filter is a dict. Several keys in one dict are ANDed::
 
     {"category": "food"}                          equality
+    {"category": "*"}                             any value: the field is present (not null)
     {"age": {"gte": 18, "lt": 65}}                operators; several in one dict are ANDed
     {"AND": [f1, f2]}  {"OR": [f1, f2]}           logical keys (upper case), mixable with fields
-    {"NOT": f}  {"NOT": [f1, f2]}                 a list means NOT(AND(list))
+    {"NOT": f}  {"NOT": [f1, f2]}                 a list means none of them: NOT(OR(list))
 
 Operators: ``eq ne gt gte lt lte in nin contains icontains``. ``None`` or ``{}`` as the whole
 filter means no filter; an empty dict anywhere inside it is an error.
@@ -27,12 +28,23 @@ Semantics every store must follow:
 - A missing field and a null value are the same. ``eq None`` matches them, ``ne None``
   matches a present non-null value; ``in`` may list ``None`` in the same sense.
 - A missing field never satisfies ``eq`` (but for ``None``), ``gt gte lt lte``, ``in``,
-  ``contains`` or ``icontains``. ``ne`` and ``nin`` are exactly NOT ``eq`` and NOT ``in``,
-  so a missing field satisfies them. ``NOT x`` is true exactly when ``x`` is false: a
-  missing field satisfies ``{"NOT": {"k": "v"}}``.
+  ``contains`` or ``icontains``. In the tree, ``ne`` and ``nin`` are exactly NOT ``eq`` and
+  NOT ``in``, and ``NOT x`` is true exactly when ``x`` is false: a missing field satisfies
+  ``{"NOT": {"k": "v"}}``.
 - ``contains`` on a string value is a case-sensitive substring test; on a list value it
   asks for a string element equal to the operand. ``icontains`` is the same ignoring case.
   On any other value both are false. ``eq`` on a list value is never true.
+
+The filter language follows mem0 where its users rely on it, and ``parse_filters`` writes
+those rules into the tree with the operators above, so stores know only the tree's semantics:
+
+- ``{"k": {"ne": v}}`` means "k has a value, and it is not v", and ``{"k": {"nin": [...]}}``
+  "k has a value, and it is none of them" (mem0's stores drop memories that lack the key);
+  they become ``NOT (k in [v, None])``. Write ``{"NOT": {"k": v}}`` to keep memories that
+  lack the key.
+- ``{"k": "*"}`` (mem0's wildcard) means "k has a value": ``NOT (k eq None)``. An equality
+  with the string ``"*"`` itself is ``{"k": {"eq": "*"}}``.
+- ``{"NOT": [f1, f2]}`` matches what matches none of the list, as in mem0.
 """
 
 from __future__ import annotations
@@ -60,6 +72,8 @@ __all__ = [
     "parse_filters",
     "scope_filter",
     "scope_values",
+    "shown_day",
+    "shown_on",
 ]
 
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"]
@@ -69,9 +83,21 @@ OPERATORS: frozenset[str] = frozenset(
 DATE_FIELDS: frozenset[str] = frozenset(("created_at", "updated_at", "valid_at", "invalid_at"))
 SCOPE_FIELDS: tuple[str, ...] = ("user_id", "agent_id", "run_id")
 MEMORY_FIELDS: frozenset[str] = frozenset(
-    ("id", "memory", "hash", "actor_id", "role", "memory_type", *SCOPE_FIELDS, *DATE_FIELDS)
+    (
+        "id",
+        "memory",
+        "hash",
+        "actor_id",
+        "role",
+        "memory_type",
+        "expiration_date",
+        *SCOPE_FIELDS,
+        *DATE_FIELDS,
+    )
 )
 LOGICAL_KEYS: frozenset[str] = frozenset(("AND", "OR", "NOT"))
+#: mem0's wildcard: ``{"k": "*"}`` matches any value of ``k``.
+WILDCARD = "*"
 
 _METADATA_PREFIX = "metadata."
 _SCALAR = "a str, int, float, bool or None"
@@ -154,6 +180,25 @@ def scope_filter(node: FilterNode | None) -> FilterNode | None:
     return conjoin(*(Condition(Field(name), "eq", value) for name, value in scope.items()))
 
 
+def shown_on(day: str) -> FilterNode:
+    """Memories not expired on ``day`` (``YYYY-MM-DD``): no expiration date, or one not
+    before it. Stores that keep a derived cache recognise this node with ``shown_day``."""
+    field = Field("expiration_date")
+    return Or((Condition(field, "eq", None), Condition(field, "gte", day)))
+
+
+def shown_day(node: FilterNode) -> str | None:
+    """The day of a ``shown_on`` node, or None when ``node`` is something else."""
+    if not isinstance(node, Or) or len(node.children) != 2:
+        return None
+    missing, since = node.children
+    field = Field("expiration_date")
+    if missing == Condition(field, "eq", None) and isinstance(since, Condition):
+        if since.field == field and since.op == "gte" and isinstance(since.value, str):
+            return since.value
+    return None
+
+
 def operators_in(node: FilterNode) -> set[str]:
     """Every operator used in the tree, for a store to check what it supports."""
     if isinstance(node, Condition):
@@ -209,9 +254,10 @@ def _parse_logical(key: str, value: Any) -> FilterNode:
             expected = f"a filter dict or {expected}"
         raise _error(key, value, expected, f"{key} takes {expected}")
     children = [_parse_child(key, child) for child in value]
-    if key == "OR":
-        return Or(tuple(children)) if len(children) > 1 else children[0]
-    return Not(_and(children)) if key == "NOT" else _and(children)
+    if key == "AND":
+        return _and(children)
+    either = Or(tuple(children)) if len(children) > 1 else children[0]
+    return Not(either) if key == "NOT" else either
 
 
 def _parse_child(key: str, child: Any) -> FilterNode:
@@ -222,11 +268,26 @@ def _parse_child(key: str, child: Any) -> FilterNode:
 
 def _parse_field(key: str, value: Any) -> list[FilterNode]:
     field = _field(key)
+    if value == WILDCARD:
+        return [Not(Condition(field, "eq", None))]
     if not isinstance(value, Mapping):
         return [_condition(field, "eq", value)]
     if not value:
         raise _error(key, value, f"one or more of {_ALLOWED}", f"{key}: empty operator dict")
-    return [_condition(field, op, operand) for op, operand in value.items()]
+    return [_present_and_not(_condition(field, op, operand)) for op, operand in value.items()]
+
+
+def _present_and_not(condition: Condition) -> FilterNode:
+    """``ne v`` as "has a value other than v", ``nin`` as "has a value not listed" (mem0)."""
+    if condition.op == "ne":
+        return Not(Condition(condition.field, "in", _with_none((condition.value,))))
+    if condition.op == "nin":
+        return Not(Condition(condition.field, "in", _with_none(condition.value)))
+    return condition
+
+
+def _with_none(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return values if None in values else (*values, None)
 
 
 def _field(key: str) -> Field:

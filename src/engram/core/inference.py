@@ -5,7 +5,8 @@
 2. All facts are embedded in one batch; each fact's most similar valid memories of the same
    scope become candidates. A fact whose hash equals a candidate's is a NONE at once.
 3. One LLM call decides ADD / UPDATE / DELETE / NONE per fact, against the candidates shown with
-   small integer ids; ids that were not shown make the answer invalid (``Decisions``).
+   small integer ids; ids that were not shown make the answer invalid (``Decisions``). Without
+   candidates every fact is added without this call, unless a custom update prompt is set.
 4. The decisions become write operations applied in ONE ``StoreCall("apply", ...)``: ADD is an
    ``Insert(unique=True)`` (two concurrent adds of a fact make one memory), UPDATE keeps the id,
    DELETE of a contradicted fact is an ``Invalidate``.
@@ -50,12 +51,23 @@ class Tally:
     usage: Usage = field(default_factory=lambda: Usage(calls=0))
 
 
-def ask(request: CompletionRequest, model: type[T], tally: Tally, **context: Any) -> Flow[T]:
-    """Ask the LLM until its answer validates as ``model``, at most ``ATTEMPTS`` times."""
+def ask(
+    request: CompletionRequest,
+    model: type[T],
+    tally: Tally,
+    *,
+    rerank: bool = False,
+    graph: bool = False,
+    **context: Any,
+) -> Flow[T]:
+    """Ask the LLM (the reranker's with ``rerank``, the graph's with ``graph``) until its answer
+    validates as ``model``, at most ``ATTEMPTS`` times."""
     messages = list(request.messages)
     problem = ""
     for _ in range(ATTEMPTS):
-        completion: Completion = yield Complete(replace(request, messages=tuple(messages)))
+        completion: Completion = yield Complete(
+            replace(request, messages=tuple(messages)), rerank=rerank, graph=graph
+        )
         tally.usage += completion.usage
         try:
             return read_answer(completion.text, model, context)
@@ -86,10 +98,20 @@ def conversation_text(messages: Sequence[Message]) -> str:
 
 
 def extract_facts(
-    messages: Sequence[Message], today: str, prompt: str | None, tally: Tally
+    messages: Sequence[Message],
+    today: str,
+    prompt: str | None,
+    tally: Tally,
+    instructions: str | None = None,
 ) -> Flow[list[str]]:
-    """Step 1: one LLM call (plus retries) returning the conversation's facts."""
+    """Step 1: one LLM call (plus retries) returning the conversation's facts.
+
+    ``prompt`` replaces the default instructions (mem0 1.x's ``custom_fact_extraction_prompt``);
+    ``instructions`` are added to them (mem0 2.x's ``custom_instructions``, or ``add(prompt=)``).
+    """
     system = (prompt or FACT_EXTRACTION).replace("{today}", today[:10])
+    if instructions:
+        system += f"\n\nFollow these instructions of the user as well:\n{instructions}"
     request = CompletionRequest(
         messages=(
             {"role": "system", "content": system},
@@ -143,7 +165,10 @@ def plan_updates(
     vector_of = {facts[i]: vectors[i] for i in pending}
     if not pending:
         return Plan([], list(unchanged.values()))
-    if not shown:
+    if not shown and prompt is None:
+        # Nothing to reconcile with: every fact is an ADD, without asking. A custom update
+        # prompt is still sent (mem0 1.x always made this call; such prompts often rewrite
+        # or filter what is added).
         added: list[WriteOp] = [
             Insert(new_record(facts[i]), vectors[i], unique=True) for i in pending
         ]
@@ -174,6 +199,7 @@ def decide(
 ) -> Flow[Decisions]:
     """Step 3: one LLM call deciding each fact against memories shown as 0, 1, 2, ..."""
     existing = "\n".join(f'{{"id": {i}, "text": {_quote(r.text)}}}' for i, r in enumerate(shown))
+    existing = existing or "(none: memory is empty)"
     new = "\n".join(f"- {fact}" for fact in facts)
     request = CompletionRequest(
         messages=(

@@ -8,7 +8,7 @@ from typing import Any
 
 from engram.exceptions import ValidationError
 
-_EXPECTED = "a string, a message dict {'role', 'content'} or a list of them"
+_EXPECTED = "a string, a message dict {'role', 'content'} or a list of them (or of strings)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,8 @@ def parse_messages(messages: object) -> list[Message]:
 
 
 def _parse_one(item: object, field: str) -> Message:
+    if isinstance(item, str):  # a list of strings is a list of the user's messages
+        return _parse_one({"role": "user", "content": item}, field)
     if not isinstance(item, Mapping):
         raise ValidationError(
             f"{field} must be a dict with 'role' and 'content', got {type(item).__name__}",

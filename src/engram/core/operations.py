@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engram.core import ranking, reranking
+from engram.core import ranking
+from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.extractor import extract_statements
-from engram.core.filters import Condition, Field, FilterNode, conjoin, parse_filters
-from engram.core.inference import Tally, extract_facts, plan_updates, summarise_procedure
+from engram.core.filters import (
+    Condition,
+    Field,
+    FilterNode,
+    conjoin,
+    parse_filters,
+    scope_values,
+    shown_on,
+)
 from engram.core.messages import Message, parse_messages
+from engram.core.paging import after, check_order, cursor_of
 from engram.core.records import (
     Change,
     Delete,
@@ -28,21 +36,43 @@ from engram.core.records import (
     new_id,
     text_hash,
 )
-from engram.core.results import change_dict, history_dict, listing, memory_dict
+from engram.core.results import (
+    change_dict,
+    history_dict,
+    listing,
+    memory_dict,
+    score_details,
+    strip_identity,
+)
 from engram.core.search import search as hybrid_search
-from engram.core.timeutil import now_iso, parse_timestamp
+from engram.core.styles import UNSET, defaults_for, is_v2_call, result_count, threshold_of
+from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
+    SCOPE_FIELDS,
+    Scope,
     check_bool,
     check_limit,
     check_memory_type,
     check_metadata,
-    check_threshold,
     optional_str,
     require_str,
+    scope_id,
     scope_of,
 )
-from engram.core.vision import describe_images
 from engram.exceptions import ConfigurationError, MemoryNotFoundError, ValidationError
+from engram.stores.base import Committed
+
+if TYPE_CHECKING:
+    from engram.core.graph.extract import Triple
+    from engram.core.graph.plan import Stated
+    from engram.core.graph.records import RelationRecord
+    from engram.core.graph.settings import GraphSettings
+    from engram.core.inference import Tally
+
+# Inference, the offline extractor, vision, reranking and graph memory are imported where
+# they are used:
+# a search or a store-as-given add never needs them, and a fresh process (the CLI) starts
+# faster without their models and prompts.
 
 logger = logging.getLogger("engram")
 
@@ -51,6 +81,8 @@ NewRecord = Callable[..., MemoryRecord]
 _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
 #: Offline extraction: a statement this similar (cosine) to a stored memory is a duplicate.
 DUPLICATE_SIMILARITY = 0.95
+#: Search lists at most this many relations, best first.
+RELATIONS_SHOWN = 10
 
 
 class Operations:
@@ -66,17 +98,22 @@ class Operations:
         vision: bool = False,
         vision_details: str = "auto",
         rerank_top_k: int | None = None,
+        instructions: str | None = None,
+        graph: GraphSettings | None = None,
         weights: ranking.Weights = ranking.DEFAULT,
     ) -> None:
         self.version = version
+        self.graph = graph
         self.rerank_top_k = rerank_top_k
         self.weights = weights
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
+        self.instructions = instructions
         self.vision = vision
         self.vision_details = vision_details
         self._said_no_llm = False
+        self._said_no_reranker = False
 
     def add(
         self,
@@ -90,15 +127,18 @@ class Operations:
         memory_type: object = None,
         prompt: object = None,
         timestamp: object = None,
+        expiration_date: object = None,
     ) -> Flow[Result]:
         """Store messages as memories: as given, or inferred (LLM or offline extractor)."""
         scope = scope_of(user_id, agent_id, run_id)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
+        kind = None if kind is None else str(kind)  # a str enum (mem0's MemoryType) as text
         custom_prompt = optional_str(prompt, "prompt")
-        meta = check_metadata(metadata)
+        meta = strip_identity(check_metadata(metadata), None, "add()")
         parsed = parse_messages(messages)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
+        expires = None if expiration_date is None else parse_date(expiration_date)
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
             return MemoryRecord(
@@ -115,6 +155,7 @@ class Operations:
                 memory_type=kind,
                 metadata=meta,
                 valid_at=when,
+                expiration_date=expires,
             )
 
         if kind == "procedural_memory":
@@ -135,45 +176,95 @@ class Operations:
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
-            return (yield from self._add_inferred(parsed, when, live_scope, record))
+            instructions = custom_prompt or self.instructions  # mem0 2.x: add(prompt=) instructs
+            return (
+                yield from self._add_inferred(parsed, when, live_scope, record, instructions, scope)
+            )
         if infer:
-            return (yield from self._add_offline(parsed, when, live_scope, record))
+            return (yield from self._add_offline(parsed, when, live_scope, record, scope))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
         if not kept:
-            return listing([], self.version)
+            return self._added(Committed([]), [], None)
         vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
         ops: list[WriteOp] = [
             Insert(record(m.content, m.name, m.role), vector)
             for m, vector in zip(kept, vectors, strict=True)
         ]
-        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
-        return listing([change_dict(c) for c in changes], self.version)
+        tally = None
+        if self.graph is not None:
+            from engram.core.inference import Tally
+
+            tally = Tally()
+            inserted = [op.record.id for op in ops if isinstance(op, Insert)]
+            stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = yield from self._commit(ops)
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, [], used, speaker=True)
 
     def _add_inferred(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        instructions: str | None,
+        scope: Scope,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
+        from engram.core.inference import Tally, extract_facts, plan_updates
+        from engram.core.vision import describe_images
+
         tally = Tally()
         talk = [m for m in parsed if m.role != "system"]
         talk = yield from describe_images(talk, self.vision, self.vision_details, tally)
         facts: list[str] = []
-        if talk:
-            facts = yield from extract_facts(talk, when, self.fact_prompt, tally)
-        changes: list[Change] = []
+        pairs: list[tuple[int, Triple]] | None = None
+        one_call = self.graph is not None and not self.graph.own_llm and not self.fact_prompt
+        if talk and one_call:
+            from engram.core.graph.llm import facts_and_relations
+
+            assert self.graph is not None
+            facts, pairs = yield from facts_and_relations(
+                talk, when, self.graph.custom_prompt, tally, instructions
+            )
+        elif talk:
+            facts = yield from extract_facts(talk, when, self.fact_prompt, tally, instructions)
+        ops: list[WriteOp] = []
+        unchanged: list[Change] = []
         if facts:
             vectors = yield Embed(tuple(facts))
             plan = yield from plan_updates(
                 facts, vectors, live_scope, record, when, self.update_prompt, tally
             )
-            if plan.ops:
-                changes = yield StoreCall("apply", (plan.ops, now_iso()))
-            changes = changes + plan.unchanged
-        return self._with_usage([change_dict(c) for c in changes], tally)
+            ops, unchanged = list(plan.ops), list(plan.unchanged)
+        if self.graph is not None:
+            from engram.core.graph import flows
+
+            homes = memory_homes(ops, unchanged)
+            speaker = flows.speaker_of(next(iter(talk), Message("user", "")), scope)
+            if pairs is None:
+                texts = [(text, speaker, memory_id) for text, memory_id in homes]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                owners = [(speaker, home_of(fact, homes)) for fact in facts]
+                found = [(i, t) for i, t in pairs if owners[i][1]]
+                stated = flows.stated_from_answer(found, owners, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return self._added(done, unchanged, tally)
 
     def _add_offline(
-        self, parsed: list[Message], when: str, live_scope: FilterNode, record: NewRecord
+        self,
+        parsed: list[Message],
+        when: str,
+        live_scope: FilterNode,
+        record: NewRecord,
+        scope: Scope,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
+        from engram.core.extractor import extract_statements
+
         if not self._said_no_llm:
             logger.info(
                 "engram: no LLM configured, so add(infer=True) keeps the informative statements "
@@ -182,13 +273,18 @@ class Operations:
             self._said_no_llm = True
         statements = extract_statements(parsed, when)
         if not statements:
-            return listing([], self.version)
+            return self._added(Committed([]), [], None)
         vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
         kept: list[int] = []
+        homes: list[str | None] = []
         for i, (statement, vector) in enumerate(zip(statements, vectors, strict=True)):
-            if any(float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY for j in kept):
+            twin = next(
+                (j for j in kept if float(vectors[j] @ vector) >= DUPLICATE_SIMILARITY), None
+            )
+            if twin is not None:
+                homes.append(homes[twin])
                 continue
             hits: list[tuple[MemoryRecord, float]] = yield StoreCall(
                 "search", (vector, live_scope, 1, DUPLICATE_SIMILARITY)
@@ -196,20 +292,99 @@ class Operations:
             if hits:
                 old = hits[0][0]
                 unchanged.setdefault(old.id, Change("NONE", old.id, old, old))
+                homes.append(old.id)
                 continue
             kept.append(i)
             new = record(statement.text, statement.message.name, statement.message.role)
             ops.append(Insert(new, vector, unique=True))
-        changes: list[Change] = []
-        if ops:
-            changes = yield StoreCall("apply", (ops, now_iso()))
-        changes += unchanged.values()
-        return listing([change_dict(c) for c in changes], self.version)
+            homes.append(new.id)
+        tally = None
+        if self.graph is not None:
+            from engram.core.graph import flows
+            from engram.core.inference import Tally
+
+            tally = Tally()
+            pairs = [(s, h) for s, h in zip(statements, homes, strict=True) if h is not None]
+            if self.graph.with_llm:
+                texts = [(s.text, flows.speaker_of(s.message, scope), h) for s, h in pairs]
+                stated = yield from flows.llm_stated(texts, scope, when, self.graph, tally)
+            else:
+                groups = flows.statement_groups([s for s, _ in pairs], [h for _, h in pairs])
+                stated = flows.offline_stated(groups, scope, when)
+            ops += yield from self._graph_write(scope, stated, tally)
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        used = tally if tally is not None and tally.usage.calls else None
+        return self._added(done, list(unchanged.values()), used)
+
+    def _stated_messages(
+        self,
+        messages: list[Message],
+        memory_ids: list[str],
+        scope: Scope,
+        when: str,
+        tally: Tally,
+    ) -> Flow[list[Stated]]:
+        """What messages stored as they are state: each by its own statements."""
+        from engram.core.graph import flows
+
+        assert self.graph is not None
+        if self.graph.with_llm:
+            texts = [
+                (m.content, flows.speaker_of(m, scope), memory_id)
+                for m, memory_id in zip(messages, memory_ids, strict=True)
+            ]
+            return (yield from flows.llm_stated(texts, scope, when, self.graph, tally))
+        groups = [
+            (m, [(text, memory_id) for text in flows.message_statements(m, when)])
+            for m, memory_id in zip(messages, memory_ids, strict=True)
+        ]
+        return flows.offline_stated(groups, scope, when)
+
+    def _graph_write(
+        self, scope: Scope, stated: list[Stated], tally: Tally, retract: tuple[str, ...] = ()
+    ) -> Flow[list[WriteOp]]:
+        """The add's graph write, as a list of at most one operation."""
+        from engram.core.graph import flows
+
+        assert self.graph is not None
+        write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
+        return [] if write is None else [write]
+
+    def _commit(self, ops: list[WriteOp]) -> Flow[Committed]:
+        """Apply ``ops``; with graph memory on, also learn what happened to relations."""
+        if self.graph is None:
+            changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
+            return Committed(changes)
+        committed: Committed = yield StoreCall("commit", (ops, now_iso()))
+        return committed
+
+    def _added(
+        self,
+        done: Committed,
+        unchanged: list[Change],
+        tally: Tally | None,
+        *,
+        speaker: bool = False,
+    ) -> Result:
+        """``add``'s result: the memory changes (with the speaker for ``infer=False``, as in
+        mem0), the relations (graph on) and the usage."""
+        changes = [*done.changes, *unchanged]
+        result = listing([change_dict(c, speaker=speaker) for c in changes], self.version)
+        if isinstance(result, dict):
+            if self.graph is not None:
+                from engram.core.graph.results import add_relations
+
+                result["relations"] = add_relations(done.relations)
+            if tally is not None:
+                result["usage"] = tally.usage.as_dict()
+        return result
 
     def _add_procedural(
         self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
     ) -> Flow[Result]:
         """One LLM call summarises the conversation into one procedural memory."""
+        from engram.core.inference import Tally, summarise_procedure
+
         tally = Tally()
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
@@ -224,13 +399,11 @@ class Operations:
             result["usage"] = tally.usage.as_dict()
         return result
 
-    def get(self, memory_id: object) -> Flow[dict[str, Any]]:
-        """One memory by id."""
+    def get(self, memory_id: object) -> Flow[dict[str, Any] | None]:
+        """One memory by id, or None (as in mem0) when no memory has it."""
         memory_id = require_str(memory_id, "memory_id")
         record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
-        if record is None:
-            raise _not_found(memory_id)
-        return memory_dict(record)
+        return None if record is None else memory_dict(record)
 
     def get_all(
         self,
@@ -239,13 +412,26 @@ class Operations:
         agent_id: object = None,
         run_id: object = None,
         filters: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
+        top_k: object = UNSET,
         include_invalidated: object = False,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, check_limit(limit)))
-        return listing([memory_dict(r) for r in records], self.version)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        count = result_count(limit, top_k, defaults_for(v2).count)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
+        result = listing([memory_dict(r) for r in records], self.version)
+        if self.graph is not None and isinstance(result, dict):
+            from engram.core.graph.results import relation_dict
+
+            everything = check_bool(include_invalidated, "include_invalidated")
+            rows: list[RelationRecord] = yield StoreCall(
+                "list_relations", (scope_values(where), None, everything, count)
+            )
+            result["relations"] = [relation_dict(r) for r in rows]
+        return result
 
     def search(
         self,
@@ -254,29 +440,37 @@ class Operations:
         user_id: object = None,
         agent_id: object = None,
         run_id: object = None,
-        limit: object = 100,
+        limit: object = UNSET,
         filters: object = None,
-        threshold: object = None,
+        threshold: object = UNSET,
         include_invalidated: object = False,
-        rerank: object = False,
+        rerank: object = UNSET,
         explain: object = False,
+        top_k: object = UNSET,
+        show_expired: object = False,
     ) -> Flow[Result]:
         """A scope's memories most relevant to ``query``: hybrid search, best first."""
         text = require_str(query, "query")
-        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
-        count, minimum = check_limit(limit), check_threshold(threshold)
+        v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
+        style = defaults_for(v2)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
+        count = result_count(limit, top_k, style.count)
+        minimum = threshold_of(threshold, style.threshold)
         show_parts = check_bool(explain, "explain")
-        wants_rerank = check_bool(rerank, "rerank")
+        wants_rerank = style.rerank if rerank is UNSET else check_bool(rerank, "rerank")
         if wants_rerank and self.rerank_top_k is None:
-            raise ConfigurationError(
-                "rerank=True needs a reranker, and none is configured",
-                missing_field="reranker",
-                suggestion='configure one, e.g. {"reranker": {"provider": "llm"}} with an "llm" '
-                "block, or search without rerank",
-            )
-        ranked = yield from hybrid_search(text, where, count, self.weights)
-        tally = Tally()
+            if rerank is not UNSET and not self._said_no_reranker:
+                logger.info("engram: rerank=True is ignored: no reranker is configured (as mem0)")
+                self._said_no_reranker = True
+            wants_rerank = False
+        hops = None if self.graph is None else self.graph.hops
+        ranked, hits = yield from hybrid_search(text, where, count, self.weights, graph_hops=hops)
+        tally = None
         if wants_rerank and self.rerank_top_k is not None:
+            from engram.core import reranking
+            from engram.core.inference import Tally
+
+            tally = Tally()
             ranked = yield from reranking.rerank(text, ranked, self.rerank_top_k, tally)
         results: list[dict[str, Any]] = []
         for c in ranked:
@@ -285,26 +479,109 @@ class Operations:
             item = memory_dict(c.record, c.score)
             if show_parts:
                 item["score_parts"] = c.parts()
+                item["score_details"] = score_details(c, minimum)
             results.append(item)
         shaped = listing(results, self.version)
-        if wants_rerank and isinstance(shaped, dict):
+        if isinstance(shaped, dict) and hits is not None:
+            from engram.core.graph.results import relation_dict
+
+            shaped["relations"] = [
+                relation_dict(r, score) for r, score in hits.relations[:RELATIONS_SHOWN]
+            ]
+        if tally is not None and isinstance(shaped, dict):
             shaped["usage"] = tally.usage.as_dict()
         return shaped
 
     def update(
-        self, memory_id: object, data: object, metadata: object = None
+        self,
+        memory_id: object,
+        text: object = None,
+        metadata: object = None,
+        expiration_date: object = UNSET,
+        data: object = None,
     ) -> Flow[dict[str, Any]]:
-        """Replace a memory's text (and metadata when given), recording history."""
+        """Replace a memory's text, merge metadata into its metadata, set or clear its
+        expiration date (each when given), recording history."""
         memory_id = require_str(memory_id, "memory_id")
-        text = require_str(data, "data")
+        new_text = _update_text(text, data)
         meta = None if metadata is None else check_metadata(metadata)
+        expires = None
+        if expiration_date is not UNSET and expiration_date is not None:
+            expires = parse_date(expiration_date)
+        if new_text is None and meta is None and expiration_date is UNSET:
+            raise ValidationError(
+                "update needs at least one of text, metadata or expiration_date",
+                field="text",
+                expected="a new text (text= or data=), metadata or expiration_date",
+            )
         current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         if current is None:
             raise _not_found(memory_id)
-        vectors = yield Embed((embedding_text(text, current.actor_id),))
-        op = Update(memory_id, text, vectors[0], meta)
-        yield StoreCall("apply", ([op], now_iso()))
+        if meta is not None:  # merged, as mem0 documents (and 2.x does); ids stay the scope's
+            meta = {**current.metadata, **strip_identity(meta, current, "update()")}
+        final_text = current.text if new_text is None else new_text
+        vectors = yield Embed((embedding_text(final_text, current.actor_id),))
+        op = Update(
+            memory_id,
+            final_text,
+            vectors[0],
+            meta,
+            set_expiration=expiration_date is not UNSET,
+            expiration_date=expires,
+        )
+        ops: list[WriteOp] = [op]
+        if self.graph is not None and new_text is not None:
+            from engram.core.inference import Tally
+
+            scope = Scope(current.user_id, current.agent_id, current.run_id)
+            when = now_iso()
+            message = Message(current.role or "user", final_text, current.actor_id)
+            tally = Tally()
+            stated = yield from self._stated_messages([message], [memory_id], scope, when, tally)
+            ops += yield from self._graph_write(scope, stated, tally, retract=(memory_id,))
+        yield from self._commit(ops)
         return {"message": "Memory updated successfully!", "id": memory_id}
+
+    def batch_update(self, memories: object) -> Flow[dict[str, Any]]:
+        """Replace several memories' texts (and merge metadata) in ONE transaction: all or none.
+
+        ``memories`` is a list of ``{"memory_id", "text", "metadata"?}``; an unknown id fails
+        the whole batch before anything is written.
+        """
+        items = _batch(memories)
+        planned: list[tuple[str, str, dict[str, Any] | None, MemoryRecord]] = []
+        for i, item in enumerate(items):
+            memory_id = require_str(item.get("memory_id"), f"memories[{i}].memory_id")
+            text = require_str(item.get("text"), f"memories[{i}].text")
+            meta = item.get("metadata")
+            meta = None if meta is None else check_metadata(meta, f"memories[{i}].metadata")
+            current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
+            if current is None:
+                raise _not_found(memory_id)
+            if meta is not None:  # merged, as update() does
+                meta = {**current.metadata, **strip_identity(meta, current, "batch_update()")}
+            planned.append((memory_id, text, meta, current))
+        vectors = yield Embed(tuple(embedding_text(t, c.actor_id) for _, t, _, c in planned))
+        ops: list[WriteOp] = [
+            Update(memory_id, text, vector, meta)
+            for (memory_id, text, meta, _), vector in zip(planned, vectors, strict=True)
+        ]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully updated {len(ops)} memories", "updated": len(ops)}
+
+    def batch_delete(self, memory_ids: object) -> Flow[dict[str, Any]]:
+        """Erase several memories in ONE transaction; an unknown id fails the whole batch."""
+        if not isinstance(memory_ids, list | tuple) or not memory_ids:
+            raise ValidationError(
+                "memory_ids must be a non-empty list of ids",
+                field="memory_ids",
+                value=memory_ids,
+                expected="a non-empty list of strings",
+            )
+        ids = [require_str(m, f"memory_ids[{i}]") for i, m in enumerate(memory_ids)]
+        ops: list[WriteOp] = [Delete(memory_id) for memory_id in dict.fromkeys(ids)]
+        yield StoreCall("apply", (ops, now_iso()))
+        return {"message": f"Successfully deleted {len(ops)} memories", "deleted": len(ops)}
 
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
@@ -323,16 +600,110 @@ class Operations:
         return {"message": "Memories deleted successfully!", "deleted": len(changes)}
 
     def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
-        """The memory's changes, oldest first."""
+        """The memory's changes, oldest first; ``[]`` for an id never seen (as in mem0)."""
         memory_id = require_str(memory_id, "memory_id")
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
-        if not rows:
-            raise _not_found(memory_id)
         return [history_dict(row) for row in rows]
+
+    def graph_entities(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """The graph's entities in a scope, newest first."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id)
+        from engram.core.graph import flows
+
+        return (yield from flows.entities_flow(scope, check_limit(limit)))
+
+    def graph_relations(
+        self,
+        entity: object = None,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        hops: object = 1,
+        as_of: object = None,
+        limit: object = 100,
+    ) -> Flow[list[dict[str, Any]]]:
+        """A scope's relations, or those within ``hops`` of an entity; live ones, or those
+        valid at ``as_of``."""
+        self._need_graph()
+        scope = scope_of(user_id, agent_id, run_id)
+        name = optional_str(entity, "entity")
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 3:
+            raise ValidationError(
+                f"hops must be 1, 2 or 3, got {hops!r}", field="hops", value=hops,
+                expected="an integer from 1 to 3",
+            )  # fmt: skip
+        when = None if as_of is None else parse_timestamp(as_of, "as_of")
+        from engram.core.graph import flows
+
+        return (yield from flows.relations_flow(scope, name, hops, when, check_limit(limit)))
+
+    def _need_graph(self) -> None:
+        if self.graph is None:
+            raise ConfigurationError(
+                "graph memory is off: no graph_store is configured",
+                missing_field="graph_store",
+                suggestion='configure one: Memory.from_config({"graph_store": {"provider": '
+                '"sqlite"}}) (or "postgres" with the postgres store)',
+            )
 
     def reset(self) -> Flow[None]:
         """Erase every memory and history row in the store."""
         yield StoreCall("reset")
+
+    def count(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        include_invalidated: object = False,
+    ) -> Flow[int]:
+        """How many memories of a scope match ``filters`` (what get_all would list, uncapped)."""
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        total: int = yield StoreCall("count", (where,))
+        return total
+
+    def browse(
+        self,
+        *,
+        user_id: object = None,
+        agent_id: object = None,
+        run_id: object = None,
+        filters: object = None,
+        order_by: object = "created_at",
+        descending: object = True,
+        cursor: object = None,
+        limit: object = 50,
+        include_invalidated: object = False,
+    ) -> Flow[dict[str, Any]]:
+        """One page of a scope's memories in ``order_by`` order, and the cursor of the next
+        (``engram.core.paging``)."""
+        order = check_order(order_by, descending)
+        size = check_limit(limit)
+        where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
+        where = conjoin(where, after(order, cursor))
+        records: list[MemoryRecord] = yield StoreCall("list_memories", (where, size + 1, order))
+        shown = records[:size]
+        more = len(records) > size
+        return {
+            "results": [memory_dict(r) for r in shown],
+            "next_cursor": cursor_of(shown[-1], order) if more else None,
+        }
+
+    def scopes(self, limit: object = 1000) -> Flow[list[dict[str, Any]]]:
+        """The user / agent / run ids that memories carry, with their counts."""
+        summaries: list[ScopeSummary] = yield StoreCall("scopes", (check_limit(limit),))
+        return [scope_dict(s) for s in summaries]
 
     def _where(
         self,
@@ -341,11 +712,37 @@ class Operations:
         run_id: object,
         filters: object,
         include_invalidated: object,
+        show_expired: object = False,
     ) -> FilterNode | None:
-        parsed = parse_filters(filters)  # type: ignore[arg-type]
+        parsed = parse_filters(_scope_ids_read(filters))
         scope = scope_of(user_id, agent_id, run_id, parsed)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
-        return conjoin(scope.as_filter(), parsed, live)
+        shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
+        return conjoin(scope.as_filter(), parsed, live, shown)
+
+
+def memory_homes(ops: list[WriteOp], unchanged: list[Change]) -> list[tuple[str, str]]:
+    """``(text, memory id)`` of every memory an inferred add writes or keeps."""
+    homes = [(op.record.text, op.record.id) for op in ops if isinstance(op, Insert)]
+    homes += [(op.text, op.memory_id) for op in ops if isinstance(op, Update)]
+    homes += [(c.old.text, c.memory_id) for c in unchanged if c.old is not None]
+    return homes
+
+
+def home_of(fact: str, homes: list[tuple[str, str]]) -> str:
+    """The memory a fact ended up in: the one with its text, else the one sharing most of its
+    words (at least half), else "" (the fact was not kept: its relations are not either)."""
+    for text, memory_id in homes:
+        if text == fact:
+            return memory_id
+    words = set(fact.lower().split())
+    best, score = "", 0.5
+    for text, memory_id in homes:
+        other = set(text.lower().split())
+        overlap = len(words & other) / max(len(words | other), 1)
+        if overlap >= score:
+            best, score = memory_id, overlap
+    return best
 
 
 def embedding_text(text: str, actor: str | None) -> str:
@@ -357,9 +754,48 @@ def embedding_text(text: str, actor: str | None) -> str:
     return f"{actor}: {text}" if actor else text
 
 
+def _scope_ids_read(filters: object) -> Any:
+    """``filters`` with its top-level ids read as the id arguments are (``scope_id``)."""
+    if not isinstance(filters, dict) or not any(k in filters for k in SCOPE_FIELDS):
+        return filters
+    read = dict(filters)
+    for key in SCOPE_FIELDS:
+        if isinstance(read.get(key), str | int) and not isinstance(read[key], bool):
+            read[key] = require_str(scope_id(read[key]), key)
+    return read
+
+
+def _update_text(text: object, data: object) -> str | None:
+    """The new text of an update: ``text`` (mem0 2.x) or ``data`` (1.x), or None to keep it."""
+    if text is not None and data is not None and text != data:
+        raise ValidationError(
+            "update got both text and data (its older name) with different values",
+            field="text",
+            value=text,
+            expected="one of text, data",
+        )
+    value = text if text is not None else data
+    return None if value is None else require_str(value, "text" if text is not None else "data")
+
+
+def _batch(memories: object) -> list[dict[str, Any]]:
+    if (
+        not isinstance(memories, list | tuple)
+        or not memories
+        or not all(isinstance(m, dict) for m in memories)
+    ):
+        raise ValidationError(
+            "memories must be a non-empty list of {'memory_id', 'text', 'metadata'?} dicts",
+            field="memories",
+            value=memories,
+            expected="a non-empty list of dicts",
+        )
+    return list(memories)
+
+
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"Memory with id {memory_id} not found",
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

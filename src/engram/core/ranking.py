@@ -29,9 +29,13 @@ The steps, for one query:
    in order, within ``neighbour_window_s``) gains ``neighbour`` times that score, added as a
    probability (``a + b - a * b``): answers often sit in the reply to the matching turn. A
    list of facts from one speaker is no conversation, and lends nothing.
-4. **Order.** Scores are divided by the largest evidence factor they could have received,
-   so they lie in [0, 1] without clipping: different evidence gives different scores, equal
-   evidence equal scores, and ties go to the memory id. Inputs are rounded (cosines to 1e-6,
+4. **Graph** (graph memory on). ``add_graph`` gives the memories that support relations
+   around the query's entities a ``graph`` part (``engram.core.graph.search``), adds ``graph``
+   times it to their score, and brings in those that no other list found.
+5. **Order.** Scores are divided by the largest they could have reached (every evidence
+   factor at its maximum, plus the graph's weight), so they lie in [0, 1] without clipping:
+   different evidence gives different scores, equal evidence equal scores, and ties go to
+   the memory id. Inputs are rounded (cosines to 1e-6,
    BM25 to 6 significant digits) and ranks are computed here, tied scores sharing a rank, so
    every store gives the same order.
 
@@ -70,6 +74,7 @@ class Weights:
     time: float = 0.5
     when: float = 2.0
     neighbour: float = 0.4
+    graph: float = 0.5
     neighbour_window_s: float = 6 * 3600.0
     #: How many of the best candidates lend relevance to their neighbours.
     neighbour_sources: int = 30
@@ -101,12 +106,20 @@ class Candidate:
     fused: float = 0.0
     evidence: dict[str, float] = field(default_factory=dict)
     neighbour: float = 0.0
+    graph: float | None = None  # set by add_graph when graph memory is on
     score: float = 0.0
     notes: dict[str, float] = field(default_factory=dict)
     #: The evidence was read (``weigh`` may skip candidates that cannot reach the top).
     weighed: bool = True
+    #: What each part added before normalising: ``semantic`` and ``lexical`` split ``fused``;
+    #: each kind of evidence, in turn, what its factor added; ``graph``.
+    added: dict[str, float] = field(default_factory=dict)
+    #: The factor each kind of evidence multiplied the score by (``1 + weight * value``).
+    factors: dict[str, float] = field(default_factory=dict)
+    #: What ``spread`` divided the score by, so that it stays in [0, 1].
+    ceiling: float = 1.0
 
-    def parts(self) -> dict[str, float | int | bool | None]:
+    def parts(self) -> dict[str, float | int | bool | dict[str, float] | None]:
         """What ``explain=True`` shows for this result."""
         return {
             "semantic": self.semantic,
@@ -118,8 +131,24 @@ class Candidate:
             "time": round(self.evidence.get("time", 0.0), 6),
             "when": self.evidence.get("when", 0.0) > 0,
             "neighbour": round(self.neighbour, 6),
+            **({} if self.graph is None else {"graph": round(self.graph, 6)}),
+            "shares": self.shares(),
             **self.notes,
         }
+
+    def shares(self) -> dict[str, float]:
+        """How much each part added to the score (before any reranker): ``semantic`` and
+        ``lexical`` split the fused score, ``entity``, ``time`` and ``when`` are what their
+        factors added, ``graph`` (graph memory on) what the relations around the query's
+        entities added, ``neighbour`` what the conversation lent. They sum to the score, so
+        they can be drawn as one bar."""
+        own = {name: value / self.ceiling for name, value in self.added.items()}
+        kept = 1.0 - self.neighbour  # a + b - ab = a (1 - b) + b
+        parts = {name: value * kept for name, value in own.items()}
+        parts["neighbour"] = self.neighbour
+        for name in ("semantic", "lexical", "entity", "time", "neighbour"):
+            parts.setdefault(name, 0.0)
+        return {name: round(value, 6) for name, value in parts.items()}
 
 
 def fuse(
@@ -140,15 +169,16 @@ def fuse(
     for record, score, rank in dense:
         c = pool.setdefault(record.id, Candidate(record))
         c.semantic, c.semantic_rank = score, rank
-        c.fused += _term(w.rrf_k, rank, max(0.0, (score - floor) / (1.0 - floor)))
+        c.added["semantic"] = _term(w.rrf_k, rank, max(0.0, (score - floor) / (1.0 - floor)))
     for record, score, rank in _ranked([(r, float(f"{s:.6g}")) for r, s in lexical]):
         c = pool.setdefault(record.id, Candidate(record))
         c.lexical, c.lexical_rank = score, rank
         if score > 0 and matched_terms(terms, record.text, record.actor_id) >= needed:
-            c.fused += _term(w.rrf_k, rank, score / (score + w.lexical_half))
+            c.added["lexical"] = _term(w.rrf_k, rank, score / (score + w.lexical_half))
     best = 2.0 / (w.rrf_k + 1)
     for c in pool.values():
-        c.fused /= best
+        c.added = {name: value / best for name, value in c.added.items()}
+        c.fused = sum(c.added.values())
     return pool
 
 
@@ -228,6 +258,27 @@ def weigh(
             (heapq.heappush if len(best) < keep else heapq.heappushpop)(best, c.score)
 
 
+def add_graph(
+    pool: dict[str, Candidate],
+    scores: Mapping[str, float],
+    found: Iterable[MemoryRecord],
+    evidence: Mapping[str, Evidence],
+    w: Weights = DEFAULT,
+) -> None:
+    """The graph part (step 4): each scored memory's, ``graph`` times it added to its score;
+    ``found`` (memories only the graph reached) join the pool."""
+    for record in found:
+        pool.setdefault(record.id, Candidate(record, weighed=False))
+    for c in pool.values():
+        c.graph = scores.get(c.record.id, 0.0)
+        if c.graph and not c.weighed:  # it may reach the top now: read its evidence
+            _mark(c, evidence)
+            c.score = _evidenced(c, evidence, w)
+        if c.graph:
+            c.added["graph"] = w.graph * c.graph
+            c.score += c.added["graph"]
+
+
 def lenders(pool: Mapping[str, Candidate], w: Weights = DEFAULT) -> list[str]:
     """Ids of the candidates whose neighbours are worth fetching (the best ones)."""
     best = sorted(pool.values(), key=lambda c: (-c.score, c.record.id))[: w.neighbour_sources]
@@ -253,11 +304,15 @@ def spread(
                 _mark(receiver, evidence)
                 receiver.score = _evidenced(receiver, evidence, w)
             lent[other.id] = max(lent.get(other.id, 0.0), w.neighbour * source.score)
-    ceiling = math.prod(1.0 + getattr(w, name) for name in evidence)
+    graph_on = any(c.graph is not None for c in pool.values())
+    ceiling = math.prod(1.0 + getattr(w, name) for name in evidence) + (w.graph if graph_on else 0)
     for c in pool.values():
+        if graph_on and c.graph is None:
+            c.graph = 0.0  # a neighbour that joined after the graph part
         own = c.score / ceiling
         c.neighbour = lent.get(c.record.id, 0.0) / ceiling
         c.score = own + c.neighbour - own * c.neighbour
+        c.ceiling = ceiling
     return sorted(pool.values(), key=lambda c: (-c.score, c.record.id))
 
 
@@ -290,7 +345,10 @@ def _mark(c: Candidate, evidence: Mapping[str, Evidence]) -> None:
 
 
 def _evidenced(c: Candidate, evidence: Mapping[str, Evidence], w: Weights) -> float:
-    factor = 1.0
+    """The fused score times each evidence factor; what each factor added is kept."""
+    score = c.fused
     for name in evidence:
-        factor *= 1.0 + getattr(w, name) * c.evidence.get(name, 0.0)
-    return c.fused * factor
+        c.factors[name] = 1.0 + getattr(w, name) * c.evidence.get(name, 0.0)
+        c.added[name] = score * (c.factors[name] - 1.0)
+        score += c.added[name]
+    return score

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from engram.core.filters import FilterNode
+from engram.core.graph.records import GraphWrite
 from engram.embedders.base import Vectors
 
 Event = Literal["ADD", "UPDATE", "DELETE", "NONE"]
@@ -31,6 +32,9 @@ class MemoryRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
     valid_at: str | None = None
     invalid_at: str | None = None
+    #: The last day (``YYYY-MM-DD``, UTC) the memory is shown; after it, it is expired
+    #: (mem0 2.x): kept, but hidden from search and get_all unless asked for.
+    expiration_date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,15 @@ class Insert:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """Replace a memory's text (and vector); metadata is replaced only when given."""
+    """Replace a memory's text (and vector); metadata is replaced only when given, and the
+    expiration date only with ``set_expiration`` (to ``expiration_date``, None clearing it)."""
 
     memory_id: str
     text: str
     vector: Vectors
     metadata: dict[str, Any] | None = None
+    set_expiration: bool = False
+    expiration_date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,7 @@ class DeleteWhere:
     where: FilterNode
 
 
-WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | GraphWrite
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,18 @@ class Change:
     memory_id: str
     old: MemoryRecord | None
     new: MemoryRecord | None
+
+
+def updated(old: MemoryRecord, op: Update, now: str) -> MemoryRecord:
+    """The record ``op`` makes of ``old`` (every store applies an Update this way)."""
+    return replace(
+        old,
+        text=op.text,
+        hash=text_hash(op.text),
+        metadata=old.metadata if op.metadata is None else op.metadata,
+        updated_at=now,
+        expiration_date=op.expiration_date if op.set_expiration else old.expiration_date,
+    )
 
 
 def text_hash(text: str) -> str:

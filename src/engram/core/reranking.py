@@ -92,7 +92,7 @@ def rerank(query: str, ranked: list[Candidate], top_k: int, tally: Tally) -> Flo
         json_schema=SCHEMA,
         schema_name="relevance",
     )
-    grades = yield from ask(request, Grades, tally, shown_ids=range(len(shown)))
+    grades = yield from ask(request, Grades, tally, rerank=True, shown_ids=range(len(shown)))
     relevance = {g.id: g.relevance / 10 for g in grades.scores}
     for i, c in enumerate(shown):
         graded = relevance.get(i, 0.0)  # an ungraded memory counts as unrelated

@@ -3,20 +3,25 @@
 ``search`` embeds the query (as a query: asymmetric embedders encode it apart from the
 memories), fetches the semantic and lexical candidates, reads the query's people and times,
 finds the events it names ("after the wedding") among the memories to turn them into times,
-scores, fetches the neighbours of the best candidates, and returns every candidate best first
-(``engram.core.ranking``).
+scores, adds the graph part (graph memory on), fetches the neighbours of the best candidates,
+and returns every candidate best first (``engram.core.ranking``) with the graph's hits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engram.core import ranking, temporal
 from engram.core.effects import Embed, Flow, StoreCall
-from engram.core.filters import FilterNode
+from engram.core.filters import FilterNode, scope_values
 from engram.core.keywords import query_terms
+from engram.core.records import MemoryRecord
 from engram.core.timegrammar import EventRef
 from engram.core.timeutil import DAY, EARLIEST, LATEST, day_of
+
+if TYPE_CHECKING:
+    from engram.core.graph.search import GraphHits
 
 #: Candidates taken from each of the semantic and lexical lists before fusion.
 CANDIDATES = 50
@@ -32,8 +37,10 @@ def search(
     count: int,
     weights: ranking.Weights = ranking.DEFAULT,
     now: datetime | None = None,
-) -> Flow[list[ranking.Candidate]]:
-    """Every candidate for ``text`` among the memories matching ``where``, best first."""
+    graph_hops: int | None = None,
+) -> Flow[tuple[list[ranking.Candidate], GraphHits | None]]:
+    """Every candidate for ``text`` among the memories matching ``where``, best first, and
+    the graph's hits (``graph_hops``: graph memory is on, with relations this far)."""
     depth = max(count, CANDIDATES)
     vectors = yield Embed((text,), query=True)
     semantic = yield StoreCall("search", (vectors[0], where, depth, None))
@@ -44,20 +51,30 @@ def search(
     times = temporal.read_query(text, now)
     ranges = list(times.ranges)
     for event in times.events[:MAX_EVENTS]:
-        found = yield from event_range(event, where, weights)
-        if found is not None:
-            ranges.append(found)
+        named = yield from event_range(event, where, weights)
+        if named is not None:
+            ranges.append(named)
     evidence: dict[str, ranking.Evidence] = {}
     if entities:
         evidence["entity"] = lambda record: float(ranking.mentions(record, entities))
     if ranges:
-        named = tuple(ranges)
-        evidence["time"] = lambda record: temporal.match(named, record)
+        wanted = tuple(ranges)
+        evidence["time"] = lambda record: temporal.match(wanted, record)
     if times.asks_when:
         evidence["when"] = lambda record: float(temporal.states_time(record))
     ranking.weigh(pool, evidence, weights, keep=max(count, weights.neighbour_sources))
+    hits: GraphHits | None = None
+    if graph_hops is not None:
+        from engram.core.graph.search import graph_search
+
+        hits = yield from graph_search(text, scope_values(where), graph_hops)
+        missing = [m for m in hits.memories if m not in pool]
+        found: list[MemoryRecord] = []
+        if missing:
+            found = yield StoreCall("get_memories", (missing, where))
+        ranking.add_graph(pool, hits.memories, found, evidence, weights)
     near = yield StoreCall("neighbours", (ranking.lenders(pool, weights), where))
-    return ranking.spread(pool, near, evidence, weights)
+    return ranking.spread(pool, near, evidence, weights), hits
 
 
 def event_range(

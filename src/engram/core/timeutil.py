@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from engram.exceptions import ValidationError
 
@@ -28,6 +28,8 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
     """Normalise a caller-supplied time to the stored format."""
     try:
         return _parse(value, field)
+    except ValidationError:
+        raise
     except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
         raise ValidationError(
             f"{field} is out of range once converted to UTC: {value!r}",
@@ -146,3 +148,37 @@ def nth_weekday(year: int, month: int, weekday: int, n: int) -> datetime:
     """The ``n``-th (1-based) ``weekday`` (Monday 0) of a month."""
     first = utc(year, month)
     return first + ((weekday - first.weekday()) % 7 + 7 * (n - 1)) * DAY
+
+
+_DATE_EXPECTED = "a date, a datetime or a 'YYYY-MM-DD' string"
+
+
+def parse_date(value: object, field: str = "expiration_date") -> str:
+    """A caller's day (mem0's ``expiration_date``) as ``YYYY-MM-DD``; a datetime gives its day
+    in UTC (a naive one is taken as UTC)."""
+    if isinstance(value, datetime):
+        return to_iso(value)[:10]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+        try:
+            return parse_timestamp(value, field)[:10]
+        except ValidationError:
+            pass
+    raise ValidationError(
+        f"{field} must be {_DATE_EXPECTED}, got {value!r}"
+        if isinstance(value, str)
+        else f"{field} must be {_DATE_EXPECTED}, got {type(value).__name__}",
+        field=field,
+        value=value,
+        expected=_DATE_EXPECTED,
+    )
+
+
+def today_iso() -> str:
+    """Today's date in UTC, ``YYYY-MM-DD`` (the day expiration dates are compared with)."""
+    return now_iso()[:10]

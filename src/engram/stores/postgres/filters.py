@@ -2,7 +2,8 @@
 
 The table, aliased ``m`` by default, has the text columns ``id, text`` (the field ``memory``)
 ``, hash, user_id, agent_id, run_id, actor_id, role, memory_type, created_at, updated_at,
-valid_at, invalid_at`` (NULL when absent) and ``metadata``: a ``jsonb`` object, never NULL.
+valid_at, invalid_at, expiration_date`` (NULL when absent) and ``metadata``: a ``jsonb``
+object, never NULL.
 
 No user text is ever spliced into the SQL: values and metadata paths are ``%s`` parameters
 (a path travels as a ``text[]`` for the ``#>`` operator, so any key is safe). A path only
@@ -49,6 +50,7 @@ _COLUMNS = {
     "updated_at": "updated_at",
     "valid_at": "valid_at",
     "invalid_at": "invalid_at",
+    "expiration_date": "expiration_date",
 }
 _COMPARE = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _TRUE = "true"

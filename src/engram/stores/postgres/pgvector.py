@@ -24,7 +24,7 @@ class PgVectorStore(PostgresStore):
             logger.info("engram: pgvector option diskann is not used; engram uses HNSW")
         super().__init__(self.mem0_config.to_postgres())
 
-    def open(self, embedder_name: str, dimension: int) -> None:
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
         """Check ``embedding_model_dims`` against the embedder, then open."""
         dims = self.mem0_config.embedding_model_dims
         if dims is not None and dims != dimension:
@@ -34,4 +34,4 @@ class PgVectorStore(PostgresStore):
                 missing_field="vector_store.config.embedding_model_dims",
                 suggestion=f"set embedding_model_dims to {dimension} or leave it out",
             )
-        super().open(embedder_name, dimension)
+        super().open(embedder_name, dimension, weights)

@@ -13,18 +13,26 @@ from typing import Any
 
 import numpy as np
 
+from engram.core.paging import Order
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
 
 COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
-    "memory_type, metadata, valid_at, invalid_at"
+    "memory_type, metadata, valid_at, invalid_at, expiration_date"
 )
 M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in COLUMNS.split(","))
 HISTORY_COLUMNS = (
     "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
     "actor_id, role"
 )
+
+
+def order_sql(order: Order, alias: str) -> str:
+    """``ORDER BY`` terms of ``order`` in code-point order (as filters compare): its field, then
+    the id, both in its direction."""
+    way = order.direction
+    return f'{alias}.{order.field} COLLATE "C" {way}, {alias}.id COLLATE "C" {way}'
 
 
 def to_vector(vector: Vectors) -> Any:
@@ -45,7 +53,7 @@ def record_row(r: MemoryRecord, *, typed: bool = False) -> tuple[Any, ...]:
     return (
         r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
         r.actor_id, r.role, r.memory_type, r.metadata if typed else jsonb(r.metadata),
-        r.valid_at, r.invalid_at,
+        r.valid_at, r.invalid_at, r.expiration_date,
     )  # fmt: skip
 
 
@@ -98,6 +106,7 @@ def to_record(row: Sequence[Any]) -> MemoryRecord:
         id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
         user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
         memory_type=row[10], metadata=row[11], valid_at=row[12], invalid_at=row[13],
+        expiration_date=row[14],
     )  # fmt: skip
 
 

@@ -67,6 +67,103 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX history_memory ON {schema}.history (memory_id, seq)",
         ),
     ),
+    (
+        "0002_expiration_date",
+        # mem0 2.x's expiration date (YYYY-MM-DD): expired memories are hidden from search.
+        ('ALTER TABLE {schema}.memories ADD COLUMN expiration_date text COLLATE "C"',),
+    ),
+    (
+        "0003_api_keys",
+        (
+            # The service shells' API keys (engram.core.keys): the SHA-256 digest of each
+            # token, never the token. scopes is {field: [values]}.
+            """CREATE TABLE {schema}.api_keys (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                digest text NOT NULL,
+                scopes jsonb NOT NULL DEFAULT '{{}}',
+                read_only boolean NOT NULL DEFAULT false,
+                rate_limit double precision,
+                created_at text COLLATE "C" NOT NULL,
+                revoked_at text COLLATE "C"
+            )""",
+        ),
+    ),
+    (
+        "0004_graph",
+        (
+            # As in the SQLite store: one node per entity of an exact scope (scope: the three
+            # ids as one key), the name's vector for matching.
+            """CREATE TABLE {schema}.entities (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                scope text NOT NULL,
+                user_id text,
+                agent_id text,
+                run_id text,
+                name text NOT NULL,
+                type text NOT NULL,
+                embedding vector({dimension}) NOT NULL,
+                created_at text COLLATE "C" NOT NULL,
+                updated_at text COLLATE "C" NOT NULL,
+                UNIQUE (scope, name)
+            )""",
+            "CREATE INDEX entities_user ON {schema}.entities (user_id, name) "
+            "WHERE user_id IS NOT NULL",
+            "CREATE INDEX entities_agent ON {schema}.entities (agent_id, name) "
+            "WHERE agent_id IS NOT NULL",
+            "CREATE INDEX entities_run ON {schema}.entities (run_id, name) "
+            "WHERE run_id IS NOT NULL",
+            """CREATE TABLE {schema}.relations (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                scope text NOT NULL,
+                user_id text,
+                agent_id text,
+                run_id text,
+                source_id text NOT NULL,
+                relationship text NOT NULL,
+                destination_id text NOT NULL,
+                created_at text COLLATE "C" NOT NULL,
+                updated_at text COLLATE "C" NOT NULL,
+                valid_at text COLLATE "C",
+                invalid_at text COLLATE "C"
+            )""",
+            # At most one live row per triple: re-asserting one never duplicates it.
+            "CREATE UNIQUE INDEX relations_live ON {schema}.relations "
+            "(scope, source_id, relationship, destination_id) WHERE invalid_at IS NULL",
+            # A neighbourhood reads each entity's newest relations from these (a hub's
+            # thousands of them too); the partial ones serve the live graph.
+            "CREATE INDEX relations_source ON {schema}.relations (source_id, seq)",
+            "CREATE INDEX relations_destination ON {schema}.relations (destination_id, seq)",
+            "CREATE INDEX relations_source_live ON {schema}.relations (source_id, seq) "
+            "WHERE invalid_at IS NULL",
+            "CREATE INDEX relations_destination_live ON {schema}.relations (destination_id, seq) "
+            "WHERE invalid_at IS NULL",
+            "CREATE INDEX relations_user ON {schema}.relations (user_id) WHERE user_id IS NOT NULL",
+            "CREATE INDEX relations_agent ON {schema}.relations (agent_id) "
+            "WHERE agent_id IS NOT NULL",
+            "CREATE INDEX relations_run ON {schema}.relations (run_id) WHERE run_id IS NOT NULL",
+            """CREATE TABLE {schema}.relation_support (
+                relation_id text NOT NULL,
+                memory_id text NOT NULL,
+                PRIMARY KEY (relation_id, memory_id)
+            )""",
+            "CREATE INDEX relation_support_memory ON {schema}.relation_support (memory_id)",
+        ),
+    ),
+    (
+        "0005_listing_indexes",
+        # As in the SQLite store: the live memories of a scope by updated_at, and its counts.
+        (
+            "CREATE INDEX memories_user_live ON {schema}.memories "
+            "(user_id, invalid_at, updated_at, created_at) WHERE user_id IS NOT NULL",
+            "CREATE INDEX memories_agent_live ON {schema}.memories "
+            "(agent_id, invalid_at, updated_at, created_at) WHERE agent_id IS NOT NULL",
+            "CREATE INDEX memories_run_live ON {schema}.memories "
+            "(run_id, invalid_at, updated_at, created_at) WHERE run_id IS NOT NULL",
+        ),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +35,8 @@ import numpy as np
 
 from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
+from engram.core.graph.records import GraphWrite, RelationChange
+from engram.core.paging import Order
 from engram.core.records import (
     Change,
     Delete,
@@ -46,14 +48,16 @@ from engram.core.records import (
     Update,
     WriteOp,
     history_for,
-    text_hash,
+    updated,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, MemoryNotFoundError, StoreError
-from engram.stores.base import Store
+from engram.exceptions import MemoryNotFoundError, StoreError
+from engram.stores.base import Committed, Store, identity_error, identity_rows
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
+from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
     COLUMNS,
@@ -61,6 +65,7 @@ from engram.stores.postgres.rows import (
     M_COLUMNS,
     history_row,
     jsonb,
+    order_sql,
     record_row,
     register_adapters,
     to_record,
@@ -79,7 +84,7 @@ T = TypeVar("T")
 
 __all__ = ["PostgresStore"]
 
-COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "vector"]
+COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "text", "vector"]
 HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
@@ -105,11 +110,12 @@ def _lock_key(*parts: str | None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(PostgresTransfer, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: PostgresStoreConfig | None = None) -> None:
         self.config = config or PostgresStoreConfig()
@@ -124,8 +130,9 @@ class PostgresStore(PostgresTransfer, Store):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the schema, check the embedder, build or drop the HNSW index."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the schema, check the embedder (and its weights), build or drop
+        the HNSW index."""
         psycopg, psycopg_pool = _drivers()
         conninfo = self.config.conninfo()
         timeout = self.config.connect_timeout
@@ -136,34 +143,28 @@ class PostgresStore(PostgresTransfer, Store):
                     migrate(cur, self.schema, dimension)
                     cur.execute(f"SELECT key, value FROM {self.schema}.engram_meta")
                     stored = dict(cur.fetchall())
-                    if not stored:
+                    rows = identity_rows(stored, embedder_name, dimension, weights)
+                    if rows:
                         cur.executemany(
-                            f"INSERT INTO {self.schema}.engram_meta VALUES (%s, %s)",
-                            [("embedder", embedder_name), ("dimension", str(dimension))],
+                            f"INSERT INTO {self.schema}.engram_meta VALUES (%s, %s)", rows
                         )
-                    if not stored or (stored["embedder"], stored["dimension"]) == (
+                    problem = identity_error(
+                        stored,
                         embedder_name,
-                        str(dimension),
-                    ):
+                        dimension,
+                        weights,
+                        where=f"the PostgreSQL store (schema {self.schema})",
+                        elsewhere="a new schema_name",
+                    )
+                    if problem is None:
                         self._sync_hnsw(cur)
         except psycopg.Error as e:
             raise StoreError(
                 f"cannot open the PostgreSQL store (schema {self.schema}): {e}",
                 suggestion="check the dsn, that the server runs and has the pgvector extension",
             ) from e
-        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
-            raise ConfigurationError(
-                f"the PostgreSQL store (schema {self.schema}) was created with embedder "
-                f"{stored['embedder']!r} ({stored['dimension']} dimensions), not "
-                f"{embedder_name!r} ({dimension})",
-                missing_field="embedder",
-                config_source=f"postgres schema {self.schema}",
-                suggestion=(
-                    f"configure the embedder {stored['embedder']!r} again, or use a new "
-                    "schema_name for the new embedder and add your memories there"
-                ),
-                details={"stored": stored, "configured": [embedder_name, dimension]},
-            )
+        if problem is not None:
+            raise problem
         self._pool = psycopg_pool.ConnectionPool(
             **self._pool_options(register_adapters),
             check=psycopg_pool.ConnectionPool.check_connection,
@@ -224,11 +225,14 @@ class PostgresStore(PostgresTransfer, Store):
 
     @contextmanager
     def _transaction(self, what: str = "write") -> Iterator[Cursor[Any]]:
-        """A cursor in one transaction on a pooled connection; rolled back on any error."""
+        """A cursor in one transaction on a pooled connection; rolled back on any error.
+
+        A ``graph read`` runs without one (each statement in its own): it reads no rows it
+        must see in one snapshot, and saves the two round trips of BEGIN and COMMIT."""
         psycopg = _drivers()[0]
         pool = self._checked_pool()
         try:
-            with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with pool.connection() as conn, _maybe_transaction(conn, what), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
             raise _failed(e, what) from e
@@ -247,7 +251,11 @@ class PostgresStore(PostgresTransfer, Store):
         pool = await self._async_pools.get()
         plan = getattr(self, f"_{method}")(*args)
         try:
-            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            async with (
+                pool.connection() as conn,
+                _maybe_transaction(conn, _PLANS[method]),
+                conn.cursor() as cur,
+            ):
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
             raise _failed(e, _PLANS[method]) from e
@@ -273,8 +281,17 @@ class PostgresStore(PostgresTransfer, Store):
         """Apply ``ops`` and their history rows in one transaction."""
         return self._run(self._apply(ops, now))
 
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
+        return self._run(self._commit(ops, now))
+
     def _apply(self, ops: Sequence[WriteOp], now: str) -> Plan[list[Change]]:
+        return (yield from self._commit(ops, now)).changes
+
+    def _commit(self, ops: Sequence[WriteOp], now: str) -> Plan[Committed]:
         changes: list[Change] = []
+        related: list[RelationChange] = []
+        resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
         pending: list[Insert] = []
         for op in ops:
             if isinstance(op, Insert) and not op.unique:
@@ -284,21 +301,29 @@ class PostgresStore(PostgresTransfer, Store):
             changes.extend((yield from self._insert_many(pending)))
             pending = []
             if isinstance(op, Insert):
-                changes.append((yield from self._insert_unique(op)))
+                change = yield from self._insert_unique(op)
+                resolved[op.record.id] = change.memory_id
+                changes.append(change)
             elif isinstance(op, Update):
                 changes.append((yield from self._update(op, now)))
             elif isinstance(op, Delete):
                 changes.append((yield from self._delete(op.memory_id)))
+                yield from self._prune([op.memory_id])
             elif isinstance(op, Invalidate):
                 changes.append((yield from self._invalidate(op, now)))
+                related += yield from self._invalidate_memory(op.memory_id, op.invalid_at, now)
             elif isinstance(op, DeleteWhere):
-                changes.extend((yield from self._delete_where(op.where)))
+                gone = yield from self._delete_where(op.where)
+                changes.extend(gone)
+                yield from self._prune([c.memory_id for c in gone])
+            elif isinstance(op, GraphWrite):
+                related += yield from self._graph_write(op, resolved, now)
             else:  # pragma: no cover - exhaustive
                 raise TypeError(f"unknown write operation {op!r}")
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-        return changes
+        return Committed(changes, related)
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -332,17 +357,19 @@ class PostgresStore(PostgresTransfer, Store):
     def _update(self, op: Update, now: str) -> Plan[Change]:
         old = yield from self._fetch_for_update(op.memory_id)
         self._check_vector(op.vector)
-        new = replace(
-            old,
-            text=op.text,
-            hash=text_hash(op.text),
-            metadata=old.metadata if op.metadata is None else op.metadata,
-            updated_at=now,
-        )
+        new = updated(old, op, now)
         yield Execute(
             f"UPDATE {self._t} SET text = %s, hash = %s, metadata = %s, updated_at = %s, "
-            "embedding = %s WHERE id = %s",
-            (new.text, new.hash, jsonb(new.metadata), now, to_vector(op.vector), new.id),
+            "expiration_date = %s, embedding = %s WHERE id = %s",
+            (
+                new.text,
+                new.hash,
+                jsonb(new.metadata),
+                now,
+                new.expiration_date,
+                to_vector(op.vector),
+                new.id,
+            ),
             "none",
         )
         return Change("UPDATE", new.id, old, new)
@@ -392,7 +419,12 @@ class PostgresStore(PostgresTransfer, Store):
         self._run(self._reset())
 
     def _reset(self) -> Plan[None]:
-        yield Execute(f"TRUNCATE {self._t}, {self._h}", (), "none")
+        s = self.schema
+        yield Execute(
+            f"TRUNCATE {self._t}, {self._h}, {s}.entities, {s}.relations, {s}.relation_support",
+            (),
+            "none",
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -404,15 +436,19 @@ class PostgresStore(PostgresTransfer, Store):
         row = yield Execute(f"SELECT {COLUMNS} FROM {self._t} WHERE id = %s", (memory_id,), "one")
         return None if row is None else to_record(row)
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        """Memories matching ``where``, newest first."""
-        return self._run(self._list_memories(where, limit), "read")
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first, or in ``order``."""
+        return self._run(self._list_memories(where, limit, order), "read")
 
-    def _list_memories(self, where: FilterNode | None, limit: int) -> Plan[list[MemoryRecord]]:
+    def _list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> Plan[list[MemoryRecord]]:
         sql, params = compile_filter(where, alias="m")
+        by = 'm.created_at COLLATE "C" DESC, m.seq DESC' if order is None else order_sql(order, "m")
         rows = yield Execute(
-            f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} "
-            'ORDER BY m.created_at COLLATE "C" DESC, m.seq DESC LIMIT %s',
+            f"SELECT {M_COLUMNS} FROM {self._t} m WHERE {sql} ORDER BY {by} LIMIT %s",
             (*params, limit),
         )
         return [to_record(row) for row in rows]
@@ -573,6 +609,7 @@ class PostgresStore(PostgresTransfer, Store):
 #: The methods ``call_async`` runs natively, with the words its errors use.
 _PLANS = {
     "apply": "write",
+    "commit": "write",
     "reset": "write",
     "get": "read",
     "list_memories": "read",
@@ -581,6 +618,12 @@ _PLANS = {
     "keyword_search": "keyword search",
     "neighbours": "read",
     "history": "read",
+    "scopes": "read",
+    "put_key": "write",
+    "get_key": "read",
+    "list_keys": "read",
+    "revoke_key": "write",
+    **GRAPH_READS,
 }
 
 
@@ -591,6 +634,11 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
     elif rows:
         marks = ", ".join(["%s"] * len(rows[0]))
         yield Execute(f"INSERT INTO {target} VALUES ({marks})", rows, "none", many=True)
+
+
+def _maybe_transaction(conn: Any, what: str) -> Any:
+    """``conn.transaction()``, except for a graph read (see ``_transaction``)."""
+    return nullcontext() if what == GRAPH_READ else conn.transaction()
 
 
 def _failed(error: Exception, what: str) -> StoreError:
@@ -610,7 +658,7 @@ def _on_asyncio() -> bool:
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:
     return MemoryNotFoundError(
-        f"no memory with id {memory_id!r}",
+        f"Memory with id {memory_id} not found",  # mem0's wording
         memory_id=memory_id,
         suggestion="check the id; get_all() lists the memories of a scope",
     )

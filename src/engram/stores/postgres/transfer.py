@@ -7,9 +7,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
+from engram.core.filters import FilterNode
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
+from engram.stores.base import DIMENSION, EMBEDDER, WEIGHTS
 from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.filters import compile_filter
 from engram.stores.postgres.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
@@ -24,6 +27,10 @@ if TYPE_CHECKING:
     from psycopg import Cursor
 
 __all__ = ["PostgresTransfer"]
+
+
+def _prefixed(columns: str) -> str:
+    return ", ".join(f"m.{column.strip()}" for column in columns.split(","))
 
 
 class PostgresTransfer(ABC):
@@ -81,8 +88,9 @@ class PostgresTransfer(ABC):
         with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
             yield conn.cursor()
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder the schema was made with, read without opening the store."""
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder the schema was made with (name, dimension, weights), read without
+        opening the store."""
         from engram.stores.postgres.store import _drivers
 
         psycopg = _drivers()[0]
@@ -93,32 +101,50 @@ class PostgresTransfer(ABC):
             if not row or not row[0]:
                 return None
             stored = dict(conn.execute(f"SELECT key, value FROM {self.schema}.engram_meta"))
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+        if not stored:
+            return None
+        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
 
     def export_memories(
-        self, after: int, limit: int
+        self, after: int, limit: int, where: FilterNode | None = None
     ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
-        """Memories with their vectors in commit order after cursor ``after``."""
+        """Memories (matching ``where``) with their vectors in commit order after ``after``."""
+        sql, params = compile_filter(where, alias="m")
         with self._transaction("export") as cur:
             cur.execute(
-                f"SELECT {COLUMNS}, embedding, seq FROM {self._t} WHERE seq > %s "
-                "ORDER BY seq LIMIT %s",
-                (after, limit),
+                f"SELECT {_prefixed(COLUMNS)}, m.embedding, m.seq FROM {self._t} m "
+                f"WHERE m.seq > %s AND {sql} ORDER BY m.seq LIMIT %s",
+                (after, *params, limit),
             )
             rows = cur.fetchall()
         found = [(to_record(row), to_numpy(row[-2])) for row in rows]
         return found, int(rows[-1][-1]) if rows else after
 
-    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
-        """History rows in commit order after cursor ``after``."""
+    def export_history(
+        self, after: int, limit: int, where: FilterNode | None = None
+    ) -> tuple[list[HistoryRecord], int]:
+        """History rows in commit order after cursor ``after``; with ``where``, only those of
+        the stored memories that match it."""
+        sql, params = "TRUE", list[Any]()
+        if where is not None:
+            scope, params = compile_filter(where, alias="m")
+            sql = f"memory_id IN (SELECT m.id FROM {self._t} m WHERE {scope})"
         with self._transaction("export") as cur:
             cur.execute(
-                f"SELECT {HISTORY_COLUMNS}, seq FROM {self._h} WHERE seq > %s "
+                f"SELECT {HISTORY_COLUMNS}, seq FROM {self._h} WHERE seq > %s AND {sql} "
                 "ORDER BY seq LIMIT %s",
-                (after, limit),
+                (after, *params, limit),
             )
             rows = cur.fetchall()
         return [HistoryRecord(*row[:-1]) for row in rows], int(rows[-1][-1]) if rows else after
+
+    def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
+        """Which of these memory ids the store holds."""
+        if not memory_ids:
+            return set()
+        with self._transaction("read") as cur:
+            cur.execute(f"SELECT id FROM {self._t} WHERE id = ANY(%s)", (list(memory_ids),))
+            return {str(row[0]) for row in cur.fetchall()}
 
     def import_rows(
         self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]

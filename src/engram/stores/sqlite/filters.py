@@ -2,8 +2,8 @@
 
 The table, aliased ``m`` by default, has the TEXT columns ``id, text`` (the field
 ``memory``) ``, hash, user_id, agent_id, run_id, actor_id, role, memory_type, created_at,
-updated_at, valid_at, invalid_at`` (NULL when absent) and ``metadata``: a JSON object
-(``'{}'`` when empty, never NULL).
+updated_at, valid_at, invalid_at, expiration_date`` (NULL when absent) and ``metadata``: a JSON
+object (``'{}'`` when empty, never NULL).
 
 No user text is ever spliced into the SQL: values, metadata keys and JSON paths are all
 ``?`` parameters. A metadata path is read with ``json_extract``/``json_type`` and a quoted
@@ -49,6 +49,7 @@ _COLUMNS = {
     "updated_at": "updated_at",
     "valid_at": "valid_at",
     "invalid_at": "invalid_at",
+    "expiration_date": "expiration_date",
 }
 _COMPARE = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _NUMBER_TYPES = "('integer', 'real')"

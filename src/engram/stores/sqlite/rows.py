@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from engram.core.keywords import query_words
+from engram.core.paging import Order
 from engram.core.records import HistoryRecord, MemoryRecord
 
 COLUMNS = (
     "id, text, hash, created_at, updated_at, user_id, agent_id, run_id, actor_id, role, "
-    "memory_type, metadata, valid_at, invalid_at"
+    "memory_type, metadata, valid_at, invalid_at, expiration_date"
 )
 M_COLUMNS = ", ".join(f"m.{column.strip()}" for column in COLUMNS.split(","))
+#: The placeholders of an insert of ``COLUMNS`` and ``scope_tokens``.
+INSERT_MARKS = ", ".join("?" * (len(COLUMNS.split(",")) + 1))
 HISTORY_COLUMNS = (
     "id, memory_id, old_memory, new_memory, event, created_at, updated_at, is_deleted, "
     "actor_id, role"
@@ -53,6 +56,7 @@ def record_row(r: MemoryRecord) -> tuple[Any, ...]:
     return (
         r.id, r.text, r.hash, r.created_at, r.updated_at, r.user_id, r.agent_id, r.run_id,
         r.actor_id, r.role, r.memory_type, to_json(r.metadata), r.valid_at, r.invalid_at,
+        r.expiration_date,
     )  # fmt: skip
 
 
@@ -61,6 +65,7 @@ def record_of(row: Sequence[Any]) -> MemoryRecord:
         id=row[0], text=row[1], hash=row[2], created_at=row[3], updated_at=row[4],
         user_id=row[5], agent_id=row[6], run_id=row[7], actor_id=row[8], role=row[9],
         memory_type=row[10], metadata=json.loads(row[11]), valid_at=row[12], invalid_at=row[13],
+        expiration_date=row[14],
     )  # fmt: skip
 
 
@@ -77,3 +82,8 @@ def history_row(h: HistoryRecord) -> tuple[Any, ...]:
         h.id, h.memory_id, h.old_memory, h.new_memory, h.event, h.created_at, h.updated_at,
         int(h.is_deleted), h.actor_id, h.role,
     )  # fmt: skip
+
+
+def order_sql(order: Order, alias: str) -> str:
+    """``ORDER BY`` terms of ``order``: its field, then the id, both in its direction."""
+    return f"{alias}.{order.field} {order.direction}, {alias}.id {order.direction}"

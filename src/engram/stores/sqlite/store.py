@@ -22,8 +22,16 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from engram.core.filters import And, Condition, FilterNode, scope_values
+from engram.core.filters import And, Condition, FilterNode, scope_values, shown_day
+from engram.core.graph.records import (
+    EntityRecord,
+    GraphWrite,
+    RelationChange,
+    RelationRecord,
+    ScopeIds,
+)
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
+from engram.core.paging import Order
 from engram.core.records import (
     Change,
     Delete,
@@ -37,19 +45,31 @@ from engram.core.records import (
     history_for,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, StoreError
+from engram.exceptions import StoreError
 from engram.paths import default_store_path
-from engram.stores.base import Store
-from engram.stores.sqlite import writes
-from engram.stores.sqlite.connections import Connections
+from engram.stores.base import (
+    DIMENSION,
+    EMBEDDER,
+    WEIGHTS,
+    Committed,
+    GraphScope,
+    Store,
+    identity_error,
+    identity_rows,
+)
+from engram.stores.sqlite import graph, writes
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
+from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
+from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
+    INSERT_MARKS,
     M_COLUMNS,
     fts_query,
     history_of,
     history_row,
+    order_sql,
     record_of,
     record_row,
     scope_tokens,
@@ -74,11 +94,12 @@ class SQLiteStoreConfig(BaseModel):
     )
 
 
-class SQLiteStore(Connections, Store):
+class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
     supported_operators = SUPPORTED_OPERATORS
+    supports_graph = True
 
     def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
         self.config = config or SQLiteStoreConfig()
@@ -86,11 +107,12 @@ class SQLiteStore(Connections, Store):
         super().__init__(path, self.config.busy_timeout)
         self.dimension = 0
         self._vectors = VectorCache(0)
+        self._entity_vectors = graph.EntityVectors()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def open(self, embedder_name: str, dimension: int) -> None:
-        """Create or migrate the file and check it was made with this embedder."""
+    def open(self, embedder_name: str, dimension: int, weights: str | None = None) -> None:
+        """Create or migrate the file and check it was made with this embedder (and weights)."""
         if self.path is None:
             self.path = default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +123,10 @@ class SQLiteStore(Connections, Store):
             try:
                 migrate(writer)
                 stored = dict(writer.execute("SELECT key, value FROM engram_meta").fetchall())
-                if not stored:
-                    writer.executemany(
-                        "INSERT INTO engram_meta VALUES (?, ?)",
-                        [("embedder", embedder_name), ("dimension", str(dimension))],
-                    )
+                writer.executemany(
+                    "INSERT INTO engram_meta VALUES (?, ?)",
+                    identity_rows(stored, embedder_name, dimension, weights),
+                )
                 writer.execute("COMMIT")
             except BaseException:
                 writer.execute("ROLLBACK")
@@ -116,20 +137,17 @@ class SQLiteStore(Connections, Store):
         except BaseException:
             writer.close()
             raise
-        if stored and (stored["embedder"], stored["dimension"]) != (embedder_name, str(dimension)):
+        problem = identity_error(
+            stored,
+            embedder_name,
+            dimension,
+            weights,
+            where=f"the store at {self.path}",
+            elsewhere="a new store path",
+        )
+        if problem is not None:
             writer.close()
-            raise ConfigurationError(
-                f"the store at {self.path} was created with embedder {stored['embedder']!r} "
-                f"({stored['dimension']} dimensions), not {embedder_name!r} ({dimension})",
-                missing_field="embedder",
-                config_source=str(self.path),
-                suggestion=(
-                    f"configure the embedder {stored['embedder']!r} again, or use a new store "
-                    "path for the new embedder and add your memories there (get_all() lists "
-                    "them with their metadata)"
-                ),
-                details={"stored": stored, "configured": [embedder_name, dimension]},
-            )
+            raise problem
         self._writer = writer
         self.dimension = dimension
         self._vectors = VectorCache(dimension)
@@ -138,19 +156,33 @@ class SQLiteStore(Connections, Store):
 
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
         """Apply ``ops`` and their history rows in one transaction."""
+        return self.commit(ops, now).changes
+
+    def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
+        """``apply``, with what happened to relations (graph writes and provenance)."""
         with self._write() as conn:
             changes: list[Change] = []
+            related: list[RelationChange] = []
+            resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
             for op in ops:
                 if isinstance(op, Insert):
-                    changes.append(writes.insert(conn, op, self._blob(op.vector)))
+                    change = writes.insert(conn, op, self._blob(op.vector))
+                    resolved[op.record.id] = change.memory_id
+                    changes.append(change)
                 elif isinstance(op, Update):
                     changes.append(writes.update(conn, op, self._blob(op.vector), now))
                 elif isinstance(op, Delete):
                     changes.append(writes.delete(conn, op.memory_id))
+                    graph.prune(conn, [op.memory_id])
                 elif isinstance(op, Invalidate):
                     changes.append(writes.invalidate(conn, op, now))
+                    related += graph.invalidate_memory(conn, op.memory_id, op.invalid_at, now)
                 elif isinstance(op, DeleteWhere):
-                    changes.extend(writes.delete_where(conn, op.where))
+                    gone = writes.delete_where(conn, op.where)
+                    changes.extend(gone)
+                    graph.prune(conn, [c.memory_id for c in gone])
+                elif isinstance(op, GraphWrite):
+                    related += graph.write(conn, op, resolved, now, self._blob)
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
@@ -165,7 +197,7 @@ class SQLiteStore(Connections, Store):
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
                 (VECTOR_LOG_KEPT,),
             )
-            return changes
+            return Committed(changes, related)
 
     def _blob(self, vector: Vectors) -> bytes:
         vector = np.ascontiguousarray(vector, dtype=np.float32)
@@ -181,6 +213,7 @@ class SQLiteStore(Connections, Store):
             conn.execute("DELETE FROM memories")
             conn.execute("DELETE FROM vectors")
             conn.execute("DELETE FROM history")
+            graph.reset(conn)
             conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
     # -- reads -------------------------------------------------------------------------------
@@ -193,13 +226,15 @@ class SQLiteStore(Connections, Store):
             ).fetchone()
         return None if row is None else record_of(row)
 
-    def list_memories(self, where: FilterNode | None, limit: int) -> list[MemoryRecord]:
-        """Memories matching ``where``, newest first."""
+    def list_memories(
+        self, where: FilterNode | None, limit: int, order: Order | None = None
+    ) -> list[MemoryRecord]:
+        """Memories matching ``where``, newest first, or in ``order``."""
         sql, params = compile_filter(where, alias="m")
+        by = "created_at DESC, seq DESC" if order is None else order_sql(order, "m")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {COLUMNS} FROM memories m WHERE {sql} "
-                "ORDER BY created_at DESC, seq DESC LIMIT ?",
+                f"SELECT {COLUMNS} FROM memories m WHERE {sql} ORDER BY {by} LIMIT ?",
                 (*params, limit),
             ).fetchall()
         return [record_of(row) for row in rows]
@@ -225,8 +260,9 @@ class SQLiteStore(Connections, Store):
                 scores = self._score(conn, query, seqs)
             else:
                 with self._vectors.lock:
-                    self._vectors.refresh(conn)
-                    rows = self._vectors.select(*scope)
+                    ids, valid_only, day = scope
+                    self._vectors.refresh(conn, ids)
+                    rows = self._vectors.select(ids, valid_only, shown_on=day)
                     seqs = self._vectors.seqs[rows]
                     scores = self._vectors.scores(query, rows)
             np.clip(scores, 0.0, 1.0, out=scores)
@@ -319,7 +355,11 @@ class SQLiteStore(Connections, Store):
         return found
 
     def _neighbours_from_cache(
-        self, memory_ids: Sequence[str], scope: dict[str, str], valid_only: bool
+        self,
+        memory_ids: Sequence[str],
+        scope: dict[str, str],
+        valid_only: bool,
+        day: str | None,
     ) -> dict[str, tuple[MemoryRecord | None, MemoryRecord | None]]:
         """Neighbours of a scope-only filter: the scope's rows, in seq order, are in the cache.
 
@@ -336,7 +376,7 @@ class SQLiteStore(Connections, Store):
             wanted: dict[str, tuple[int | None, int | None]] = {}
             by_scope: dict[tuple[str | None, ...], npt.NDArray[np.int64]] = {}
             with self._vectors.lock:
-                self._vectors.refresh(conn)
+                self._vectors.refresh(conn, scope)
                 for memory_id, seq, *ids in rows:
                     exact = {c: v for c, v in zip(SCOPE_COLUMNS, ids, strict=True) if v}
                     if any(exact.get(c) != v for c, v in scope.items()):
@@ -344,7 +384,7 @@ class SQLiteStore(Connections, Store):
                     key = tuple(ids)
                     if key not in by_scope:
                         others = [c for c in SCOPE_COLUMNS if c not in exact]
-                        in_scope = self._vectors.select(exact, valid_only, unset=others)
+                        in_scope = self._vectors.select(exact, valid_only, others, day)
                         by_scope[key] = self._vectors.seqs[in_scope]
                     seqs = by_scope[key]
                     at = int(np.searchsorted(seqs, seq))
@@ -372,6 +412,77 @@ class SQLiteStore(Connections, Store):
             for memory_id, (before, after) in wanted.items()
         }
 
+    # -- graph reads -------------------------------------------------------------------------
+
+    def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
+        """Entities of ``scope`` with one of these names."""
+        with self._read() as conn:
+            return graph.lookup_entities(conn, scope, names)
+
+    def similar_entities(
+        self, scope: ScopeIds, vectors: Vectors, threshold: float
+    ) -> list[tuple[EntityRecord, float] | None]:
+        """The exact scope's most similar entity per name vector, at ``threshold`` or above."""
+        with self._read() as conn:
+            best = self._entity_vectors.best(conn, scope, vectors, self.dimension)
+            wanted = [b[0] for b in best if b is not None and b[1] >= threshold]
+            marks = ", ".join("?" * len(wanted))
+            rows = conn.execute(
+                f"SELECT {graph.ENTITY_COLUMNS} FROM entities WHERE id IN ({marks})", wanted
+            ).fetchall()
+        found = {row[0]: graph.entity_of(row) for row in rows}
+        return [
+            (found[b[0]], b[1]) if b is not None and b[0] in found and b[1] >= threshold else None
+            for b in best
+        ]
+
+    def touching_relations(
+        self, entity_ids: Sequence[str], relationships: Sequence[str] | None
+    ) -> list[RelationRecord]:
+        """Live relations from or to these entities."""
+        with self._read() as conn:
+            return graph.touching(conn, entity_ids, relationships)
+
+    def neighbourhood(
+        self,
+        entity_ids: Sequence[str],
+        hops: int,
+        as_of: str | None,
+        everything: bool,
+        limit: int,
+    ) -> list[RelationRecord]:
+        """Relations within ``hops`` of these entities, nearest first."""
+        with self._read() as conn:
+            return graph.neighbourhood(conn, entity_ids, hops, as_of, everything, limit)
+
+    def list_entities(self, scope: GraphScope, limit: int) -> list[EntityRecord]:
+        """Entities of a scope, newest first."""
+        with self._read() as conn:
+            return graph.list_entities(conn, scope, limit)
+
+    def list_relations(
+        self, scope: GraphScope, as_of: str | None, everything: bool, limit: int
+    ) -> list[RelationRecord]:
+        """Relations of a scope, newest first."""
+        with self._read() as conn:
+            return graph.list_relations(conn, scope, as_of, everything, limit)
+
+    def get_memories(
+        self, memory_ids: Sequence[str], where: FilterNode | None
+    ) -> list[MemoryRecord]:
+        """The memories with these ids that match ``where``."""
+        unique = list(dict.fromkeys(memory_ids))
+        if not unique:
+            return []
+        sql, params = compile_filter(where, alias="m")
+        marks = ", ".join("?" * len(unique))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {M_COLUMNS} FROM memories m WHERE m.id IN ({marks}) AND {sql}",
+                (*unique, *params),
+            ).fetchall()
+        return [record_of(row) for row in rows]
+
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         with self._read() as conn:
@@ -383,8 +494,9 @@ class SQLiteStore(Connections, Store):
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
-    def stored_embedder(self) -> tuple[str, int] | None:
-        """The embedder the file was made with, read without opening the store."""
+    def stored_embedder(self) -> tuple[str, int, str | None] | None:
+        """The embedder the file was made with (name, dimension, weights), read without
+        opening the store."""
         path = self.path or default_store_path()
         if not path.exists():
             return None
@@ -393,29 +505,55 @@ class SQLiteStore(Connections, Store):
                 stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
             except sqlite3.OperationalError:
                 return None
-        return (stored["embedder"], int(stored["dimension"])) if stored else None
+        if not stored:
+            return None
+        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
 
     def export_memories(
-        self, after: int, limit: int
+        self, after: int, limit: int, where: FilterNode | None = None
     ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
-        """Memories with their vectors in commit order after cursor ``after``."""
+        """Memories (matching ``where``) with their vectors in commit order after ``after``."""
+        sql, params = compile_filter(where, alias="m")
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {M_COLUMNS}, v.embedding, m.seq FROM memories m "
-                "JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
-                (after, limit),
+                f"JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? AND {sql} "
+                "ORDER BY m.seq LIMIT ?",
+                (after, *params, limit),
             ).fetchall()
         found = [(record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
         return found, rows[-1][-1] if rows else after
 
-    def export_history(self, after: int, limit: int) -> tuple[list[HistoryRecord], int]:
-        """History rows in commit order after cursor ``after``."""
+    def export_history(
+        self, after: int, limit: int, where: FilterNode | None = None
+    ) -> tuple[list[HistoryRecord], int]:
+        """History rows in commit order after cursor ``after``; with ``where``, only those of
+        the stored memories that match it."""
+        sql, params = "1", list[Any]()
+        if where is not None:
+            scope, params = compile_filter(where, alias="m")
+            sql = f"memory_id IN (SELECT m.id FROM memories m WHERE {scope})"
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, limit),
+                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? AND {sql} "
+                "ORDER BY seq LIMIT ?",
+                (after, *params, limit),
             ).fetchall()
         return [history_of(row) for row in rows], rows[-1][-1] if rows else after
+
+    def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
+        """Which of these memory ids the store holds."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(memory_ids))
+        with self._read() as conn:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found.update(
+                    row[0]
+                    for row in conn.execute(f"SELECT id FROM memories WHERE id IN ({marks})", chunk)
+                )
+        return found
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -427,23 +565,21 @@ class SQLiteStore(Connections, Store):
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids already present."""
         blobs = [self._blob(vector) for _, vector in memories]
-        added = 0
         with self._write() as conn:
-            for (record, _), blob in zip(memories, blobs, strict=True):
-                cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        *record_row(record),
-                        scope_tokens(record.user_id, record.agent_id, record.run_id),
-                    ),
-                )
-                if cursor.rowcount:
-                    conn.execute(
-                        "INSERT INTO vectors (seq, embedding) VALUES (?, ?)",
-                        (cursor.lastrowid, blob),
-                    )
-                    added += 1
+            inserted = conn.executemany(
+                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) VALUES ({INSERT_MARKS})",
+                [
+                    (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id))
+                    for r, _ in memories
+                ],
+            )
+            added = max(inserted.rowcount, 0)  # rows inserted (not those of FTS triggers)
+            # A memory that was already there has its vector already: OR IGNORE keeps it.
+            conn.executemany(
+                "INSERT OR IGNORE INTO vectors (seq, embedding) "
+                "SELECT seq, ? FROM memories WHERE id = ?",
+                [(blob, record.id) for (record, _), blob in zip(memories, blobs, strict=True)],
+            )
             before = conn.total_changes
             conn.executemany(
                 f"INSERT OR IGNORE INTO history ({HISTORY_COLUMNS}) "
@@ -453,12 +589,16 @@ class SQLiteStore(Connections, Store):
             return added, conn.total_changes - before
 
 
-def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
-    """``(scope ids, valid only)`` when ``where`` is only scope equalities (and validity)."""
+def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool, str | None] | None:
+    """``(scope ids, valid only, shown on)`` when ``where`` is only scope equalities, validity
+    and expiry (``shown_on``): what the vector cache answers without asking SQLite."""
     parts = where.children if isinstance(where, And) else (where,) if where else ()
     scope: dict[str, str] = {}
     valid_only = False
+    day: str | None = None
     for part in parts:
+        if day is None and (day := shown_day(part)) is not None:
+            continue
         if not isinstance(part, Condition) or part.field.metadata_path or part.op != "eq":
             return None
         name, value = part.field.name, part.value
@@ -468,7 +608,7 @@ def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool] | None:
             scope[name] = value
         else:
             return None
-    return scope, valid_only
+    return scope, valid_only, day
 
 
 def _top_k(scores: np.ndarray[Any, Any], limit: int, threshold: float | None) -> Any:

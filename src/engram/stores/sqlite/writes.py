@@ -12,11 +12,18 @@ from engram.core.records import (
     Invalidate,
     MemoryRecord,
     Update,
-    text_hash,
+    updated,
 )
 from engram.exceptions import MemoryNotFoundError
 from engram.stores.sqlite.filters import compile_filter
-from engram.stores.sqlite.rows import COLUMNS, record_of, record_row, scope_tokens, to_json
+from engram.stores.sqlite.rows import (
+    COLUMNS,
+    INSERT_MARKS,
+    record_of,
+    record_row,
+    scope_tokens,
+    to_json,
+)
 
 
 def insert(conn: sqlite3.Connection, op: Insert, blob: bytes) -> Change:
@@ -32,8 +39,7 @@ def insert(conn: sqlite3.Connection, op: Insert, blob: bytes) -> Change:
             existing = record_of(row)
             return Change("NONE", existing.id, existing, existing)
     cursor = conn.execute(
-        f"INSERT INTO memories ({COLUMNS}, scope_tokens) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO memories ({COLUMNS}, scope_tokens) VALUES ({INSERT_MARKS})",
         (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id)),
     )
     conn.execute("INSERT INTO vectors (seq, embedding) VALUES (?, ?)", (cursor.lastrowid, blob))
@@ -41,18 +47,13 @@ def insert(conn: sqlite3.Connection, op: Insert, blob: bytes) -> Change:
 
 
 def update(conn: sqlite3.Connection, op: Update, blob: bytes, now: str) -> Change:
-    """Replace a memory's text, vector and (when given) metadata."""
+    """Replace a memory's text, vector and (when given) metadata and expiration date."""
     old, seq = fetch_one(conn, op.memory_id)
-    new = replace(
-        old,
-        text=op.text,
-        hash=text_hash(op.text),
-        metadata=old.metadata if op.metadata is None else op.metadata,
-        updated_at=now,
-    )
+    new = updated(old, op, now)
     conn.execute(
-        "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ? WHERE seq = ?",
-        (new.text, new.hash, to_json(new.metadata), now, seq),
+        "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, "
+        "expiration_date = ? WHERE seq = ?",
+        (new.text, new.hash, to_json(new.metadata), now, new.expiration_date, seq),
     )
     conn.execute("UPDATE vectors SET embedding = ? WHERE seq = ?", (blob, seq))
     return Change("UPDATE", new.id, old, new)
@@ -94,7 +95,7 @@ def fetch_one(conn: sqlite3.Connection, memory_id: str) -> tuple[MemoryRecord, i
     row = conn.execute(f"SELECT {COLUMNS}, seq FROM memories WHERE id = ?", (memory_id,)).fetchone()
     if row is None:
         raise MemoryNotFoundError(
-            f"no memory with id {memory_id!r}",
+            f"Memory with id {memory_id} not found",  # mem0's wording
             memory_id=memory_id,
             suggestion="check the id; get_all() lists the memories of a scope",
         )

