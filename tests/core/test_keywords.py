@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from engram.core.keywords import matched_terms, query_terms, query_words, stem
 
 
@@ -25,3 +27,21 @@ def test_matched_terms_counts_distinct_query_terms_in_text_and_speaker() -> None
     assert matched_terms(terms, "Hills and valleys.", "Leo") == 0
     assert matched_terms(terms, None, None) == 0
     assert matched_terms(frozenset(), "anything", "Caroline") == 0
+
+
+def test_stemming_is_safe_across_threads() -> None:
+    """Searches run in many threads at once: each stems with its own stemmer."""
+    words = [f"{base}{suffix}" for base in ("climb", "connect", "relat", "happi") for suffix in
+             ("ing", "ed", "ation", "ness", "ings", "ational", "fulness")] * 200  # fmt: skip
+    expected = [stem.__wrapped__(w) for w in words]
+    results: list[list[str]] = []
+
+    def work() -> None:
+        results.append([stem.__wrapped__(w) for w in words])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 8

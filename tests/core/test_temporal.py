@@ -9,7 +9,7 @@ import pytest
 from engram.core import temporal
 from engram.core.records import MemoryRecord
 from engram.core.temporal import TimeRange, find_time_ranges, read_query
-from engram.core.timegrammar import scan
+from engram.core.timegrammar import MAX_CHARS, MAX_EXPRESSIONS, scan
 from engram.core.timeutil import EARLIEST, LATEST
 from tests.core.time_table import ANCHOR, EVENTS, NONE, TABLE
 
@@ -138,3 +138,19 @@ def test_the_grammar_reports_what_it_matched() -> None:
     assert [f.text for f in found] == ["next friday at 5pm"]
     assert found[0].clock
     assert [(e.relation, e.phrase) for e in events] == [("after", "the gym")]
+
+
+def test_the_grammar_reads_a_bounded_part_of_a_long_text() -> None:
+    """Its work is bounded whatever the text: a text of many times gives the first
+    MAX_EXPRESSIONS, what lies past MAX_CHARS is not read, and so are the events."""
+    found, _ = scan("We met on 8 May 2023. " * 5_000, ANCHOR)
+    assert len(found) == MAX_EXPRESSIONS
+    assert [f.start for f in found] == sorted(f.start for f in found)
+    far = " " * MAX_CHARS + "in 2019"
+    assert scan(far, ANCHOR) == ([], []) and scan(far.strip(), ANCHOR)[0]
+    _, events = scan("after the party, " * 5_000, ANCHOR)
+    assert 0 < len(events) <= 16
+    # An event's words are a few: a run of words that never ends is no event.
+    assert scan("before " + "word " * 100_000, ANCHOR) == ([], [])
+    memory = record("x" * MAX_CHARS + " in 2019", "2023-05-08T00:00:00+00:00")
+    assert not temporal.states_time(memory) and temporal.stated_times(memory) == ()

@@ -13,6 +13,7 @@ word in common is no lexical evidence that a memory answers a query of several w
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -27,7 +28,9 @@ STOP_WORDS = frozenset(
 )
 
 
-_STEMMER = snowballstemmer.stemmer("porter")
+#: One stemmer per thread: a snowballstemmer stemmer keeps its word in itself while it works,
+#: and two threads sharing one corrupt each other's (an IndexError, or a wrong stem).
+_LOCAL = threading.local()
 
 
 def query_words(text: str) -> list[str]:
@@ -41,7 +44,10 @@ def query_words(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Porter stem of a lower-cased word."""
-    stemmed: str = _STEMMER.stemWord(word)
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("porter")
+    stemmed: str = stemmer.stemWord(word)
     return stemmed
 
 

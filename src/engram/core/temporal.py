@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from engram.core.records import MemoryRecord
-from engram.core.timegrammar import EventRef, scan
+from engram.core.timegrammar import MAX_CHARS, EventRef, scan
 from engram.core.timegrammar.vocabulary import COUNT, UNIT, WEEKDAY
 from engram.core.timeutil import EARLIEST, LATEST, to_iso
 
@@ -97,7 +97,7 @@ def read_query(query: str, now: datetime | None = None) -> QueryTimes:
     return QueryTimes(
         tuple(TimeRange(f.span[0], f.span[1], f.text) for f in found),
         tuple(events),
-        bool(_ASKS_WHEN.search(query)),
+        bool(_ASKS_WHEN.search(query[:MAX_CHARS])),
     )
 
 
@@ -108,10 +108,15 @@ def said_at(record: MemoryRecord) -> str:
 
 def stated_times(record: MemoryRecord) -> tuple[TimeRange, ...]:
     """The times a memory's text names, resolved against the memory's own time."""
-    return _stated(record.text, said_at(record))
+    return _stated(record.text[:MAX_CHARS], said_at(record))
 
 
-@lru_cache(maxsize=16384)
+#: Memories whose times are kept (texts are cut to ``MAX_CHARS`` first: the cache's size is
+#: bounded in bytes too).
+_CACHED = 8192
+
+
+@lru_cache(maxsize=_CACHED)
 def _stated(text: str, anchor_iso: str) -> tuple[TimeRange, ...]:
     try:
         anchor = datetime.fromisoformat(anchor_iso)
@@ -123,10 +128,10 @@ def _stated(text: str, anchor_iso: str) -> tuple[TimeRange, ...]:
 
 def states_time(record: MemoryRecord) -> bool:
     """Whether the memory's text names a time, a recurrence or a duration (answers "when")."""
-    return _states_time(record.text, said_at(record))
+    return _states_time(record.text[:MAX_CHARS], said_at(record))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=_CACHED)
 def _states_time(text: str, anchor_iso: str) -> bool:
     return bool(_RECURS_OR_LASTS.search(text) or _stated(text, anchor_iso))
 

@@ -70,6 +70,9 @@ def prompted_name(name: str, document_prompt: str | None) -> str:
     return f"{name}|document_prompt={document_prompt!r}" if document_prompt else name
 
 
+#: Characters of a query or document prompt (a prefix of a few words; it is part of the
+#: embedder's name, which a store records).
+MAX_PROMPT_CHARS = 1_000
 PROMPT_HELP = (
     "Text put before every query (query_prompt) or memory (document_prompt), for models "
     'trained with such prompts (e5: "query: " and "passage: "). The document prompt is part '

@@ -22,7 +22,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from engram.embedders import onnx_model
-from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name, with_prompt
+from engram.embedders.base import (
+    MAX_PROMPT_CHARS,
+    PROMPT_HELP,
+    Embedder,
+    Vectors,
+    prompted_name,
+    with_prompt,
+)
 from engram.embedders.onnx_model import (
     WEIGHTS_PACKAGE,
     WEIGHTS_SHA256,
@@ -62,8 +69,12 @@ class OnnxEmbedderConfig(BaseModel):
         "machine, 2x slower when other work shares the cores (measured), so off by default.",
     )
     embedding_dims: int | None = Field(default=None, description="Checked against the model.")
-    query_prompt: str | None = Field(default=None, description=PROMPT_HELP)
-    document_prompt: str | None = Field(default=None, description=PROMPT_HELP)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class OnnxEmbedder(Embedder):

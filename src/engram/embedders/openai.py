@@ -14,7 +14,14 @@ import httpx
 import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name, with_prompt
+from engram.embedders.base import (
+    MAX_PROMPT_CHARS,
+    PROMPT_HELP,
+    Embedder,
+    Vectors,
+    prompted_name,
+    with_prompt,
+)
 from engram.exceptions import ProviderError
 from engram.llms.ollama import ollama_base_url
 from engram.llms.openai import OPENAI, Preset, connection
@@ -35,8 +42,12 @@ class OpenAIEmbedderConfig(BaseModel):
     batch_size: int = Field(default=128, gt=0)
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
-    query_prompt: str | None = Field(default=None, description=PROMPT_HELP)
-    document_prompt: str | None = Field(default=None, description=PROMPT_HELP)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class OllamaEmbedderConfig(BaseModel):
@@ -52,8 +63,12 @@ class OllamaEmbedderConfig(BaseModel):
     batch_size: int = Field(default=64, gt=0)
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
-    query_prompt: str | None = Field(default=None, description=PROMPT_HELP)
-    document_prompt: str | None = Field(default=None, description=PROMPT_HELP)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class RemoteEmbedder(Embedder):

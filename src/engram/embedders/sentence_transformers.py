@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from engram._distribution import install_hint
-from engram.embedders.base import PROMPT_HELP, Embedder, Vectors, prompted_name
+from engram.embedders.base import MAX_PROMPT_CHARS, PROMPT_HELP, Embedder, Vectors, prompted_name
 from engram.exceptions import ConfigurationError
 
 
@@ -28,15 +28,22 @@ class SentenceTransformersConfig(BaseModel):
     batch_size: int = Field(default=64, gt=0)
     embedding_dims: int | None = Field(default=None, gt=0, description="checked against the model")
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    query_prompt: str | None = Field(default=None, description=PROMPT_HELP)
-    document_prompt: str | None = Field(default=None, description=PROMPT_HELP)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
     query_prompt_name: str | None = Field(
         default=None,
+        max_length=256,
         description='One of the model\'s own prompts for queries (e.g. "query"), as '
         "sentence-transformers names them in the model's configuration.",
     )
     document_prompt_name: str | None = Field(
-        default=None, description='One of the model\'s own prompts for memories ("document").'
+        default=None,
+        max_length=256,
+        description='One of the model\'s own prompts for memories ("document").',
     )
 
 

@@ -28,29 +28,42 @@ no range.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import datetime
 
 from engram.core.timegrammar.combine import LEAD, clocks, open_ranges, part, ranges, relative
 from engram.core.timegrammar.resolve import Context, EventRef, Found, Groups, Span, normalise
 from engram.core.timegrammar.rules import RULES, triggers
 
-__all__ = ["EventRef", "Found", "Span", "scan"]
+__all__ = ["MAX_CHARS", "MAX_EXPRESSIONS", "EventRef", "Found", "Span", "scan"]
+
+#: Characters of a text that are read for times: a query or a memory is far shorter, and the
+#: grammar's work stays bounded whatever a caller sends (the limits allow longer texts).
+MAX_CHARS = 20_000
+#: Expressions read in one text; the rest of a text that holds more is left unread.
+MAX_EXPRESSIONS = 64
 
 
 def scan(text: str, anchor: datetime) -> tuple[list[Found], list[EventRef]]:
     """Every time expression of ``text`` said at ``anchor``, in order, and event references."""
+    text = text[:MAX_CHARS]
     norm = normalise(text)
     kinds = triggers(norm)
     ctx = Context(anchor, norm)
     atoms: list[tuple[Found, str | None]] = []
+    starts: list[int] = []  # the atoms' starts, sorted (atoms never overlap)
+    ends: list[int] = []
     for rule in RULES:
         if not any(option <= kinds for option in rule.needs):
             continue
         for match in rule.pattern.finditer(norm):
             lead = LEAD.match(match.group(0))
             start = match.start() + (lead.end() if lead else 0)
-            if start >= match.end() or any(
-                start < f.end and f.start < match.end() for f, _ in atoms
+            i = bisect_right(starts, start)
+            if (
+                start >= match.end()
+                or (i > 0 and ends[i - 1] > start)
+                or (i < len(starts) and starts[i] < match.end())
             ):
                 continue
             span = rule.resolve(Groups(match), ctx)
@@ -58,16 +71,30 @@ def scan(text: str, anchor: datetime) -> tuple[list[Found], list[EventRef]]:
                 clock = rule.name == "clock"
                 atom = Found(start, match.end(), span, norm[start : match.end()], clock)
                 atoms.append((atom, rule.period if not _has_year(match) else None))
+                starts.insert(i, start)
+                ends.insert(i, match.end())
+                if len(atoms) >= MAX_EXPRESSIONS:
+                    break
+        if len(atoms) >= MAX_EXPRESSIONS:
+            break
     atoms.sort(key=lambda item: item[0].start)
     atoms = ranges(clocks(atoms, norm), norm)
     found = [relative(part(f, norm), norm, ctx) for f, _ in atoms]
-    found = [f for f in found if not any(_inside(f, other) for other in found)]
+    found = _outermost(found)
     return open_ranges(found, norm, text, ctx)
 
 
-def _inside(inner: Found, outer: Found) -> bool:
-    """``inner`` is part of the text of another, longer expression."""
-    return inner is not outer and outer.start <= inner.start and inner.end <= outer.end
+def _outermost(found: list[Found]) -> list[Found]:
+    """``found`` (in order of start) less those that are part of the text of another, longer
+    expression: one pass, as an expression can only lie inside one that starts no later."""
+    order = sorted(range(len(found)), key=lambda i: (found[i].start, -found[i].end))
+    keep: set[int] = set()
+    reach = -1
+    for i in order:
+        if found[i].end > reach:
+            keep.add(i)
+            reach = found[i].end
+    return [f for i, f in enumerate(found) if i in keep]
 
 
 def _has_year(match: re.Match[str]) -> bool:

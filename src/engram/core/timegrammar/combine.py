@@ -4,7 +4,9 @@ relative to a named date, open ranges, and event references."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import timedelta
+from itertools import accumulate
 
 from engram.core.timegrammar.resolve import (
     Context,
@@ -39,6 +41,10 @@ _RELATIVE = re.compile(
     rf"|month|year|{WEEKDAY}))\s+(?P<dir>before|after|prior to)\s+$"
 )
 _EVENT_END = re.compile(r"\s+(?:and|but|or|when|while|so|because|then)\s|[,.;:?!)]|$")
+#: Characters after "before" / "after" read for an event's words (eight words at most).
+_EVENT_CHARS = 160
+#: Event references read in one text.
+_MAX_EVENTS = 16
 _NOT_EVENTS = frozenset(
     "that this then all long it which now those these ever everything anything that's".split()
 )
@@ -151,9 +157,15 @@ def open_ranges(
     events: list[EventRef] = []
     by_start = {f.start: i for i, f in enumerate(found)}
     original = text if len(text) == len(norm) else norm
+    spans = sorted((f.start, f.end) for f in found)
+    starts = [start for start, _ in spans]
+    reach = list(accumulate((end for _, end in spans), max))  # furthest end so far
     for match in _OPEN.finditer(norm):
-        if any(f.start <= match.start() < f.end for f in found):
+        i = bisect_right(starts, match.start()) - 1
+        if i >= 0 and match.start() < reach[i]:
             continue  # inside an expression: "the day before yesterday"
+        if len(events) >= _MAX_EVENTS:
+            break
         relation = "until" if match["rel"] in ("till", "up until") else match["rel"]
         relation = "before" if relation == "prior to" else relation
         index = by_start.get(match.end())
@@ -168,9 +180,11 @@ def open_ranges(
             }[relation]
             found[index] = Found(match.start(), inner.end, span, norm[match.start() : inner.end])
             continue
-        rest = norm[match.end() :]
+        rest = norm[match.end() : match.end() + _EVENT_CHARS]  # an event is a few words
         stop = _EVENT_END.search(rest)
         length = stop.start() if stop else len(rest)
+        if stop is None or stop.start() == len(rest) < len(norm) - match.end():
+            continue  # cut off by the window, not ended: longer than an event
         words = rest[:length].split()
         if not words or words[0] in _NOT_EVENTS or len(words) > 8:
             continue

@@ -4,6 +4,7 @@ calendar reasoning shared by the rules (recurring times, counted distances, part
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +56,7 @@ class Context:
     text: str
     day: datetime = field(init=False)
     _future: list[tuple[int, int, bool]] | None = field(init=False, default=None)
+    _starts: list[int] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.day = day_of(self.anchor)
@@ -66,7 +68,9 @@ class Context:
                 (m.start(), m.end(), bool(FUTURE.search(m.group(0).strip())))
                 for m in SENTENCE.finditer(self.text)
             ]
-        return any(a <= position < b and f for a, b, f in self._future)
+            self._starts = [start for start, _, _ in self._future]
+        i = bisect_right(self._starts, position) - 1  # sentences are in order, apart
+        return i >= 0 and self._future[i][1] > position and self._future[i][2]
 
 
 #: Curly apostrophes and en / em dashes, as their ASCII forms.
