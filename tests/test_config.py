@@ -20,6 +20,7 @@ TOP_LEVEL_KEYS = [
     "enable_graph",
     "graph_store",
     "history_db_path",
+    "limits",
     "llm",
     "reranker",
     "vector_store",

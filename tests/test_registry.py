@@ -77,7 +77,7 @@ def test_names_are_sorted() -> None:
 
 
 def test_unknown_category_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="nope"):
+    with pytest.raises(ConfigurationError, match="nope"):
         get_registry("nope")
 
 

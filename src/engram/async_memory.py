@@ -85,6 +85,7 @@ class AsyncMemory(MemoryBase):
         prompt: str | None = None,
         timestamp: Timestamp | None = None,
         expiration_date: date | str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """Store messages as memories.
 
@@ -102,6 +103,10 @@ class AsyncMemory(MemoryBase):
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
             expiration_date: the last day the memories are shown (a date or ``YYYY-MM-DD``);
                 after it search and get_all hide them unless ``show_expired=True``.
+            idempotency_key: a string naming this request (a uuid4, say). The add's writes
+                commit together with a record of the key; an add with the same key and scope
+                within 24 hours returns that first result and writes nothing, so a retry after
+                a timeout, a cancellation or a lost connection never stores anything twice.
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
@@ -110,8 +115,17 @@ class AsyncMemory(MemoryBase):
             With graph memory, ``relations`` is ``{"added_entities": [[relation], ...],
             "deleted_entities": [...]}``.
 
+        Cancellation (a task cancelled, ``asyncio.wait_for`` or ``anyio.fail_after`` timing
+        out) may come before, during or after the transaction that writes the memories, and
+        the caller cannot tell which: the add may have committed all of its memories (never
+        some of them: the transaction is all or nothing). On SQLite the write runs in a worker
+        thread that finishes it even after the caller is cancelled. Retry with the same
+        ``idempotency_key`` to learn the outcome: it returns the committed result, or
+        performs the add once.
+
         Raises:
-            ValidationError: bad messages, ids, metadata or timestamp.
+            ValidationError: bad messages, ids, metadata or timestamp, or an idempotency_key
+                already used for a different request.
             ProviderError: the LLM's answer stayed unusable after retries (nothing written).
         """
         result = await run_async(
@@ -126,6 +140,7 @@ class AsyncMemory(MemoryBase):
                 prompt=prompt,
                 timestamp=timestamp,
                 expiration_date=expiration_date,
+                idempotency_key=idempotency_key,
             ),
             self._runtime,
         )

@@ -15,7 +15,6 @@ file twice adds nothing, and an interrupted import resumes when run again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,15 +23,21 @@ from engram import __version__
 from engram.base import MemoryBase
 from engram.core import bulk
 from engram.core.effects import Flow, run_sync
+from engram.core.graph.records import EntityRecord, RelationRecord
+from engram.core.limits import json_loads
 from engram.core.portable import (
+    GRAPH_SINCE,
+    GRAPH_TYPES,
     VECTOR_ENCODING,
     Tally,
     check_header,
     dumps,
     encode,
     header,
+    parse_entity,
     parse_history,
     parse_memory,
+    parse_relation,
 )
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.core.timeutil import now_iso
@@ -80,12 +85,15 @@ def export(
     batch: int = 1000,
     progress: Progress | None = None,
 ) -> Iterator[str]:
-    """The lines of an export (without newlines): header, memories, history, end.
+    """The lines of an export (without newlines): header, memories, history, entities,
+    relations, end.
 
     With ids, only the memories of that scope and their history (the history of a memory
-    already deleted has no scope, so only a whole-store export carries it).
+    already deleted has no scope, so only a whole-store export carries it), and the graph
+    rows of that scope. A store that keeps no graph writes no graph lines.
     """
     where = bulk.export_scope(user_id, agent_id, run_id)
+    ids = bulk.graph_scope(user_id, agent_id, run_id)
     total = _run(memory, bulk.counts(where))["memories"] if progress else 0
     scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id))}
     embedder = (memory.embedder.name, memory.embedder.dimension)
@@ -103,6 +111,11 @@ def export(
         ("memories", lambda after: bulk.export_memories(where, after, batch, with_vectors)),
         ("history", lambda after: bulk.export_history(where, after, batch)),
     ]
+    if memory.store.supports_graph:
+        pages += [
+            ("entities", lambda after: bulk.export_entities(ids, after, batch, with_vectors)),
+            ("relations", lambda after: bulk.export_relations(ids, after, batch)),
+        ]
     for label, page in pages:
         after, done = 0, 0
         while True:
@@ -125,10 +138,20 @@ class ImportReport:
     memories_present: int = 0
     history: int = 0
     history_present: int = 0
-    #: Graph lines (entities, relations) this store could not take.
+    entities: int = 0
+    #: Entities already stored (by id, or by name in their scope: relations then use that one).
+    entities_present: int = 0
+    relations: int = 0
+    #: Relations already stored (by id; or a live one whose triple was live: its support
+    #: was added to that one).
+    relations_present: int = 0
+    #: Graph lines not read: those of a store that keeps no graph, or of a version 1 file
+    #: (where they were reserved, never written).
     graph_skipped: int = 0
     #: Memories embedded again because the file had no vectors of this store's embedder.
     embedded: int = 0
+    #: Entity names embedded again, likewise.
+    entities_embedded: int = 0
     #: Counts and checksum of the data lines read.
     tally: Tally = field(default_factory=Tally)
     #: The file's end line, or None when it had none (a file cut short).
@@ -141,7 +164,9 @@ class ImportReport:
 
 
 class Importer:
-    """Feeds records into a Memory's store in batches, one transaction each."""
+    """Feeds records into a Memory's store in batches: memories and history rows in one
+    transaction, then graph rows in another (a relation's memories and endpoints are
+    written before it, or in the same transaction)."""
 
     def __init__(self, memory: MemoryBase, batch: int = 1000) -> None:
         self.memory = memory
@@ -149,33 +174,61 @@ class Importer:
         self.report = ImportReport()
         self._memories: list[tuple[MemoryRecord, Vectors | None]] = []
         self._history: list[HistoryRecord] = []
+        self._entities: list[tuple[EntityRecord, Vectors | None]] = []
+        self._relations: list[RelationRecord] = []
+
+    def _queued(self) -> int:
+        return len(self._memories) + len(self._history) + len(self._entities) + len(self._relations)
 
     def add_memory(self, record: MemoryRecord, vector: Vectors | None = None) -> None:
         """Queue a memory (with its vector, or None to embed it)."""
         self._memories.append((record, vector))
-        if len(self._memories) + len(self._history) >= self.batch:
+        if self._queued() >= self.batch:
             self.flush()
 
     def add_history(self, record: HistoryRecord) -> None:
         """Queue a history row."""
         self._history.append(record)
-        if len(self._memories) + len(self._history) >= self.batch:
+        if self._queued() >= self.batch:
+            self.flush()
+
+    def add_entity(self, record: EntityRecord, vector: Vectors | None = None) -> None:
+        """Queue an entity (with its name vector, or None to embed its name)."""
+        self._entities.append((record, vector))
+        if self._queued() >= self.batch:
+            self.flush()
+
+    def add_relation(self, record: RelationRecord) -> None:
+        """Queue a relation."""
+        self._relations.append(record)
+        if self._queued() >= self.batch:
             self.flush()
 
     def flush(self) -> None:
-        """Write what is queued, in one transaction."""
-        if not self._memories and not self._history:
-            return
-        done: bulk.Imported = _run(
-            self.memory,
-            bulk.import_batch(self._memories, self._history, self.memory.embedder.dimension),
-        )
-        self.report.memories += done.memories
-        self.report.memories_present += done.memories_present
-        self.report.history += done.history
-        self.report.history_present += done.history_present
-        self.report.embedded += done.embedded
-        self._memories, self._history = [], []
+        """Write what is queued: memories and history in one transaction, the graph in the
+        next."""
+        report = self.report
+        dimension = self.memory.embedder.dimension
+        if self._memories or self._history:
+            done: bulk.Imported = _run(
+                self.memory, bulk.import_batch(self._memories, self._history, dimension)
+            )
+            report.memories += done.memories
+            report.memories_present += done.memories_present
+            report.history += done.history
+            report.history_present += done.history_present
+            report.embedded += done.embedded
+            self._memories, self._history = [], []
+        if self._entities or self._relations:
+            graph: bulk.ImportedGraph = _run(
+                self.memory, bulk.import_graph_batch(self._entities, self._relations, dimension)
+            )
+            report.entities += graph.entities
+            report.entities_present += graph.entities_present
+            report.relations += graph.relations
+            report.relations_present += graph.relations_present
+            report.entities_embedded += graph.embedded
+            self._entities, self._relations = [], []
 
 
 def import_lines(
@@ -188,8 +241,11 @@ def import_lines(
     """Import an export's lines into ``memory``'s store; ``progress(bytes_read)`` per batch.
 
     Vectors in the file are used when they come from this store's embedder; otherwise each
-    memory is embedded as ``add`` would. Rows are validated as they are read; a bad line stops
-    the import with a ValidationError naming it (what came before it is kept).
+    memory (and each entity's name) is embedded as ``add`` would. Graph lines are imported
+    into a store that keeps the graph, whether or not this Memory has graph memory on (the
+    graph is then there when it is turned on); a version 1 file's graph lines are skipped.
+    Rows are validated as they are read; a bad line stops the import with a ValidationError
+    naming it (what came before it is kept).
 
     Raises:
         ValidationError: not an engram export, a newer format version, or a bad line.
@@ -198,6 +254,7 @@ def import_lines(
     report = importer.report
     head: dict[str, Any] | None = None
     vectors_usable = False
+    graph = False
     read = 0
     for number, raw in enumerate(lines, start=1):
         read += len(raw)
@@ -205,7 +262,7 @@ def import_lines(
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
+            line = json_loads(raw)
         except ValueError as e:
             raise ValidationError(
                 f"{where} is not JSON: {e}", field=where, expected="one JSON object per line"
@@ -217,6 +274,7 @@ def import_lines(
                 embedder["name"],
                 embedder["dimension"],
             ) == (memory.embedder.name, memory.embedder.dimension)
+            graph = head["version"] >= GRAPH_SINCE and memory.store.supports_graph
             continue
         if report.end is not None:
             raise ValidationError(
@@ -231,8 +289,13 @@ def import_lines(
             importer.add_memory(record, vector if vectors_usable else None)
         elif kind == "history":
             importer.add_history(parse_history(line, where))
-        elif kind in ("entity", "relation"):
+        elif kind in GRAPH_TYPES and not graph:
             report.graph_skipped += 1
+        elif kind == "entity":
+            entity, vector = parse_entity(line, where)
+            importer.add_entity(entity, vector if vectors_usable else None)
+        elif kind == "relation":
+            importer.add_relation(parse_relation(line, where))
         else:
             raise ValidationError(
                 f"{where} has an unknown type {kind!r}",

@@ -91,6 +91,7 @@ def build(
         rerank_top_k=rerank_top_k,
         graph=graph,
         instructions=config.custom_instructions,
+        limits=config.limits,
     )
     return Runtime(store, embedder, llm, rerank_llm, graph_llm), operations
 

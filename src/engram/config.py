@@ -12,28 +12,30 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from engram.core.limits import Limits
 from engram.exceptions import ConfigurationError
+from engram.options import Options, describe_errors
 from engram.registry import get_registry
 
 __all__ = ["GraphStoreConfig", "MemoryConfig", "ProviderConfig"]
 
 
-class ProviderConfig(BaseModel):
+class ProviderConfig(Options):
     """One provider block: ``{"provider": name, "config": {...}}``."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     provider: str
     config: Any = None
 
 
-class GraphStoreConfig(BaseModel):
+class GraphStoreConfig(Options):
     """The ``graph_store`` block, with mem0's keys: ``provider`` (``sqlite`` or ``postgres``;
     left out, the vector store's kind), ``config``, ``llm`` (a separate LLM for the graph),
     ``custom_prompt`` (extra instructions for relation extraction) and ``threshold`` (the
     entity-name similarity at which a mention matches an existing entity)."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     provider: str | None = None
     config: Any = None
@@ -50,10 +52,8 @@ def _default_embedder() -> ProviderConfig:
     return ProviderConfig(provider="onnx")
 
 
-class MemoryConfig(BaseModel):
+class MemoryConfig(Options):
     """Everything ``Memory`` needs; every field has an offline default."""
-
-    model_config = ConfigDict(extra="forbid")
 
     vector_store: ProviderConfig = Field(default_factory=_default_store)
     embedder: ProviderConfig = Field(default_factory=_default_embedder)
@@ -78,6 +78,11 @@ class MemoryConfig(BaseModel):
         default=None,
         description="mem0 2.x: instructions added to the fact-extraction prompt of infer=True "
         "with an LLM (add(prompt=...) gives them for one call).",
+    )
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="What one call may ask (text length, messages per add, metadata and "
+        "filter size, id length, limit); see the README's Limits section.",
     )
 
     @model_validator(mode="after")
@@ -149,13 +154,9 @@ def _configuration_error(
         inner = (item.get("ctx") or {}).get("error")
         if isinstance(inner, ConfigurationError):
             return inner
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-        for err in error.errors()
-    )
     allowed = sorted(model.model_fields)
     return ConfigurationError(
-        f"invalid config: {problems}",
+        f"invalid config: {describe_errors(error)}",
         config_source="dict",
         suggestion=f"allowed top-level keys: {', '.join(allowed)}",
         details={"allowed": allowed},

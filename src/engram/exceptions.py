@@ -28,6 +28,11 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The longest message an error keeps; a longer one (a caller's value pasted whole) is cut.
+MAX_MESSAGE_CHARS = 2000
+#: A string value longer than this is kept on a ValidationError as its prefix only.
+MAX_VALUE_CHARS = 200
+
 __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_public_api.py checks
     "AuthenticationError",
     "CacheError",
@@ -67,10 +72,12 @@ class EngramError(Exception):
         suggestion: str | None = None,
         debug_info: dict[str, Any] | None = None,
     ) -> None:
-        self.message = message
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message)} characters, cut)"
+        self.message = _printable(message)
         self.error_code = error_code or self.default_code
         self.details = details or {}
-        self.suggestion = suggestion
+        self.suggestion = None if suggestion is None else _printable(suggestion)
         self.debug_info = debug_info or {}
         super().__init__(message)
 
@@ -101,6 +108,9 @@ class ValidationError(EngramError, ValueError):
         expected: str | None = None,
     ) -> None:
         self.field = field
+        # A 10 MB text stays with its caller: the error keeps its prefix.
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            value = value[:MAX_VALUE_CHARS] + "..."
         self.value = value
         self.expected = expected
         details = {"field": field, "expected": expected, **(details or {})}
@@ -251,6 +261,16 @@ class CacheError(EngramError):
     """mem0's hosted-platform cache error; engram never raises it."""
 
     default_code = "cache_error"
+
+
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate escaped (``\\ud800``): a message that quotes a caller's
+    invalid string must still print, log and encode as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 #: mem0's name for the base class, for code that catches it. Shadows the builtin: import it

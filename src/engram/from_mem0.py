@@ -21,7 +21,6 @@ the caller's own) stays in ``metadata``.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -30,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from engram._distribution import install_hint
+from engram.core.limits import json_loads
 from engram.core.records import HistoryRecord, MemoryRecord, text_hash
 from engram.core.timeutil import now_iso, parse_timestamp
 from engram.core.validation import MEMORY_TYPES, check_metadata
 from engram.exceptions import ConfigurationError, StoreError, ValidationError
+from engram.paths import expand
 
 __all__ = ["Mem0Source", "default_history_path", "history_records", "memory_record", "source"]
 
@@ -81,7 +82,7 @@ def source(spec: str, *, collection: str | None = None, history: str | None = No
     history_path = Path(history).expanduser() if history else None
     if spec.endswith(".json"):
         try:
-            config = json.loads(Path(spec).expanduser().read_text(encoding="utf-8"))
+            config = json_loads(expand(spec, "--from-mem0").read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise ConfigurationError(f"cannot read the mem0 config {spec}: {e}") from e
         block = config.get("vector_store") or {} if isinstance(config, dict) else {}

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from engram.exceptions import ConfigurationError
-from engram.paths import data_home
+from engram.paths import data_home, expand, write_private
 from engram.registry import get_registry
 from engram.stores.base import Store
 from engram.stores.transfer import Transferable
@@ -68,7 +68,7 @@ def store_from_spec(spec: str) -> Store:
     if spec.startswith(("postgresql://", "postgres://")):
         store: Store = stores.create("postgres", {"dsn": spec})
         return store
-    path = Path(spec).expanduser()
+    path = expand(spec, "store")
     if path.suffix != ".json":
         store = stores.create("sqlite", {"path": str(path)})
         return store
@@ -137,8 +137,7 @@ def migrate(
                 done += read
                 state[table] = cursor
                 if state_path:
-                    state_path.parent.mkdir(parents=True, exist_ok=True)
-                    state_path.write_text(json.dumps(state))
+                    write_private(state_path, json.dumps(state))
                 if progress:
                     progress(table, done, total if table == "memories" else done)
     report = MigrationReport(

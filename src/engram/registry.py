@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from engram.core.limits import shown
 from engram.exceptions import ConfigurationError
 from engram.mem0_providers import instead_of
 
@@ -69,7 +70,7 @@ class Registry:
                     details={"allowed": names},
                 )
             raise ConfigurationError(
-                f"unknown {self.singular} provider {name!r}",
+                f"unknown {self.singular} provider {shown(name)}",
                 missing_field=f"{self.singular}.provider",
                 suggestion=suggestion,
                 details={"allowed": names},
@@ -93,7 +94,8 @@ class Registry:
             config = config.model_dump(exclude_unset=True)
         if not isinstance(config, dict):
             raise ConfigurationError(
-                f"{self.singular} {name!r}: config must be a dict, got {type(config).__name__}",
+                f"{self.singular} {shown(name)}: config must be a dict, "
+                f"got {type(config).__name__}",
                 missing_field=f"{self.singular}.config",
             )
         allowed = sorted(model.model_fields)
@@ -103,7 +105,8 @@ class Registry:
         unknown = sorted(set(config) - set(names))
         if unknown and model.model_config.get("extra") not in ("allow", "forbid"):
             raise ConfigurationError(
-                f"{self.singular} {name!r}: unknown config keys {', '.join(map(str, unknown))}",
+                f"{self.singular} {shown(name)}: unknown config keys "
+                f"{', '.join(shown(key) for key in unknown[:10])}",
                 missing_field=f"{self.singular}.config",
                 suggestion=f"allowed keys: {', '.join(allowed)}",
                 details={"allowed": allowed},
@@ -111,13 +114,11 @@ class Registry:
         try:
             return model.model_validate(config)
         except PydanticValidationError as e:
+            from engram.options import describe_errors
+
             allowed = sorted(model.model_fields)
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-                for err in e.errors()
-            )
             raise ConfigurationError(
-                f"{self.singular} {name!r}: invalid config: {problems}",
+                f"{self.singular} {shown(name)}: invalid config: {describe_errors(e)}",
                 missing_field=f"{self.singular}.config",
                 suggestion=f"allowed keys: {', '.join(allowed)}",
                 details={"allowed": allowed},
@@ -207,6 +208,11 @@ _registries = {category: Registry(category, builtins) for category, builtins in 
 def get_registry(category: str) -> Registry:
     """The registry of ``category``: one of ``CATEGORIES``."""
     try:
+        if not isinstance(category, str):  # a caller's object may not even hash
+            raise KeyError(category)
         return _registries[category]
     except KeyError:
-        raise ValueError(f"unknown provider category {category!r}") from None
+        raise ConfigurationError(
+            f"unknown provider category {shown(category)}",
+            suggestion=f"use one of: {', '.join(CATEGORIES)}",
+        ) from None

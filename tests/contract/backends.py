@@ -93,7 +93,14 @@ class SQLiteBackend(Backend):
         with sqlite3.connect(self.path) as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("memories", "memories_fts", "vectors", "history", *GRAPH_TABLES)
+                for table in (
+                    "memories",
+                    "memories_fts",
+                    "vectors",
+                    "history",
+                    "idempotency",
+                    *GRAPH_TABLES,
+                )
             }
 
     def cleanup(self) -> None:
@@ -138,7 +145,7 @@ class PostgresBackend(Backend):
         with self._connect() as conn:
             return {
                 table: conn.execute(f"SELECT count(*) FROM {self.schema}.{table}").fetchone()[0]
-                for table in ("memories", "history", *GRAPH_TABLES)
+                for table in ("memories", "history", "idempotency", *GRAPH_TABLES)
             }
 
     def terminate_connections(self) -> int:
@@ -231,6 +238,9 @@ class AsyncDrivenStore(Store):
 
     def history(self, memory_id: str) -> list[HistoryRecord]:
         return cast("list[HistoryRecord]", self._call("history", memory_id))
+
+    def recall(self, token: str) -> tuple[str, Committed] | None:
+        return cast("tuple[str, Committed] | None", self._call("recall", token))
 
     def count(self, where: FilterNode | None = None) -> int:
         return cast(int, self._call("count", where))

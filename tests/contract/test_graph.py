@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,9 +18,11 @@ from engram.core.filters import parse_filters
 from engram.core.graph.records import (
     AssertRelation,
     EntityMatch,
+    EntityRecord,
     GraphWrite,
     InvalidateRelation,
     RelationChange,
+    RelationRecord,
     ScopeIds,
 )
 from engram.core.records import Delete, DeleteWhere, Insert, Invalidate, MemoryRecord
@@ -322,3 +325,61 @@ def test_graph_rows_export_and_import_verbatim(store: Store) -> None:
     assert store.list_relations({"user_id": "maya"}, None, True, 10) == before
     vectors = {e.name: v for e, v in [*entities, *more]}
     assert np.allclose(vectors["ana"], entity("ana").vector)
+
+
+def test_a_scoped_graph_export_holds_that_scope_only(store: Store) -> None:
+    maya = add(store, "Ana works at Feedzai", user_id="maya")
+    bob = add(store, "Bob lives in Porto", user_id="bob", agent_id="a1")
+    write(store, [("ana", "works_at", "feedzai")], [maya])
+    write(store, [("bob", "lives_in", "porto")], [bob], scope=("bob", "a1", None))
+    export_entities = store.export_entities  # type: ignore[attr-defined]
+    export_relations = store.export_relations  # type: ignore[attr-defined]
+    for scope, names in (({"user_id": "bob"}, {"bob", "porto"}),
+                         ({"agent_id": "a1"}, {"bob", "porto"}),
+                         ({"user_id": "maya"}, {"ana", "feedzai"}),
+                         ({"user_id": "nobody"}, set()),
+                         (None, {"ana", "feedzai", "bob", "porto"})):  # fmt: skip
+        entities, _ = export_entities(0, 10, scope)
+        relations, _ = export_relations(0, 10, scope)
+        assert {e.name for e, _ in entities} == names
+        assert {n for r in relations for n in (r.source, r.destination)} == names
+    [row], cursor = export_relations(0, 1, {"user_id": "bob"})
+    assert row.memory_ids == (bob,) and row.agent_id == "a1"
+    assert export_relations(cursor, 10, {"user_id": "bob"}) == ([], cursor)
+    ids = [e.id for e, _ in export_entities(0, 10)[0]]
+    assert store.known_entities([*ids, "nope", ids[0]]) == set(ids)  # type: ignore[attr-defined]
+
+
+def test_an_imported_graph_merges_into_the_one_held(store: Store) -> None:
+    """Rows of another store meet this one's unique keys: an entity's name in its scope and a
+    live triple. The endpoints resolve by name, the support joins the live relation held."""
+    here = add(store, "Ana works at Feedzai", user_id="maya")
+    there = add(store, "Ana still works at Feedzai", user_id="maya")
+    write(store, [("ana", "works_at", "feedzai")], [here])
+    [held] = store.list_relations({"user_id": "maya"}, None, True, 10)
+    names = {e.name: e for e in store.list_entities({"user_id": "maya"}, 10)}
+    import_graph = store.import_graph  # type: ignore[attr-defined]
+    theirs = {
+        n: EntityRecord(f"other-{n}", n, "thing", T0, T0, "maya") for n in ("ana", "feedzai", "rex")
+    }
+    rows = [(e, entity(e.name).vector) for e in theirs.values()]
+    live = RelationRecord(
+        "other-r1", theirs["ana"].id, "ana", "", "works_at", theirs["feedzai"].id, "feedzai", "",
+        T1, T1, T1, None, (there,), "maya",
+    )  # fmt: skip
+    closed = replace(live, id="other-r2", relationship="owns", destination_id=theirs["rex"].id,
+                     destination="rex", invalid_at=T2)  # fmt: skip
+    dangling = replace(live, id="other-r3", destination_id="gone", destination="gone")
+    assert import_graph(rows, [live, closed, dangling]) == (1, 1)  # rex; the closed relation
+    assert import_graph(rows, [live, closed, dangling]) == (0, 0)
+    entities = {e.name: e for e in store.list_entities({"user_id": "maya"}, 10)}
+    assert entities["ana"] == names["ana"] and entities["rex"].id == "other-rex"
+    relations = {
+        r.relationship: r for r in store.list_relations({"user_id": "maya"}, None, True, 10)
+    }
+    assert relations.keys() == {"works_at", "owns"}
+    assert relations["works_at"].id == held.id
+    assert relations["works_at"].memory_ids == tuple(sorted([here, there]))
+    owns = relations["owns"]
+    assert (owns.source_id, owns.destination_id) == (names["ana"].id, "other-rex")
+    assert (owns.valid_at, owns.invalid_at, owns.memory_ids) == (T1, T2, (there,))

@@ -90,12 +90,13 @@ def test_filters_that_do_not_pin_a_scope_are_not_enough(filters: dict[str, Any])
 # check_limit
 
 
-@pytest.mark.parametrize("value", [1, 7, 10**6])
+@pytest.mark.parametrize("value", [1, 7, 10_000])
 def test_check_limit_accepts_positive_ints(value: int) -> None:
     assert check_limit(value) == value
+    assert check_limit(10**6, most=10**6) == 10**6
 
 
-@pytest.mark.parametrize("value", [0, -1, True, False, 1.5, 3.0, "3", None])
+@pytest.mark.parametrize("value", [0, -1, True, False, 1.5, 3.0, "3", None, 10_001, 10**30])
 def test_check_limit_rejects(value: object) -> None:
     err = error_of(check_limit, value)
     assert err.field == "limit"

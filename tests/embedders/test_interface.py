@@ -7,9 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from engram import Embedder, Memory
-from engram.embedders.base import CachedEmbedder, Vectors, prompted_name, with_prompt
+from engram import ConfigurationError, Embedder, Memory
+from engram.embedders.base import (
+    MAX_PROMPT_CHARS,
+    CachedEmbedder,
+    Vectors,
+    prompted_name,
+    with_prompt,
+)
 from engram.embedders.onnx import OnnxEmbedder, OnnxEmbedderConfig
 from tests.conftest import store_config
 
@@ -87,3 +94,12 @@ def test_onnx_prompts(embedder: OnnxEmbedder) -> None:
     np.testing.assert_array_equal(embedder.embed_queries(["tea"]), embedder.embed_batch(["tea"]))
     assert prompted.name == "onnx:all-MiniLM-L6-v2|document_prompt='doc: '"
     assert embedder.name == "onnx:all-MiniLM-L6-v2"
+
+
+def test_prompts_are_bounded() -> None:
+    """A prompt is a prefix of a few words; a huge one is a ConfigurationError at once."""
+    with pytest.raises(ConfigurationError, match="query_prompt"):
+        OnnxEmbedderConfig(query_prompt="x" * (MAX_PROMPT_CHARS + 1))
+    with pytest.raises(ConfigurationError, match="document_prompt"):
+        OnnxEmbedderConfig(document_prompt="x" * (MAX_PROMPT_CHARS + 1))
+    assert OnnxEmbedderConfig(query_prompt="x" * MAX_PROMPT_CHARS).query_prompt

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engram import ConfigurationError, Memory
+from engram import ConfigurationError, Memory, ProviderError
 from engram.embedders.base import CachedEmbedder, Embedder, Vectors
 from engram.embedders.onnx import OnnxEmbedder, OnnxEmbedderConfig
 from tests.conftest import store_config
@@ -346,3 +346,63 @@ def test_the_store_records_the_weights_and_refuses_others(
     retrained.weights = "0" * 64  # as other weights of the same model would be
     with pytest.raises(ConfigurationError, match="other weights"):
         Memory(store_config(path), embedder=retrained)
+
+
+def _field(number: int, payload: bytes | int) -> bytes:
+    """One protobuf field: a varint when ``payload`` is an int, else length-delimited bytes."""
+
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+
+    if isinstance(payload, int):
+        return varint(number << 3) + varint(payload)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def identity_model(*inputs: str, width: int | None = 4) -> bytes:
+    """A valid ONNX model (a hand-encoded ModelProto): float vectors of ``width`` (symbolic
+    if None) as inputs, the first passed through an Identity node to the output."""
+    # TensorShapeProto.dim: { dim_value: width } or, symbolic, { dim_param: "n" }
+    dim = _field(1, _field(1, width) if width is not None else _field(2, b"n"))
+    tensor = _field(1, _field(1, 1) + _field(2, dim))  # TypeProto.tensor_type: FLOAT
+    out_tensor = tensor
+    node = _field(1, inputs[0].encode()) + _field(2, b"y") + _field(4, b"Identity")
+    graph = _field(1, node) + _field(2, b"g")
+    for name in inputs:
+        graph += _field(11, _field(1, name.encode()) + _field(2, tensor))
+    graph += _field(12, _field(1, b"y") + _field(2, out_tensor))
+    return _field(1, 8) + _field(7, graph) + _field(8, _field(2, 13))  # ir 8, opset 13
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all", bytes(range(256)) * 10])
+def test_a_model_path_that_is_no_model_is_a_configuration_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "model.onnx"
+    path.write_bytes(content)
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(model_path=str(path)))
+    with pytest.raises(ConfigurationError, match="not an ONNX model") as err:
+        embedder.embed_batch(["hello"])
+    assert err.value.missing_field == "embedder.config.model_path"
+    with pytest.raises(ConfigurationError):  # every call, not only the first
+        embedder.embed_batch(["hello"])
+
+
+def test_another_onnx_model_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "identity.onnx"
+    path.write_bytes(identity_model("x"))
+    with pytest.raises(ConfigurationError, match="is not an export of all-MiniLM-L6-v2"):
+        OnnxEmbedder(OnnxEmbedderConfig(model_path=str(path))).embed_batch(["hello"])
+
+
+def test_a_model_failing_at_run_time_is_a_provider_error(tmp_path: Path) -> None:
+    path = tmp_path / "takes_floats.onnx"
+    path.write_bytes(identity_model("input_ids", "attention_mask", width=None))
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(model_path=str(path)))
+    with pytest.raises(ProviderError, match="failed to embed 1 texts"):
+        embedder.embed_batch(["hello"])

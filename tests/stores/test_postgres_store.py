@@ -10,6 +10,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -21,8 +22,7 @@ from engram import AsyncMemory, ConfigurationError, Memory, StoreError, get_regi
 from engram.core.filters import parse_filters
 from engram.core.records import Insert, MemoryRecord
 from engram.embedders.onnx import OnnxEmbedder
-from engram.stores.postgres import schema, steps
-from engram.stores.postgres import store as store_module
+from engram.stores.postgres import connect, schema, steps
 from engram.stores.postgres.config import (
     DSN_ENV,
     PgVectorConfig,
@@ -80,9 +80,12 @@ def test_dsn_from_the_environment(
 
 
 def test_pgvector_alias_takes_mem0_keys(postgres_dsn: str, schema_name: str) -> None:
-    port = psycopg.conninfo.conninfo_to_dict(postgres_dsn)["port"]
+    info = psycopg.conninfo.conninfo_to_dict(postgres_dsn)
+    port, password = info["port"], None
+    if info.get("passfile"):  # the local server's password, from its password file
+        password = Path(str(info["passfile"])).read_text().split(":")[-1].split()[0]
     mem0 = {
-        "dbname": "postgres", "user": "postgres", "password": "", "host": "127.0.0.1",
+        "dbname": "postgres", "user": "postgres", "password": password, "host": "127.0.0.1",
         "port": int(str(port)), "collection_name": schema_name, "embedding_model_dims": 4,
         "diskann": True, "hnsw": False, "minconn": 1, "maxconn": 4,
     }  # fmt: skip
@@ -236,7 +239,7 @@ def test_no_user_text_in_sql() -> None:
 def test_missing_drivers_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg_pool", None)
     with pytest.raises(ImportError, match=r"engram-recall\[postgres\]"):
-        store_module._drivers()
+        connect.drivers()
 
 
 def test_scope_equalities_can_use_the_partial_scope_indexes(
@@ -330,8 +333,9 @@ def test_async_memory_on_postgres_uses_the_async_driver_and_matches_memory(
 
 def test_each_event_loop_gets_its_own_async_pool(postgres_dsn: str, schema_name: str) -> None:
     app = f"loops_{schema_name}"
+    joint = "&" if "?" in postgres_dsn else "?"
     config = PostgresStoreConfig(
-        dsn=f"{postgres_dsn}?application_name={app}", schema_name=schema_name,
+        dsn=f"{postgres_dsn}{joint}application_name={app}", schema_name=schema_name,
         min_connections=1, max_connections=1,
     )  # fmt: skip
     store = PostgresStore(config)

@@ -18,6 +18,7 @@ stay fast.
     engram serve                         the REST service (mem0's routes and clients)
     engram keys create|list|revoke       the service's API keys
     engram mcp                           the memory tools over MCP (stdio or HTTP)
+    engram doctor [PATH] [--repair | --salvage NEW]   check a SQLite store, and mend it
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ import sys
 from collections.abc import Sequence
 
 from engram import __version__
-from engram.cli import info, keys, mcp, memories, migrate, postgres, serve, transfer
+from engram.cli import doctor, info, keys, mcp, memories, migrate, postgres, serve, transfer
 from engram.cli.common import FAILURE, INTERRUPTED, report_error
-from engram.exceptions import EngramError
+from engram.exceptions import EngramError, StoreError, ValidationError
 
 __all__ = ["main"]
 
 #: The command groups, in the order ``engram --help`` lists them.
-COMMANDS = (memories, info, transfer, serve, keys, mcp, postgres, migrate)
+COMMANDS = (memories, info, transfer, serve, keys, mcp, postgres, migrate, doctor)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`engram list | head`): not our failure
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return FAILURE
+    except UnicodeError as e:  # a path that is not valid text, where the OS wants bytes
+        error = ValidationError(f"an argument is not valid text: {e}", expected="valid text")
+        return report_error(error, sys.stderr, as_json)
+    except OSError as e:  # a path the file system refuses (too long, not a directory, ...)
+        where = f": {str(e.filename)[:300]}" if e.filename else ""
+        return report_error(StoreError(f"{e.strerror or e}{where}"), sys.stderr, as_json)
     return status
 
 

@@ -123,9 +123,13 @@ def config_dict(args: argparse.Namespace) -> dict[str, Any]:
     source = getattr(args, "config", None) or os.environ.get("ENGRAM_CONFIG")
     config: dict[str, Any] = {}
     if source:
-        path = Path(source).expanduser()
+        from engram.paths import expand
+
+        path = expand(source, "--config")
         try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
+            from engram.core.limits import json_loads
+
+            loaded = json_loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise ConfigurationError(
                 f"cannot read the config {path}: {e}",
@@ -186,16 +190,21 @@ def json_argument(text: str, field: str) -> Any:
         ValidationError: not JSON, or the file cannot be read.
     """
     if text.startswith("@"):
+        from engram.paths import expand
+
         try:
-            text = Path(text[1:]).expanduser().read_text(encoding="utf-8")
-        except OSError as e:
+            text = expand(text[1:], field).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
             raise ValidationError(
-                f"{field}: cannot read {text[1:]}: {e.strerror}",
+                f"{field}: cannot read {text[1:]}: {reason}",
                 field=field,
                 expected="@ followed by a readable file",
             ) from e
     try:
-        return json.loads(text)
+        from engram.core.limits import json_loads
+
+        return json_loads(text)
     except ValueError as e:
         raise ValidationError(
             f"{field} is not valid JSON: {e}",

@@ -33,6 +33,10 @@ def _start(args: argparse.Namespace) -> int:
     config = {"vector_store": {"provider": "postgres", "config": {"dsn": running.dsn}}}
     print(f"PostgreSQL + pgvector runs in {running.directory} on 127.0.0.1:{running.port}")
     print(f"dsn: {running.dsn}")
+    print(
+        f"authentication: {server.AUTH_METHOD} password; the password is in "
+        f"{running.passfile} (mode 0600, yours alone), which the dsn names"
+    )
     print(f"config: {json.dumps(config)}")
     return 0
 

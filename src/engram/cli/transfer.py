@@ -31,17 +31,17 @@ def register(commands: Any) -> None:
     export = commands.add_parser(
         "export",
         parents=[parent],
-        help="write memories, their history and times as JSON Lines",
+        help="write memories, their history and times, and the graph as JSON Lines",
         description="Write the store (or a scope) to stdout or --output as engram's JSON Lines "
-        "export: a header, every memory, every history row, and an end line with the counts "
-        "and a checksum.",
+        "export: a header, every memory, every history row, every entity and relation of "
+        "graph memory, and an end line with the counts and a checksum.",
     )
     scope_options(export)
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.add_argument(
         "--with-vectors",
         action="store_true",
-        help="include each memory's vector (else an import embeds the text again)",
+        help="include each memory's and entity's vector (else an import embeds the text again)",
     )
     export.add_argument("--batch", type=int, default=1000, help="rows per read (default 1000)")
     export.set_defaults(run=_export)
@@ -50,9 +50,9 @@ def register(commands: Any) -> None:
         "import",
         parents=[parent],
         help="import an export file, or a mem0 store with --from-mem0",
-        description="Import a file written by `engram export` (- for stdin). Memories and "
-        "history rows whose ids are already stored are skipped, so importing twice adds "
-        "nothing and an interrupted import resumes when run again.",
+        description="Import a file written by `engram export` (- for stdin). Rows whose ids "
+        "are already stored are skipped, so importing twice adds nothing and an interrupted "
+        "import resumes when run again.",
     )
     load.add_argument("file", nargs="?", help="the export file (- for stdin)")
     load.add_argument(
@@ -101,7 +101,9 @@ def _export(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary, sys.stderr)
     else:
-        print(f"exported {end['memories']} memories and {end['history']} history rows; "
+        graph = (f", {end['entities']} entities and {end['relations']} relations"
+                 if end["entities"] or end["relations"] else "")  # fmt: skip
+        print(f"exported {end['memories']} memories and {end['history']} history rows{graph}; "
               f"checksum {end['checksum']}", file=sys.stderr)  # fmt: skip
     return OK
 
@@ -138,6 +140,11 @@ def _import(args: argparse.Namespace) -> int:
         "history": report.history,
         "history_present": report.history_present,
         "embedded": report.embedded,
+        "entities": report.entities,
+        "entities_present": report.entities_present,
+        "entities_embedded": report.entities_embedded,
+        "relations": report.relations,
+        "relations_present": report.relations_present,
         "graph_skipped": report.graph_skipped,
         "read": report.tally.totals(),
         "checksum": report.tally.checksum,
@@ -222,8 +229,16 @@ def _say(summary: dict[str, Any]) -> None:
         f"checksum {summary['checksum']}"
         + (" (matches the file's)" if summary.get("verified") else "")
     )
+    graph = ("entities", "entities_present", "relations", "relations_present")
+    if any(summary.get(key) for key in graph):
+        print(
+            f"imported {summary['entities']} entities ({summary['entities_present']} already "
+            f"present, {summary['entities_embedded']} embedded) and {summary['relations']} "
+            f"relations ({summary['relations_present']} already present)"
+        )
     if summary.get("graph_skipped"):
-        print(f"skipped {summary['graph_skipped']} graph lines: this store keeps no graph")
+        print(f"skipped {summary['graph_skipped']} graph lines: this store keeps no graph, or "
+              "the file's format version (1) reserved them")  # fmt: skip
 
 
 def _totals(counts: dict[str, Any]) -> str:

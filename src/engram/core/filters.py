@@ -49,11 +49,13 @@ those rules into the tree with the operators above, so stores know only the tree
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, cast
 
+from engram.core.limits import DEFAULT_LIMITS, Limits, bounded_int, check_str, shown
 from engram.core.timeutil import to_iso
 from engram.exceptions import ValidationError
 
@@ -146,17 +148,21 @@ class Not:
 FilterNode: TypeAlias = Condition | And | Or | Not
 
 
-def parse_filters(filters: Mapping[str, Any] | None) -> FilterNode | None:
+def parse_filters(
+    filters: Mapping[str, Any] | None, limits: Limits = DEFAULT_LIMITS
+) -> FilterNode | None:
     """Parse a user's filter dict into a tree.
 
     Args:
         filters: the filter dict; ``None`` or ``{}`` mean no filter.
+        limits: how deep (AND / OR / NOT) and how wide (conditions, values) it may be.
 
     Returns:
         The root node, or ``None`` when there is nothing to filter on.
 
     Raises:
-        ValidationError: the filter is malformed; ``field`` names the offending key.
+        ValidationError: the filter is malformed or too large; ``field`` names the offending
+            key.
     """
     if filters is None:
         return None
@@ -164,7 +170,7 @@ def parse_filters(filters: Mapping[str, Any] | None) -> FilterNode | None:
         raise _error("filters", filters, "a dict", "filters must be a dict")
     if not filters:
         return None
-    return _parse_dict(filters)
+    return _Parser(limits).parse_dict(filters, 0)
 
 
 def conjoin(*nodes: FilterNode | None) -> FilterNode | None:
@@ -233,48 +239,103 @@ def _conjuncts(node: FilterNode | None) -> Iterator[Condition]:
         yield node
 
 
-def _parse_dict(filters: Mapping[Any, Any]) -> FilterNode:
-    nodes: list[FilterNode] = []
-    for key, value in filters.items():
-        if not isinstance(key, str) or not key:
-            raise _error(str(key), key, "a non-empty str key", f"invalid filter key {key!r}")
-        if key in LOGICAL_KEYS:
-            nodes.append(_parse_logical(key, value))
+class _Parser:
+    """One filter's parse: recursion bounded by ``max_filter_depth``, conditions and values
+    counted against their limits as they are read."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.conditions = 0
+        self.values = 0
+
+    def parse_dict(self, filters: Mapping[Any, Any], depth: int) -> FilterNode:
+        nodes: list[FilterNode] = []
+        for key, value in filters.items():
+            if not isinstance(key, str) or not key:
+                name = key if isinstance(key, str) else shown(key)
+                raise _error(name, key, "a non-empty str key", f"invalid filter key {shown(key)}")
+            check_str(key, "filter key", self.limits.max_id_chars, "a filter key")
+            if key in LOGICAL_KEYS:
+                nodes.append(self.parse_logical(key, value, depth + 1))
+            else:
+                nodes.extend(self.parse_field(key, value))
+        return _and(nodes)
+
+    def parse_logical(self, key: str, value: Any, depth: int) -> FilterNode:
+        if depth > self.limits.max_filter_depth:
+            most = self.limits.max_filter_depth
+            raise _error(
+                key,
+                value,
+                f"AND / OR / NOT nested at most {most} deep",
+                f"AND / OR / NOT are nested more than {most} deep",
+                "flatten the filter: several keys in one dict are ANDed",
+            )
+        if key == "NOT" and isinstance(value, Mapping):
+            return Not(self.parse_child(key, value, depth))
+        if not isinstance(value, list | tuple) or not value:
+            expected = "a non-empty list of filter dicts"
+            if key == "NOT":
+                expected = f"a filter dict or {expected}"
+            raise _error(key, value, expected, f"{key} takes {expected}")
+        if len(value) > self.limits.max_filter_conditions:
+            raise self.too_wide(key)
+        children = [self.parse_child(key, child, depth) for child in value]
+        if key == "AND":
+            return _and(children)
+        either = Or(tuple(children)) if len(children) > 1 else children[0]
+        return Not(either) if key == "NOT" else either  # NOT [a, b]: none of them (mem0)
+
+    def parse_child(self, key: str, child: Any, depth: int) -> FilterNode:
+        if not isinstance(child, Mapping) or not child:
+            raise _error(key, child, "a non-empty filter dict", f"each {key} item must be a filter")
+        return self.parse_dict(child, depth)
+
+    def parse_field(self, key: str, value: Any) -> list[FilterNode]:
+        field = _field(key, self.limits)
+        if isinstance(value, str) and value == WILDCARD:
+            self.count(field, value)
+            return [Not(Condition(field, "eq", None))]
+        if not isinstance(value, Mapping):
+            return [self.condition(field, "eq", value)]
+        if not value:
+            raise _error(key, value, f"one or more of {_ALLOWED}", f"{key}: empty operator dict")
+        return [
+            _present_and_not(self.condition(field, op, operand)) for op, operand in value.items()
+        ]
+
+    def condition(self, field: Field, op: Any, operand: Any) -> Condition:
+        self.count(field, operand)
+        return _condition(field, op, operand, self.limits)
+
+    def count(self, field: Field, operand: Any) -> None:
+        """Count a condition and its values against the limits."""
+        self.conditions += 1
+        if self.conditions > self.limits.max_filter_conditions:
+            raise self.too_wide(field.name)
+        if isinstance(operand, list | tuple):
+            self.values += len(operand)
         else:
-            nodes.extend(_parse_field(key, value))
-    return _and(nodes)
+            self.values += 1
+        if self.values > self.limits.max_filter_values:
+            most = self.limits.max_filter_values
+            raise _error(
+                field.name,
+                operand,
+                f"at most {most} values in one filter",
+                f"the filter holds more than {most} values",
+                "split the query, or raise limits.max_filter_values",
+            )
 
-
-def _parse_logical(key: str, value: Any) -> FilterNode:
-    if key == "NOT" and isinstance(value, Mapping):
-        return Not(_parse_child(key, value))
-    if not isinstance(value, list | tuple) or not value:
-        expected = "a non-empty list of filter dicts"
-        if key == "NOT":
-            expected = f"a filter dict or {expected}"
-        raise _error(key, value, expected, f"{key} takes {expected}")
-    children = [_parse_child(key, child) for child in value]
-    if key == "AND":
-        return _and(children)
-    either = Or(tuple(children)) if len(children) > 1 else children[0]
-    return Not(either) if key == "NOT" else either
-
-
-def _parse_child(key: str, child: Any) -> FilterNode:
-    if not isinstance(child, Mapping) or not child:
-        raise _error(key, child, "a non-empty filter dict", f"each {key} item must be a filter")
-    return _parse_dict(child)
-
-
-def _parse_field(key: str, value: Any) -> list[FilterNode]:
-    field = _field(key)
-    if value == WILDCARD:
-        return [Not(Condition(field, "eq", None))]
-    if not isinstance(value, Mapping):
-        return [_condition(field, "eq", value)]
-    if not value:
-        raise _error(key, value, f"one or more of {_ALLOWED}", f"{key}: empty operator dict")
-    return [_present_and_not(_condition(field, op, operand)) for op, operand in value.items()]
+    def too_wide(self, key: str) -> ValidationError:
+        most = self.limits.max_filter_conditions
+        return _error(
+            key,
+            None,
+            f"at most {most} conditions in one filter",
+            f"the filter has more than {most} conditions",
+            "use in / nin for many values of one field",
+        )
 
 
 def _present_and_not(condition: Condition) -> FilterNode:
@@ -290,21 +351,26 @@ def _with_none(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values if None in values else (*values, None)
 
 
-def _field(key: str) -> Field:
+def _field(key: str, limits: Limits = DEFAULT_LIMITS) -> Field:
     if key.startswith(_METADATA_PREFIX):
         path = tuple(key[len(_METADATA_PREFIX) :].split("."))
         if not all(path):
-            raise _error(key, key, "metadata.<key>[.<key>...]", f"empty part in key {key!r}")
+            raise _error(key, key, "metadata.<key>[.<key>...]", f"empty part in key {shown(key)}")
+        if len(path) > limits.max_metadata_depth:
+            most = limits.max_metadata_depth
+            raise _error(
+                key, key, f"a path of at most {most} keys", f"{shown(key)}: more than {most} keys"
+            )
         return Field(key, path)
     if key in MEMORY_FIELDS:
         return Field(key)
     return Field(key, (key,))
 
 
-def _condition(field: Field, op: Any, operand: Any) -> Condition:
+def _condition(field: Field, op: Any, operand: Any, limits: Limits = DEFAULT_LIMITS) -> Condition:
     key = field.name
     if op not in OPERATORS:
-        raise _error(key, op, f"one of {_ALLOWED}", f"{key}: unknown operator {op!r}")
+        raise _error(key, op, f"one of {_ALLOWED}", f"{key}: unknown operator {shown(op)}")
     column = field.metadata_path is None
     if column and field.name in DATE_FIELDS:
         operand = _normalise_dates(operand)
@@ -323,7 +389,23 @@ def _condition(field: Field, op: Any, operand: Any) -> Condition:
             if op in ("eq", "ne") and isinstance(item, list | tuple):
                 hint = f'use {{"{"in" if op == "eq" else "nin"}": [...]}} to test several values'
             raise _error(key, item, expected, f"{key}: {op} takes {expected}", hint)
+        _check_value(key, item, limits)
     return Condition(field, cast(Operator, op), operand)
+
+
+def _check_value(key: str, value: Any, limits: Limits) -> None:
+    """A value every store can bind: valid text, a 64-bit int, a finite float."""
+    if isinstance(value, str):
+        check_str(value, key, limits.max_text_chars, "a filter value")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise _error(key, value, "a finite number", f"{key}: {value} is not a finite number")
+    elif isinstance(value, int) and not isinstance(value, bool) and not bounded_int(value):
+        raise _error(
+            key,
+            value,
+            "an integer from -2**63 to 2**63-1",
+            f"{key}: {shown(value)} is outside the 64-bit integer range",
+        )
 
 
 def _normalise_dates(operand: Any) -> Any:

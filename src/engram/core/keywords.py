@@ -3,7 +3,8 @@
 A query is split into words (runs of letters, digits and underscores), lower-cased, with
 duplicates dropped; stop-words and single letters (the "s" of "Ana's", the "t" of "can't") are
 dropped too, unless nothing else is left (a query made only of stop-words still searches for
-them). Stores stem the words with their own engine.
+them). Only the first ``MAX_QUERY_WORDS`` distinct words are kept, so a long query (a pasted
+page) costs a bounded lexical search. Stores stem the words with their own engine.
 
 Search also asks how many of a query's terms a memory holds (``matched_terms``, on Porter
 stems as SQLite's FTS5 computes them, with the ``snowballstemmer`` package): one incidental
@@ -18,7 +19,10 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["STOP_WORDS", "matched_terms", "query_terms", "query_words", "stem"]
+__all__ = ["MAX_QUERY_WORDS", "STOP_WORDS", "matched_terms", "query_terms", "query_words", "stem"]
+
+#: Distinct words a keyword query keeps (a question has a few dozen at most).
+MAX_QUERY_WORDS = 64
 
 #: Words too common to be worth a doclist read; BM25 would give them almost no weight anyway.
 STOP_WORDS = frozenset(
@@ -38,7 +42,7 @@ def query_words(text: str) -> list[str]:
     dropped unless nothing else is left."""
     words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text)))
     kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
-    return kept or words
+    return (kept or words)[:MAX_QUERY_WORDS]
 
 
 @lru_cache(maxsize=65536)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from engram.core import ranking
+from engram.core import idempotency, ranking
 from engram.core.catalog import ScopeSummary, scope_dict
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.filters import (
@@ -22,6 +23,7 @@ from engram.core.filters import (
     scope_values,
     shown_on,
 )
+from engram.core.limits import DEFAULT_LIMITS, Limits, shown
 from engram.core.messages import Message, parse_messages
 from engram.core.paging import after, check_order, cursor_of
 from engram.core.records import (
@@ -31,6 +33,7 @@ from engram.core.records import (
     HistoryRecord,
     Insert,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
     new_id,
@@ -101,8 +104,10 @@ class Operations:
         instructions: str | None = None,
         graph: GraphSettings | None = None,
         weights: ranking.Weights = ranking.DEFAULT,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.version = version
+        self.limits = limits
         self.graph = graph
         self.rerank_top_k = rerank_top_k
         self.weights = weights
@@ -128,17 +133,37 @@ class Operations:
         prompt: object = None,
         timestamp: object = None,
         expiration_date: object = None,
+        idempotency_key: object = None,
     ) -> Flow[Result]:
-        """Store messages as memories: as given, or inferred (LLM or offline extractor)."""
-        scope = scope_of(user_id, agent_id, run_id)
+        """Store messages as memories: as given, or inferred (LLM or offline extractor).
+
+        With ``idempotency_key``, the add's writes commit with a record of the key, and a
+        later add with the same key (in the same scope) returns the recorded result and
+        writes nothing (``engram.core.idempotency``).
+        """
+        limits = self.limits
+        scope = scope_of(user_id, agent_id, run_id, limits=limits)
         infer = check_bool(infer, "infer")
         kind = check_memory_type(memory_type)
         kind = None if kind is None else str(kind)  # a str enum (mem0's MemoryType) as text
-        custom_prompt = optional_str(prompt, "prompt")
-        meta = strip_identity(check_metadata(metadata), None, "add()")
-        parsed = parse_messages(messages)
+        custom_prompt = optional_str(prompt, "prompt", limits.max_text_chars)
+        meta = strip_identity(check_metadata(metadata, limits=limits), None, "add()")
+        key = optional_str(idempotency_key, "idempotency_key", limits.max_id_chars)
+        parsed = parse_messages(messages, limits)
         when = parse_timestamp(timestamp) if timestamp is not None else now_iso()
         expires = None if expiration_date is None else parse_date(expiration_date)
+        remember = None
+        if key is not None:
+            token = idempotency.token(scope, key)
+            options = {"infer": infer, "memory_type": kind, "prompt": custom_prompt}
+            options["timestamp"] = when if timestamp is not None else None
+            options["expiration_date"] = expires
+            fingerprint = idempotency.fingerprint(parsed, meta, options)
+            stored = yield StoreCall("recall", (token,))
+            if stored is not None:
+                done = idempotency.replayed(stored, fingerprint, key)
+                return self._replayed(done, infer=infer, procedural=kind == "procedural_memory")
+            remember = Remember(token, fingerprint, expires_before=idempotency.expiry())
 
         def record(text: str, actor_id: str | None = None, role: str | None = None) -> MemoryRecord:
             return MemoryRecord(
@@ -172,19 +197,22 @@ class Operations:
                     missing_field="llm",
                     suggestion='configure one: Memory.from_config({"llm": {...}})',
                 )
-            return (yield from self._add_procedural(parsed, custom_prompt, record))
+            return (yield from self._add_procedural(parsed, custom_prompt, record, remember))
         live_scope = conjoin(scope.as_filter(), _NOT_INVALIDATED)
         assert live_scope is not None
         if infer and self.has_llm:
             instructions = custom_prompt or self.instructions  # mem0 2.x: add(prompt=) instructs
             return (
-                yield from self._add_inferred(parsed, when, live_scope, record, instructions, scope)
+                yield from self._add_inferred(
+                    parsed, when, live_scope, record, instructions, scope, remember
+                )
             )
         if infer:
-            return (yield from self._add_offline(parsed, when, live_scope, record, scope))
+            return (yield from self._add_offline(parsed, when, live_scope, record, scope, remember))
         kept = [m for m in parsed if m.role != "system" and m.content.strip()]
         if not kept:
-            return self._added(Committed([]), [], None)
+            done, rest = yield from self._finish([], [], remember)
+            return self._added(done, rest, None, speaker=True)
         vectors = yield Embed(tuple(embedding_text(m.content, m.name) for m in kept))
         ops: list[WriteOp] = [
             Insert(record(m.content, m.name, m.role), vector)
@@ -198,9 +226,9 @@ class Operations:
             inserted = [op.record.id for op in ops if isinstance(op, Insert)]
             stated = yield from self._stated_messages(kept, inserted, scope, when, tally)
             ops += yield from self._graph_write(scope, stated, tally)
-        done = yield from self._commit(ops)
+        done, rest = yield from self._finish(ops, [], remember)
         used = tally if tally is not None and tally.usage.calls else None
-        return self._added(done, [], used, speaker=True)
+        return self._added(done, rest, used, speaker=True)
 
     def _add_inferred(
         self,
@@ -210,6 +238,7 @@ class Operations:
         record: NewRecord,
         instructions: str | None,
         scope: Scope,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """Facts from the LLM, decided against existing memories, applied in one transaction."""
         from engram.core.inference import Tally, extract_facts, plan_updates
@@ -251,8 +280,8 @@ class Operations:
                 found = [(i, t) for i, t in pairs if owners[i][1]]
                 stated = flows.stated_from_answer(found, owners, when)
             ops += yield from self._graph_write(scope, stated, tally)
-        done = (yield from self._commit(ops)) if ops else Committed([])
-        return self._added(done, unchanged, tally)
+        done, rest = yield from self._finish(ops, unchanged, remember)
+        return self._added(done, rest, tally)
 
     def _add_offline(
         self,
@@ -261,6 +290,7 @@ class Operations:
         live_scope: FilterNode,
         record: NewRecord,
         scope: Scope,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """The offline extractor's statements, minus those already stored (hash or meaning)."""
         from engram.core.extractor import extract_statements
@@ -273,7 +303,8 @@ class Operations:
             self._said_no_llm = True
         statements = extract_statements(parsed, when)
         if not statements:
-            return self._added(Committed([]), [], None)
+            done, rest = yield from self._finish([], [], remember)
+            return self._added(done, rest, None)
         vectors = yield Embed(tuple(s.text for s in statements))
         ops: list[WriteOp] = []
         unchanged: dict[str, Change] = {}
@@ -312,9 +343,9 @@ class Operations:
                 groups = flows.statement_groups([s for s, _ in pairs], [h for _, h in pairs])
                 stated = flows.offline_stated(groups, scope, when)
             ops += yield from self._graph_write(scope, stated, tally)
-        done = (yield from self._commit(ops)) if ops else Committed([])
+        done, rest = yield from self._finish(ops, list(unchanged.values()), remember)
         used = tally if tally is not None and tally.usage.calls else None
-        return self._added(done, list(unchanged.values()), used)
+        return self._added(done, rest, used)
 
     def _stated_messages(
         self,
@@ -350,6 +381,30 @@ class Operations:
         write = yield from flows.write_for(scope, stated, self.graph, tally, retract)
         return [] if write is None else [write]
 
+    def _finish(
+        self, ops: list[WriteOp], unchanged: list[Change], remember: Remember | None
+    ) -> Flow[tuple[Committed, list[Change]]]:
+        """Commit an add's writes (if any): what was committed, and the add's NONE events not
+        among its changes. With ``remember`` (an idempotency key) the transaction also records
+        the add under the key, NONE events included, or, if the key was recorded meanwhile,
+        writes nothing and returns what was recorded."""
+        if remember is not None:
+            op = replace(remember, unchanged=tuple(unchanged))
+            committed: Committed = yield StoreCall("commit", ([*ops, op], now_iso()))
+            return committed, []
+        done = (yield from self._commit(ops)) if ops else Committed([])
+        return done, unchanged
+
+    def _replayed(self, done: Committed, *, infer: bool, procedural: bool) -> Result:
+        """The result of an add replayed from its idempotency record (no LLM was asked now,
+        so any ``usage`` counts nothing)."""
+        from engram.core.inference import Tally
+
+        if procedural:
+            return self._with_usage([change_dict(c) for c in done.changes], Tally())
+        tally = Tally() if infer and self.has_llm else None
+        return self._added(done, [], tally, speaker=not infer)
+
     def _commit(self, ops: list[WriteOp]) -> Flow[Committed]:
         """Apply ``ops``; with graph memory on, also learn what happened to relations."""
         if self.graph is None:
@@ -380,7 +435,11 @@ class Operations:
         return result
 
     def _add_procedural(
-        self, parsed: list[Message], custom_prompt: str | None, record: NewRecord
+        self,
+        parsed: list[Message],
+        custom_prompt: str | None,
+        record: NewRecord,
+        remember: Remember | None,
     ) -> Flow[Result]:
         """One LLM call summarises the conversation into one procedural memory."""
         from engram.core.inference import Tally, summarise_procedure
@@ -389,8 +448,8 @@ class Operations:
         summary = yield from summarise_procedure(parsed, custom_prompt, tally)
         vectors = yield Embed((summary,))
         ops: list[WriteOp] = [Insert(record(summary), vectors[0])]
-        changes: list[Change] = yield StoreCall("apply", (ops, now_iso()))
-        return self._with_usage([change_dict(c) for c in changes], tally)
+        done, _ = yield from self._finish(ops, [], remember)
+        return self._with_usage([change_dict(c) for c in done.changes], tally)
 
     def _with_usage(self, items: list[dict[str, Any]], tally: Tally) -> Result:
         """``listing`` plus the LLM calls' token ``usage`` (v1.1 only: v1.0 is a bare list)."""
@@ -401,7 +460,7 @@ class Operations:
 
     def get(self, memory_id: object) -> Flow[dict[str, Any] | None]:
         """One memory by id, or None (as in mem0) when no memory has it."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         record: MemoryRecord | None = yield StoreCall("get", (memory_id,))
         return None if record is None else memory_dict(record)
 
@@ -419,7 +478,7 @@ class Operations:
     ) -> Flow[Result]:
         """Memories of a scope, newest first."""
         v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
-        count = result_count(limit, top_k, defaults_for(v2).count)
+        count = result_count(limit, top_k, defaults_for(v2).count, self.limits.max_limit)
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
         records: list[MemoryRecord] = yield StoreCall("list_memories", (where, count))
         result = listing([memory_dict(r) for r in records], self.version)
@@ -450,11 +509,11 @@ class Operations:
         show_expired: object = False,
     ) -> Flow[Result]:
         """A scope's memories most relevant to ``query``: hybrid search, best first."""
-        text = require_str(query, "query")
+        text = require_str(query, "query", self.limits.max_text_chars)
         v2 = is_v2_call(top_k=top_k, ids=(user_id, agent_id, run_id), filters=filters)
         style = defaults_for(v2)
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated, show_expired)
-        count = result_count(limit, top_k, style.count)
+        count = result_count(limit, top_k, style.count, self.limits.max_limit)
         minimum = threshold_of(threshold, style.threshold)
         show_parts = check_bool(explain, "explain")
         wants_rerank = style.rerank if rerank is UNSET else check_bool(rerank, "rerank")
@@ -502,9 +561,9 @@ class Operations:
     ) -> Flow[dict[str, Any]]:
         """Replace a memory's text, merge metadata into its metadata, set or clear its
         expiration date (each when given), recording history."""
-        memory_id = require_str(memory_id, "memory_id")
-        new_text = _update_text(text, data)
-        meta = None if metadata is None else check_metadata(metadata)
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
+        new_text = _update_text(text, data, self.limits.max_text_chars)
+        meta = None if metadata is None else check_metadata(metadata, limits=self.limits)
         expires = None
         if expiration_date is not UNSET and expiration_date is not None:
             expires = parse_date(expiration_date)
@@ -548,13 +607,17 @@ class Operations:
         ``memories`` is a list of ``{"memory_id", "text", "metadata"?}``; an unknown id fails
         the whole batch before anything is written.
         """
-        items = _batch(memories)
+        limits = self.limits
+        items = _batch(memories, limits.max_messages)
         planned: list[tuple[str, str, dict[str, Any] | None, MemoryRecord]] = []
         for i, item in enumerate(items):
-            memory_id = require_str(item.get("memory_id"), f"memories[{i}].memory_id")
-            text = require_str(item.get("text"), f"memories[{i}].text")
+            memory_id = require_str(
+                item.get("memory_id"), f"memories[{i}].memory_id", limits.max_id_chars
+            )
+            text = require_str(item.get("text"), f"memories[{i}].text", limits.max_text_chars)
             meta = item.get("metadata")
-            meta = None if meta is None else check_metadata(meta, f"memories[{i}].metadata")
+            if meta is not None:
+                meta = check_metadata(meta, f"memories[{i}].metadata", limits)
             current: MemoryRecord | None = yield StoreCall("get", (memory_id,))
             if current is None:
                 raise _not_found(memory_id)
@@ -571,21 +634,25 @@ class Operations:
 
     def batch_delete(self, memory_ids: object) -> Flow[dict[str, Any]]:
         """Erase several memories in ONE transaction; an unknown id fails the whole batch."""
-        if not isinstance(memory_ids, list | tuple) or not memory_ids:
+        most = self.limits.max_messages
+        if not isinstance(memory_ids, list | tuple) or not 0 < len(memory_ids) <= most:
             raise ValidationError(
-                "memory_ids must be a non-empty list of ids",
+                f"memory_ids must be a non-empty list of at most {most} ids",
                 field="memory_ids",
                 value=memory_ids,
-                expected="a non-empty list of strings",
+                expected=f"a non-empty list of at most {most} strings",
             )
-        ids = [require_str(m, f"memory_ids[{i}]") for i, m in enumerate(memory_ids)]
+        ids = [
+            require_str(m, f"memory_ids[{i}]", self.limits.max_id_chars)
+            for i, m in enumerate(memory_ids)
+        ]
         ops: list[WriteOp] = [Delete(memory_id) for memory_id in dict.fromkeys(ids)]
         yield StoreCall("apply", (ops, now_iso()))
         return {"message": f"Successfully deleted {len(ops)} memories", "deleted": len(ops)}
 
     def delete(self, memory_id: object) -> Flow[dict[str, Any]]:
         """Erase one memory; its history remains."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         yield StoreCall("apply", ([Delete(memory_id)], now_iso()))
         return {"message": "Memory deleted successfully!", "id": memory_id}
 
@@ -593,7 +660,7 @@ class Operations:
         self, *, user_id: object = None, agent_id: object = None, run_id: object = None
     ) -> Flow[dict[str, Any]]:
         """Erase every memory of a scope."""
-        scope = scope_of(user_id, agent_id, run_id)
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
         where = scope.as_filter()
         assert where is not None
         changes: list[Change] = yield StoreCall("apply", ([DeleteWhere(where)], now_iso()))
@@ -601,7 +668,7 @@ class Operations:
 
     def history(self, memory_id: object) -> Flow[list[dict[str, Any]]]:
         """The memory's changes, oldest first; ``[]`` for an id never seen (as in mem0)."""
-        memory_id = require_str(memory_id, "memory_id")
+        memory_id = require_str(memory_id, "memory_id", self.limits.max_id_chars)
         rows: list[HistoryRecord] = yield StoreCall("history", (memory_id,))
         return [history_dict(row) for row in rows]
 
@@ -615,10 +682,11 @@ class Operations:
     ) -> Flow[list[dict[str, Any]]]:
         """The graph's entities in a scope, newest first."""
         self._need_graph()
-        scope = scope_of(user_id, agent_id, run_id)
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
         from engram.core.graph import flows
 
-        return (yield from flows.entities_flow(scope, check_limit(limit)))
+        count = check_limit(limit, most=self.limits.max_limit)
+        return (yield from flows.entities_flow(scope, count))
 
     def graph_relations(
         self,
@@ -634,17 +702,18 @@ class Operations:
         """A scope's relations, or those within ``hops`` of an entity; live ones, or those
         valid at ``as_of``."""
         self._need_graph()
-        scope = scope_of(user_id, agent_id, run_id)
-        name = optional_str(entity, "entity")
+        scope = scope_of(user_id, agent_id, run_id, limits=self.limits)
+        name = optional_str(entity, "entity", self.limits.max_id_chars)
         if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 3:
             raise ValidationError(
-                f"hops must be 1, 2 or 3, got {hops!r}", field="hops", value=hops,
+                f"hops must be 1, 2 or 3, got {shown(hops)}", field="hops", value=hops,
                 expected="an integer from 1 to 3",
             )  # fmt: skip
         when = None if as_of is None else parse_timestamp(as_of, "as_of")
         from engram.core.graph import flows
 
-        return (yield from flows.relations_flow(scope, name, hops, when, check_limit(limit)))
+        count = check_limit(limit, most=self.limits.max_limit)
+        return (yield from flows.relations_flow(scope, name, hops, when, count))
 
     def _need_graph(self) -> None:
         if self.graph is None:
@@ -689,7 +758,7 @@ class Operations:
         """One page of a scope's memories in ``order_by`` order, and the cursor of the next
         (``engram.core.paging``)."""
         order = check_order(order_by, descending)
-        size = check_limit(limit)
+        size = check_limit(limit, most=self.limits.max_limit)
         where = self._where(user_id, agent_id, run_id, filters, include_invalidated)
         where = conjoin(where, after(order, cursor))
         records: list[MemoryRecord] = yield StoreCall("list_memories", (where, size + 1, order))
@@ -702,7 +771,8 @@ class Operations:
 
     def scopes(self, limit: object = 1000) -> Flow[list[dict[str, Any]]]:
         """The user / agent / run ids that memories carry, with their counts."""
-        summaries: list[ScopeSummary] = yield StoreCall("scopes", (check_limit(limit),))
+        count = check_limit(limit, most=self.limits.max_limit)
+        summaries: list[ScopeSummary] = yield StoreCall("scopes", (count,))
         return [scope_dict(s) for s in summaries]
 
     def _where(
@@ -714,8 +784,8 @@ class Operations:
         include_invalidated: object,
         show_expired: object = False,
     ) -> FilterNode | None:
-        parsed = parse_filters(_scope_ids_read(filters))
-        scope = scope_of(user_id, agent_id, run_id, parsed)
+        parsed = parse_filters(_scope_ids_read(filters), self.limits)
+        scope = scope_of(user_id, agent_id, run_id, parsed, self.limits)
         live = None if check_bool(include_invalidated, "include_invalidated") else _NOT_INVALIDATED
         shown = None if check_bool(show_expired, "show_expired") else shown_on(today_iso())
         return conjoin(scope.as_filter(), parsed, live, shown)
@@ -765,9 +835,10 @@ def _scope_ids_read(filters: object) -> Any:
     return read
 
 
-def _update_text(text: object, data: object) -> str | None:
+def _update_text(text: object, data: object, max_chars: int) -> str | None:
     """The new text of an update: ``text`` (mem0 2.x) or ``data`` (1.x), or None to keep it."""
-    if text is not None and data is not None and text != data:
+    both = text is not None and data is not None
+    if both and not (isinstance(text, str) and isinstance(data, str) and text == data):
         raise ValidationError(
             "update got both text and data (its older name) with different values",
             field="text",
@@ -775,20 +846,22 @@ def _update_text(text: object, data: object) -> str | None:
             expected="one of text, data",
         )
     value = text if text is not None else data
-    return None if value is None else require_str(value, "text" if text is not None else "data")
+    field = "text" if text is not None else "data"
+    return None if value is None else require_str(value, field, max_chars)
 
 
-def _batch(memories: object) -> list[dict[str, Any]]:
+def _batch(memories: object, most: int) -> list[dict[str, Any]]:
     if (
         not isinstance(memories, list | tuple)
-        or not memories
+        or not 0 < len(memories) <= most
         or not all(isinstance(m, dict) for m in memories)
     ):
         raise ValidationError(
-            "memories must be a non-empty list of {'memory_id', 'text', 'metadata'?} dicts",
+            f"memories must be a non-empty list of at most {most} "
+            "{'memory_id', 'text', 'metadata'?} dicts",
             field="memories",
             value=memories,
-            expected="a non-empty list of dicts",
+            expected=f"a non-empty list of at most {most} dicts",
         )
     return list(memories)
 

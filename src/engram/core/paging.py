@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engram.core.filters import Condition, Field, FilterNode, Operator, Or, conjoin
+from engram.core.limits import check_str, json_loads, shown
 from engram.core.records import MemoryRecord
 from engram.exceptions import ValidationError
 
@@ -30,6 +31,8 @@ __all__ = ["ORDER_FIELDS", "Order", "after", "check_order", "cursor_of", "parse_
 
 #: The fields memories can be listed by (both always set, both indexed or cheap to sort).
 ORDER_FIELDS = ("created_at", "updated_at")
+#: The longest cursor taken (one holds a time and an id: about 150 characters).
+MAX_CURSOR_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +60,16 @@ def check_order(order_by: object, descending: object) -> Order:
         ValidationError: ``order_by`` is not one of ``ORDER_FIELDS``, or ``descending`` not a
             bool.
     """
-    if order_by not in ORDER_FIELDS:
+    if not isinstance(order_by, str) or order_by not in ORDER_FIELDS:
         raise ValidationError(
-            f"order_by must be one of {', '.join(ORDER_FIELDS)}, got {order_by!r}",
+            f"order_by must be one of {', '.join(ORDER_FIELDS)}, got {shown(order_by)}",
             field="order_by",
             value=order_by,
             expected=" or ".join(ORDER_FIELDS),
         )
     if not isinstance(descending, bool):
         raise ValidationError(
-            f"descending must be true or false, got {descending!r}",
+            f"descending must be true or false, got {shown(descending)}",
             field="descending",
             value=descending,
             expected="a bool",
@@ -87,11 +90,11 @@ def parse_cursor(cursor: object, order: Order) -> tuple[str, str]:
     Raises:
         ValidationError: not such a cursor, or one made for another order.
     """
-    if not isinstance(cursor, str) or not cursor:
+    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_CHARS:
         raise _bad_cursor(cursor, "a cursor string from a previous page's next_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        decoded: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        decoded: Any = json_loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error):
         raise _bad_cursor(cursor, "a cursor string from a previous page's next_cursor") from None
     if (
@@ -101,6 +104,8 @@ def parse_cursor(cursor: object, order: Order) -> tuple[str, str]:
         or not isinstance(decoded[1], bool)
     ):
         raise _bad_cursor(cursor, "a cursor string from a previous page's next_cursor")
+    for part in decoded[2:]:  # values that go into a filter: text every store can bind
+        check_str(part, "cursor", MAX_CURSOR_CHARS)
     if (decoded[0], decoded[1]) != (order.field, order.descending):
         raise _bad_cursor(
             cursor,

@@ -12,16 +12,24 @@ A file is one JSON object per line::
     {"type": "history", "id": ..., "memory_id": ..., "old_memory": ..., "new_memory": ...,
      "event": ..., "created_at": ..., "updated_at": ..., "is_deleted": ..., "actor_id": ...,
      "role": ...}
-    {"type": "entity", ...} / {"type": "relation", ...}    (graph memory; reserved)
+    {"type": "entity", "id": ..., "name": ..., "entity_type": ..., "created_at": ...,
+     "updated_at": ..., "user_id": ..., "agent_id": ..., "run_id": ..., "vector": "<base64>"?}
+    {"type": "relation", "id": ..., "source_id": ..., "source": ..., "relationship": ...,
+     "destination_id": ..., "destination": ..., "created_at": ..., "updated_at": ...,
+     "valid_at": ..., "invalid_at": ..., "memory_ids": [...], "user_id": ..., "agent_id": ...,
+     "run_id": ...}
     {"type": "end", "memories": N, "history": N, "entities": N, "relations": N,
      "checksum": "sha256:<hex>"}
 
-Every key of a memory or history line is always present (null when unset); data lines are
-written with sorted keys. The checksum is a SHA-256 over the data lines in file order, each as
-canonical JSON (sorted keys, no spaces, UTF-8) without its ``vector``, followed by a newline:
-an export with vectors and one without have the same checksum, and so do a store and the
-store it was imported into.
-A reader accepts any version up to ``VERSION`` and ignores keys it does not know.
+Memories come first, then history rows, entities and relations, each in commit order, so a
+relation follows its endpoints and the memories that support it. Every key of a data line is
+always present (null when unset) except ``vector``; data lines are written with sorted keys.
+The checksum is a SHA-256 over the data lines in file order, each as canonical JSON (sorted
+keys, no spaces, UTF-8) without its ``vector``, followed by a newline: an export with vectors
+and one without have the same checksum, and so do a store and the store it was imported into.
+A reader accepts any version up to ``VERSION`` and ignores keys it does not know. Version 1
+reserved the graph lines without defining them (its writers wrote none): a reader skips graph
+lines of a version 1 file. Version 2 defines them.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from engram.core.graph.records import EntityRecord, RelationRecord
+from engram.core.limits import CEILINGS, check_str
 from engram.core.records import HistoryRecord, MemoryRecord, text_hash
 from engram.core.timeutil import parse_timestamp
 from engram.core.validation import check_metadata
@@ -43,15 +53,21 @@ from engram.embedders.base import Vectors
 from engram.exceptions import ValidationError
 
 FORMAT = "engram-export"
-VERSION = 1
+VERSION = 2
+#: The first version whose graph lines (entities, relations) carry the graph.
+GRAPH_SINCE = 2
 VECTOR_ENCODING = "float32-le-base64"
-#: Line types a reader of this version knows; graph lines are reserved for graph memory.
+#: The graph's line types.
+GRAPH_TYPES = ("entity", "relation")
+#: Line types a reader of this version knows.
 DATA_TYPES = ("memory", "history", "entity", "relation")
 _PLURAL = dict(zip(DATA_TYPES, ("memories", "history", "entities", "relations"), strict=True))
 _EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
 #: The stored time format (``timeutil.to_iso``): such a value needs no parsing.
 _STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 _OPTIONAL_TEXT = ("user_id", "agent_id", "run_id", "actor_id", "role", "memory_type")
+#: Fields holding a memory's text (the others are ids, names and times).
+_LONG_TEXT = ("memory", "old_memory", "new_memory")
 
 
 def header(
@@ -94,9 +110,52 @@ def memory_line(record: MemoryRecord, vector: Vectors | None = None) -> dict[str
         "memory_type": record.memory_type,
     }
     if vector is not None:
-        data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
-        line["vector"] = base64.b64encode(data).decode("ascii")
+        line["vector"] = _encode_vector(vector)
     return line
+
+
+def entity_line(record: EntityRecord, vector: Vectors | None = None) -> dict[str, Any]:
+    """An entity as an export line; with its name vector when given."""
+    line: dict[str, Any] = {
+        "type": "entity",
+        "id": record.id,
+        "name": record.name,
+        "entity_type": record.type,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "user_id": record.user_id,
+        "agent_id": record.agent_id,
+        "run_id": record.run_id,
+    }
+    if vector is not None:
+        line["vector"] = _encode_vector(vector)
+    return line
+
+
+def relation_line(record: RelationRecord) -> dict[str, Any]:
+    """A relation as an export line: its endpoints by id and name, its time, its support."""
+    return {
+        "type": "relation",
+        "id": record.id,
+        "source_id": record.source_id,
+        "source": record.source,
+        "relationship": record.relationship,
+        "destination_id": record.destination_id,
+        "destination": record.destination,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "valid_at": record.valid_at,
+        "invalid_at": record.invalid_at,
+        "memory_ids": sorted(record.memory_ids),
+        "user_id": record.user_id,
+        "agent_id": record.agent_id,
+        "run_id": record.run_id,
+    }
+
+
+def _encode_vector(vector: Vectors) -> str:
+    data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+    return base64.b64encode(data).decode("ascii")
 
 
 def history_line(record: HistoryRecord) -> dict[str, Any]:
@@ -230,9 +289,73 @@ def parse_memory(line: Mapping[str, Any], where: str) -> tuple[MemoryRecord, Vec
         invalid_at=_time(line, "invalid_at", where),
         **{key: _optional_text(line, key, where) for key in _OPTIONAL_TEXT},
     )
+    return record, _vector(line, where)
+
+
+def parse_entity(line: Mapping[str, Any], where: str) -> tuple[EntityRecord, Vectors | None]:
+    """An entity line as a record (times normalised to UTC) and its vector, if it has one.
+
+    Raises:
+        ValidationError: a field is missing or of the wrong type; ``where`` names the line.
+    """
+    _required(line, "created_at", where)
+    created = _time(line, "created_at", where) or ""
+    record = EntityRecord(
+        id=_text(line, "id", where),
+        name=_text(line, "name", where),
+        type=_optional_text(line, "entity_type", where) or "thing",
+        created_at=created,
+        updated_at=_time(line, "updated_at", where) or created,
+        **_scope(line, where),
+    )
+    return record, _vector(line, where)
+
+
+def parse_relation(line: Mapping[str, Any], where: str) -> RelationRecord:
+    """A relation line as a record (times normalised to UTC; endpoint types are the
+    entities', not the line's).
+
+    Raises:
+        ValidationError: a field is missing or of the wrong type; ``where`` names the line.
+    """
+    _required(line, "created_at", where)
+    created = _time(line, "created_at", where) or ""
+    support = line.get("memory_ids")
+    if not isinstance(support, list) or not all(isinstance(m, str) and m for m in support):
+        raise ValidationError(
+            f"{where}: memory_ids must be a list of memory ids",
+            field=f"{where}: memory_ids",
+            value=support,
+            expected="a list of non-empty strings",
+        )
+    return RelationRecord(
+        id=_text(line, "id", where),
+        source_id=_text(line, "source_id", where),
+        source=_text(line, "source", where),
+        source_type="",
+        relationship=_text(line, "relationship", where),
+        destination_id=_text(line, "destination_id", where),
+        destination=_text(line, "destination", where),
+        destination_type="",
+        created_at=created,
+        updated_at=_time(line, "updated_at", where) or created,
+        valid_at=_time(line, "valid_at", where),
+        invalid_at=_time(line, "invalid_at", where),
+        memory_ids=tuple(sorted({_storable(m, "memory_ids", where) for m in support})),
+        user_id=_optional_text(line, "user_id", where),
+        agent_id=_optional_text(line, "agent_id", where),
+        run_id=_optional_text(line, "run_id", where),
+    )
+
+
+def _scope(line: Mapping[str, Any], where: str) -> dict[str, str | None]:
+    return {key: _optional_text(line, key, where) for key in ("user_id", "agent_id", "run_id")}
+
+
+def _vector(line: Mapping[str, Any], where: str) -> Vectors | None:
     encoded = line.get("vector")
     if encoded is None:
-        return record, None
+        return None
     try:
         vector = np.frombuffer(base64.b64decode(encoded, validate=True), dtype="<f4")
     except (TypeError, ValueError) as e:
@@ -241,7 +364,13 @@ def parse_memory(line: Mapping[str, Any], where: str) -> tuple[MemoryRecord, Vec
             field=f"{where}: vector",
             expected=VECTOR_ENCODING,
         ) from e
-    return record, vector.astype(np.float32)
+    if not np.isfinite(vector).all():
+        raise ValidationError(
+            f"{where}: vector holds NaN or infinite numbers",
+            field=f"{where}: vector",
+            expected="finite float32 numbers",
+        )
+    return vector.astype(np.float32)
 
 
 def parse_history(line: Mapping[str, Any], where: str) -> HistoryRecord:
@@ -300,7 +429,7 @@ def _text(line: Mapping[str, Any], key: str, where: str) -> str:
             value=value,
             expected="a non-empty string",
         )
-    return value
+    return _storable(value, key, where)
 
 
 def _optional_text(line: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -314,7 +443,14 @@ def _optional_text(line: Mapping[str, Any], key: str, where: str) -> str | None:
             value=value,
             expected="a string or null",
         )
-    return value
+    return _storable(value, key, where)
+
+
+def _storable(value: str, key: str, where: str) -> str:
+    """Text every store can keep (valid Unicode, no NUL), within the limits' ceilings (a file
+    exported under raised limits still imports)."""
+    ceiling = CEILINGS["max_text_chars"] if key in _LONG_TEXT else CEILINGS["max_id_chars"]
+    return check_str(value, f"{where}: {key}", ceiling)
 
 
 def _time(line: Mapping[str, Any], key: str, where: str) -> str | None:

@@ -102,7 +102,25 @@ class DeleteWhere:
     where: FilterNode
 
 
-WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | GraphWrite
+@dataclass(frozen=True, slots=True)
+class Remember:
+    """Make this batch idempotent under ``token`` (an ``add`` with an idempotency key).
+
+    Inside the batch's transaction, before anything else, the store looks the token up: if a
+    batch already committed under it, nothing is written and ``apply`` returns that batch's
+    changes as recorded (``fingerprint`` must match, or the key was reused for another
+    request: ValidationError). Otherwise the batch is applied and its changes, followed by
+    ``unchanged`` (the add's NONE events), are recorded under the token in the same
+    transaction, and returned. Tokens recorded before ``expires_before`` are deleted.
+    """
+
+    token: str
+    fingerprint: str
+    unchanged: tuple[Change, ...] = ()
+    expires_before: str = ""
+
+
+WriteOp = Insert | Update | Delete | Invalidate | DeleteWhere | GraphWrite | Remember
 
 
 @dataclass(frozen=True, slots=True)

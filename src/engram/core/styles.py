@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from engram.core.limits import DEFAULT_LIMITS
 from engram.core.validation import check_limit, check_threshold
 from engram.exceptions import ValidationError
 
@@ -73,8 +74,11 @@ def defaults_for(v2: bool) -> Defaults:
     return V2 if v2 else V1
 
 
-def result_count(limit: object, top_k: object, default: int) -> int:
-    """How many results a call asks for: ``top_k`` (2.x) or ``limit`` (1.x), else ``default``."""
+def result_count(
+    limit: object, top_k: object, default: int, most: int = DEFAULT_LIMITS.max_limit
+) -> int:
+    """How many results a call asks for: ``top_k`` (2.x) or ``limit`` (1.x), else ``default``;
+    at most ``most`` (``limits.max_limit``)."""
     if limit is not UNSET and top_k is not UNSET:
         raise ValidationError(
             "pass top_k (mem0 2.x) or limit (mem0 1.x), not both",
@@ -83,10 +87,10 @@ def result_count(limit: object, top_k: object, default: int) -> int:
             expected="one of top_k, limit",
         )
     if top_k is not UNSET:
-        return check_limit(top_k, "top_k")
+        return check_limit(top_k, "top_k", most)
     if limit is not UNSET:
-        return check_limit(limit)
-    return default
+        return check_limit(limit, most=most)
+    return min(default, most)
 
 
 def threshold_of(value: object, default: float | None) -> float | None:

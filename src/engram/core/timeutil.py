@@ -7,6 +7,7 @@ import calendar
 import math
 from datetime import UTC, date, datetime, timedelta
 
+from engram.core.limits import shown
 from engram.exceptions import ValidationError
 
 _EXPECTED = "a datetime, an ISO 8601 string or a Unix epoch number"
@@ -32,7 +33,7 @@ def parse_timestamp(value: object, field: str = "timestamp") -> str:
         raise
     except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
         raise ValidationError(
-            f"{field} is out of range once converted to UTC: {value!r}",
+            f"{field} is out of range once converted to UTC: {shown(value)}",
             field=field,
             value=value,
             expected=_EXPECTED,
@@ -55,9 +56,19 @@ def _parse(value: object, field: str) -> str:
             return to_iso(datetime.fromtimestamp(value, tz=UTC))
         except (OverflowError, OSError, ValueError) as e:
             raise ValidationError(
-                f"{field} is out of range: {value}", field=field, value=value, expected=_EXPECTED
+                f"{field} is out of range: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_EXPECTED,
             ) from e
     if isinstance(value, str):
+        if len(value) > 64:  # the longest ISO 8601 time is about 40 characters
+            raise ValidationError(
+                f"{field} is not an ISO 8601 time: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_EXPECTED,
+            )
         text = value.strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
@@ -65,7 +76,7 @@ def _parse(value: object, field: str) -> str:
             moment = datetime.fromisoformat(text)
         except ValueError as e:
             raise ValidationError(
-                f"{field} is not an ISO 8601 time: {value!r}",
+                f"{field} is not an ISO 8601 time: {shown(value)}",
                 field=field,
                 value=value,
                 expected=_EXPECTED,
@@ -157,10 +168,18 @@ def parse_date(value: object, field: str = "expiration_date") -> str:
     """A caller's day (mem0's ``expiration_date``) as ``YYYY-MM-DD``; a datetime gives its day
     in UTC (a naive one is taken as UTC)."""
     if isinstance(value, datetime):
-        return to_iso(value)[:10]
+        try:
+            return to_iso(value)[:10]
+        except (OverflowError, ValueError) as e:  # in range locally, out of range in UTC
+            raise ValidationError(
+                f"{field} is out of range once converted to UTC: {shown(value)}",
+                field=field,
+                value=value,
+                expected=_DATE_EXPECTED,
+            ) from e
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 64:
         try:
             return date.fromisoformat(value.strip()).isoformat()
         except ValueError:
@@ -170,7 +189,7 @@ def parse_date(value: object, field: str = "expiration_date") -> str:
         except ValidationError:
             pass
     raise ValidationError(
-        f"{field} must be {_DATE_EXPECTED}, got {value!r}"
+        f"{field} must be {_DATE_EXPECTED}, got {shown(value)}"
         if isinstance(value, str)
         else f"{field} must be {_DATE_EXPECTED}, got {type(value).__name__}",
         field=field,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.embedders.base import Embedder, Vectors
 from engram.embedders.onnx import MODEL_NAME, OnnxEmbedder, OnnxEmbedderConfig
@@ -22,25 +22,24 @@ from engram.embedders.sentence_transformers import (
     SentenceTransformersConfig,
     SentenceTransformersEmbedder,
 )
+from engram.options import Options
 
 #: mem0's default model for this provider.
 MEM0_DEFAULT_MODEL = "multi-qa-MiniLM-L6-cos-v1"
 
 
-class HuggingFaceEmbedderConfig(BaseModel):
+class HuggingFaceEmbedderConfig(Options):
     """``huggingface`` embedder options (mem0's keys)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     model: str | None = Field(default=None, description=f"default {MEM0_DEFAULT_MODEL}")
-    embedding_dims: int | None = Field(default=None, gt=0)
+    embedding_dims: int | None = Field(default=None, gt=0, le=65_536)
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     huggingface_base_url: str | None = Field(
         default=None, description="a Text Embeddings Inference server (OpenAI-compatible API)"
     )
     api_key: str | None = None
     device: str | None = None
-    batch_size: int = Field(default=64, gt=0)
+    batch_size: int = Field(default=64, gt=0, le=100_000)
 
 
 def ships_as_onnx(model: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.embedders import onnx_model
 from engram.embedders.base import (
@@ -37,7 +37,8 @@ from engram.embedders.onnx_model import (
     WeightsChanged,
     sha256_of,
 )
-from engram.exceptions import ConfigurationError
+from engram.exceptions import ConfigurationError, ProviderError
+from engram.options import Options
 
 __all__ = [
     "MODEL_NAME",
@@ -53,16 +54,18 @@ TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-class OnnxEmbedderConfig(BaseModel):
+class OnnxEmbedderConfig(Options):
     """Options of the ``onnx`` embedder."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(default=MODEL_NAME, description="Only all-MiniLM-L6-v2 ships today.")
     model_path: str | None = Field(default=None, description="Another ONNX export of the model.")
     batch_size: int = Field(default=64, ge=1, le=1024)
-    max_length: int = Field(default=256, ge=8, le=512, description="Tokens kept per text.")
-    threads: int | None = Field(default=None, ge=1, description="onnxruntime intra-op threads.")
+    max_length: int = Field(
+        default=onnx_model.MAX_LENGTH, ge=8, le=512, description="Tokens kept per text."
+    )
+    threads: int | None = Field(
+        default=None, ge=1, le=1024, description="onnxruntime intra-op threads."
+    )
     spin: bool = Field(
         default=False,
         description="Let onnxruntime's threads spin between runs: slightly faster on an idle "
@@ -101,7 +104,14 @@ class OnnxEmbedder(Embedder):
         self.name = prompted_name(f"onnx:{MODEL_NAME}", self.config.document_prompt)
         self._path = self._model_path()  # fail at construction, not on the first add
         if self.config.model_path:
-            self._sha256 = sha256_of(self._path.read_bytes())
+            try:
+                self._sha256 = sha256_of(self._path.read_bytes())
+            except OSError as e:
+                raise ConfigurationError(
+                    f"onnx embedder: cannot read {self._path}: {e.strerror or e}",
+                    missing_field="embedder.config.model_path",
+                    suggestion="check the file and its permissions",
+                ) from e
         else:
             self._sha256 = WEIGHTS_SHA256
         self.weights = self._sha256
@@ -117,9 +127,17 @@ class OnnxEmbedder(Embedder):
         store meanwhile overlaps the two; ``embed_batch`` waits for it.
         """
         if self._session is None and self._loader is None:
-            self._loader = threading.Thread(target=self._load, name="engram-onnx-load")
+            self._loader = threading.Thread(target=self._load_quietly, name="engram-onnx-load")
             self._loader.daemon = True
             self._loader.start()
+
+    def _load_quietly(self) -> None:
+        """``_load`` for the preloading thread: a failure is left for ``embed_batch``, which
+        loads again and raises it to its caller."""
+        try:
+            self._load()
+        except Exception:
+            return
 
     def _load(self) -> None:
         """Load the tokenizer and the ONNX session, once (lazily, on first use); every
@@ -128,15 +146,39 @@ class OnnxEmbedder(Embedder):
         with self._load_lock:
             if self._session is not None:
                 return
+            model_path = self._path
             try:
                 loaded = onnx_model.load(
-                    self._path, config.max_length, config.threads, config.spin, self._sha256
+                    model_path, config.max_length, config.threads, config.spin, self._sha256
                 )
             except WeightsChanged as e:
                 raise self._weights_changed(e.digest) from None
-            self._input_names = loaded.input_names
+            except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
+                raise ConfigurationError(
+                    f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
+                    f"({type(e).__name__}: {str(e)[:200]})",
+                    missing_field="embedder.config.model_path",
+                    suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2, or "
+                    "remove it to use the bundled model",
+                ) from e
+            self._input_names = set(loaded.input_names)
+            self._check_model(loaded.session, model_path)
             self._tokenizer = loaded.tokenizer
             self._session = loaded.session
+
+    def _check_model(self, session: Any, model_path: Path) -> None:
+        """A model that loads must also take BERT's inputs and give 384-d token vectors."""
+        outputs = session.get_outputs()
+        width = outputs[0].shape[-1] if outputs and outputs[0].shape else None
+        needed = {"input_ids", "attention_mask"}
+        if not needed <= self._input_names or (isinstance(width, int) and width != 384):
+            raise ConfigurationError(
+                f"onnx embedder: {model_path} is not an export of {MODEL_NAME}: it takes "
+                f"{sorted(self._input_names)[:5]} and gives {width}-wide outputs, "
+                f"not input_ids and attention_mask to {self.dimension}-wide token vectors",
+                missing_field="embedder.config.model_path",
+                suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2",
+            )
 
     def _weights_changed(self, digest: str) -> ConfigurationError:
         """The error for weights that are not the ones recorded (``weights``)."""
@@ -191,12 +233,19 @@ class OnnxEmbedder(Embedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        size = self.config.batch_size
-        for start in range(0, len(order), size):
-            chunk = order[start : start + size]
-            out[chunk] = self._run([encodings[i] for i in chunk])
+        try:
+            encodings = self._tokenizer.encode_batch(list(texts))
+            order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+            size = self.config.batch_size
+            for start in range(0, len(order), size):
+                chunk = order[start : start + size]
+                out[chunk] = self._run([encodings[i] for i in chunk])
+        except Exception as e:  # onnxruntime or tokenizers failing on a model that loaded
+            raise ProviderError(
+                f"onnx embedder: the model failed to embed {len(texts)} texts "
+                f"({type(e).__name__}: {str(e)[:200]})",
+                suggestion="check model_path, or remove it to use the bundled model",
+            ) from e
         return out
 
     def _run(self, encodings: list[Any]) -> Vectors:

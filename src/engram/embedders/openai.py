@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import httpx
 import numpy as np
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from engram.embedders.base import (
     MAX_PROMPT_CHARS,
@@ -25,23 +25,24 @@ from engram.embedders.base import (
 from engram.exceptions import ProviderError
 from engram.llms.ollama import ollama_base_url
 from engram.llms.openai import OPENAI, Preset, connection
+from engram.options import Options
 from engram.remote import JsonClient
 
 
-class OpenAIEmbedderConfig(BaseModel):
+class OpenAIEmbedderConfig(Options):
     """``openai`` embedder options."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     model: str = "text-embedding-3-small"
     api_key: str | None = None
     base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("base_url", "openai_base_url")
     )
-    embedding_dims: int | None = Field(default=None, gt=0)
-    batch_size: int = Field(default=128, gt=0)
-    timeout: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    embedding_dims: int | None = Field(default=None, gt=0, le=65_536)
+    batch_size: int = Field(default=128, gt=0, le=100_000)
+    timeout: float = Field(default=60.0, gt=0, le=3600)
+    max_retries: int = Field(default=2, ge=0, le=20)
     query_prompt: str | None = Field(
         default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
     )
@@ -50,19 +51,19 @@ class OpenAIEmbedderConfig(BaseModel):
     )
 
 
-class OllamaEmbedderConfig(BaseModel):
+class OllamaEmbedderConfig(Options):
     """``ollama`` embedder options."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     model: str = "nomic-embed-text"
     base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("base_url", "ollama_base_url")
     )
-    embedding_dims: int | None = Field(default=None, gt=0)
-    batch_size: int = Field(default=64, gt=0)
-    timeout: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    embedding_dims: int | None = Field(default=None, gt=0, le=65_536)
+    batch_size: int = Field(default=64, gt=0, le=100_000)
+    timeout: float = Field(default=60.0, gt=0, le=3600)
+    max_retries: int = Field(default=2, ge=0, le=20)
     query_prompt: str | None = Field(
         default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
     )

@@ -11,22 +11,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram._distribution import install_hint
 from engram.embedders.base import MAX_PROMPT_CHARS, PROMPT_HELP, Embedder, Vectors, prompted_name
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 
-class SentenceTransformersConfig(BaseModel):
+class SentenceTransformersConfig(Options):
     """``sentence_transformers`` embedder options."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     device: str | None = None
-    batch_size: int = Field(default=64, gt=0)
-    embedding_dims: int | None = Field(default=None, gt=0, description="checked against the model")
+    batch_size: int = Field(default=64, gt=0, le=100_000)
+    embedding_dims: int | None = Field(
+        default=None, gt=0, le=65_536, description="checked against the model"
+    )
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     query_prompt: str | None = Field(
         default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP

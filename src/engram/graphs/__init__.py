@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 __all__ = ["GraphProvider", "GraphProviderConfig", "PostgresGraph", "SQLiteGraph"]
 
@@ -24,10 +25,8 @@ MEM0_PROVIDERS = frozenset(
 )
 
 
-class GraphProviderConfig(BaseModel):
+class GraphProviderConfig(Options):
     """Options of the ``sqlite`` and ``postgres`` graph stores."""
-
-    model_config = ConfigDict(extra="forbid")
 
     threshold: float | None = Field(
         default=None,

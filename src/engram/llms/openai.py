@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from engram.exceptions import ConfigurationError, ProviderError
 from engram.llms.base import LLM, Completion, CompletionRequest, Usage
+from engram.options import Options
 from engram.remote import JsonClient, optional_env, resolve_key
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -45,17 +46,17 @@ class Preset:
 OPENAI = Preset("OpenAI", OPENAI_URL, ("OPENAI_BASE_URL", "OPENAI_API_BASE"), ("OPENAI_API_KEY",))
 
 
-class ChatOptions(BaseModel):
+class ChatOptions(Options):
     """Options every chat provider shares (mem0's names)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     temperature: float = Field(default=0.1, ge=0, le=2)
-    max_tokens: int = Field(default=2000, gt=0)
+    max_tokens: int = Field(default=2000, gt=0, le=1_000_000)
     top_p: float | None = Field(default=None, gt=0, le=1)
-    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds per request")
     max_retries: int = Field(
-        default=2, ge=0, description="retries after a 429, 5xx or network error"
+        default=2, ge=0, le=20, description="retries after a 429, 5xx or network error"
     )
     enable_vision: bool = False
     vision_details: Literal["auto", "low", "high"] = "auto"
@@ -72,10 +73,8 @@ class OpenAIConfig(ChatOptions):
     response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
 
 
-class AzureKwargs(BaseModel):
+class AzureKwargs(Options):
     """mem0's ``azure_kwargs``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     api_key: str | None = None
     azure_deployment: str | None = None

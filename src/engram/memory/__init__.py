@@ -82,6 +82,7 @@ class Memory(MemoryBase):
         prompt: str | None = None,
         timestamp: Timestamp | None = None,
         expiration_date: date | str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """Store messages as memories.
 
@@ -99,6 +100,10 @@ class Memory(MemoryBase):
             timestamp: when the messages were said (datetime, ISO 8601 or epoch); default now.
             expiration_date: the last day the memories are shown (a date or ``YYYY-MM-DD``);
                 after it search and get_all hide them unless ``show_expired=True``.
+            idempotency_key: a string naming this request (a uuid4, say). The add's writes
+                commit together with a record of the key; an add with the same key and scope
+                within 24 hours returns that first result and writes nothing, so a retry after
+                a timeout, a cancellation or a lost connection never stores anything twice.
 
         Returns:
             ``{"results": [{"id", "memory", "event", "previous_memory"?}], "relations": [],
@@ -108,7 +113,8 @@ class Memory(MemoryBase):
             "deleted_entities": [...]}``.
 
         Raises:
-            ValidationError: bad messages, ids, metadata or timestamp.
+            ValidationError: bad messages, ids, metadata or timestamp, or an idempotency_key
+                already used for a different request.
             ProviderError: the LLM's answer stayed unusable after retries (nothing written).
         """
         result = run_sync(
@@ -123,6 +129,7 @@ class Memory(MemoryBase):
                 prompt=prompt,
                 timestamp=timestamp,
                 expiration_date=expiration_date,
+                idempotency_key=idempotency_key,
             ),
             self._runtime,
         )

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from engram.options import Options
 
 #: mem0's default provider of a reranker that names only its model.
 DEFAULT_PROVIDER = "openai"
 
 
-class LLMRerankerConfig(BaseModel):
+class LLMRerankerConfig(Options):
     """Options of the ``llm`` reranker."""
-
-    model_config = ConfigDict(extra="forbid")
 
     top_k: int = Field(default=10, ge=1, le=50, description="How many results the LLM grades.")
     provider: str | None = Field(default=None, description="The grading LLM's provider.")
     model: str | None = Field(default=None, description="The grading LLM's model.")
     api_key: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0, le=1_000_000)
     llm: dict[str, Any] | None = Field(
         default=None, description='A whole LLM block, {"provider": ..., "config": {...}}.'
     )

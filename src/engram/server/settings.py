@@ -14,27 +14,25 @@ JSON or comma-separated), the file (``--config`` or ``$ENGRAM_CONFIG``), the def
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 __all__ = ["MCPSettings", "ServerSettings", "Settings", "load_settings"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class ServerSettings(BaseModel):
+class ServerSettings(Options):
     """How ``engram serve`` listens and what each request may ask for."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(
@@ -46,7 +44,7 @@ class ServerSettings(BaseModel):
         description="Serve a non-loopback address without API keys (never in production).",
     )
     max_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest request body (413)."
+        default=1_048_576, ge=1024, le=2**40, description="Largest request body (413)."
     )
     max_results: int = Field(
         default=1000, ge=1, description="Largest limit / top_k / page_size (422)."
@@ -61,6 +59,7 @@ class ServerSettings(BaseModel):
     key_cache_seconds: float = Field(
         default=5.0,
         ge=0,
+        le=86_400,
         description="How long a checked key is trusted before the store is asked again.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
@@ -74,10 +73,8 @@ class ServerSettings(BaseModel):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
 
-class MCPSettings(BaseModel):
+class MCPSettings(Options):
     """``engram mcp``: the default scope of its tools, and its transport."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_id: str | None = Field(default=None, description="Scope of tool calls that name none.")
     agent_id: str | None = None
@@ -120,15 +117,22 @@ def load_settings(
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from engram.core.limits import json_loads
+    from engram.paths import expand
+
     try:
-        text = path.expanduser().read_text(encoding="utf-8")
-    except OSError as e:
+        text = expand(str(path), "config").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
         raise ConfigurationError(
             f"cannot read the config file {path}: {e}", config_source=str(path)
         ) from e
     try:
-        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json_loads(text)
+    except RecursionError as e:  # tomllib recurses into nested arrays and tables
+        raise ConfigurationError(
+            f"the config file {path} is nested too deeply", config_source=str(path)
+        ) from e
+    except ValueError as e:  # json's errors, tomllib's, and nesting json cannot decode
         raise ConfigurationError(
             f"the config file {path} is not valid {'TOML' if path.suffix == '.toml' else 'JSON'}:"
             f" {e}",
@@ -180,9 +184,11 @@ def _layered(
 def _listed(variable: str, text: str) -> Any:
     if not text.startswith("["):
         return [part.strip() for part in text.split(",") if part.strip()]
+    from engram.core.limits import json_loads
+
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
+        return json_loads(text)
+    except ValueError as e:
         raise ConfigurationError(
             f"{variable} is not a JSON list: {e}", config_source=variable
         ) from e

@@ -119,7 +119,11 @@ class Store(ABC):
 
     @abstractmethod
     def apply(self, ops: Sequence[WriteOp], now: str) -> list[Change]:
-        """Apply ``ops`` and their history rows in one transaction; all or nothing."""
+        """Apply ``ops`` and their history rows in one transaction; all or nothing.
+
+        A ``Remember`` op among them makes the batch idempotent (see ``records.Remember``):
+        the changes returned are then the batch's as recorded under its token.
+        """
 
     def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
         """``apply``, also reporting what happened to relations: a store that keeps the graph
@@ -173,6 +177,15 @@ class Store(ABC):
     @abstractmethod
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """Every history row of the memory, oldest first."""
+
+    def recall(self, token: str) -> tuple[str, Committed] | None:
+        """The fingerprint and what was committed under an idempotency token (a ``Remember``
+        op of ``apply``), or None. A store that keeps none refuses idempotency keys."""
+        raise ConfigurationError(
+            f"the {type(self).__name__} store does not keep idempotency keys",
+            missing_field="idempotency_key",
+            suggestion="add without idempotency_key, or use the sqlite or postgres store",
+        )
 
     @abstractmethod
     def count(self, where: FilterNode | None = None) -> int:

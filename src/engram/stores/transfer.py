@@ -17,6 +17,7 @@ from engram.core.filters import FilterNode
 from engram.core.graph.records import EntityRecord, RelationRecord
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.embedders.base import Vectors
+from engram.stores.base import GraphScope
 
 __all__ = ["EntityRow", "MemoryRow", "Transferable"]
 
@@ -59,14 +60,29 @@ class Transferable(Protocol):
     ) -> tuple[int, int]:
         """Write rows verbatim in one transaction, skipping ids present; how many were new."""
 
-    def export_entities(self, after: int, limit: int) -> tuple[list[EntityRow], int]:
-        """Up to ``limit`` entities (with name vectors) after cursor ``after``; the next cursor."""
+    def export_entities(
+        self, after: int, limit: int, scope: GraphScope | None = None
+    ) -> tuple[list[EntityRow], int]:
+        """Up to ``limit`` entities (with name vectors) after cursor ``after``; the next cursor.
+        With ``scope`` (ids that must match, as the graph's reads take them), only its rows."""
 
-    def export_relations(self, after: int, limit: int) -> tuple[list[RelationRecord], int]:
-        """Up to ``limit`` relations (with their support) after ``after``; the next cursor."""
+    def export_relations(
+        self, after: int, limit: int, scope: GraphScope | None = None
+    ) -> tuple[list[RelationRecord], int]:
+        """Up to ``limit`` relations (with their support) after ``after``; the next cursor.
+        With ``scope``, only its rows."""
+
+    def known_entities(self, entity_ids: Sequence[str]) -> set[str]:
+        """Which of these entity ids the store holds (an import skips them before embedding)."""
 
     def import_graph(
         self, entities: Sequence[EntityRow], relations: Sequence[RelationRecord]
     ) -> tuple[int, int]:
-        """Write graph rows verbatim in one transaction, skipping ids present; how many were
-        new (entities, relations)."""
+        """Write graph rows verbatim in one transaction; how many were new (entities,
+        relations).
+
+        Rows whose id is present are skipped, and so is an entity whose name its scope already
+        holds (under another id). A relation's endpoints are its entity ids when the store
+        holds them, else the entities of its scope with its endpoint names (a relation with
+        neither is skipped); a live relation whose triple is already live under another id
+        adds its support to that one instead of a second row."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.exceptions import ConfigurationError
+from engram.options import Options
 
 __all__ = ["DSN_ENV", "PgVectorConfig", "PostgresStoreConfig", "keyword_conninfo"]
 
@@ -22,10 +23,8 @@ DSN_ENV = "ENGRAM_POSTGRES_DSN"
 _SCHEMA_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
 
 
-class PostgresStoreConfig(BaseModel):
+class PostgresStoreConfig(Options):
     """Options of the ``postgres`` store."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dsn: str | None = Field(
         default=None,
@@ -36,8 +35,10 @@ class PostgresStoreConfig(BaseModel):
         pattern=_SCHEMA_PATTERN,
         description="The PostgreSQL schema holding engram's tables (one store per schema).",
     )
-    min_connections: int = Field(default=1, ge=0, description="Connections the pool keeps.")
-    max_connections: int = Field(default=10, ge=1, description="Most connections at once.")
+    min_connections: int = Field(
+        default=1, ge=0, le=1000, description="Connections the pool keeps."
+    )
+    max_connections: int = Field(default=10, ge=1, le=1000, description="Most connections at once.")
     hnsw: bool = Field(
         default=True,
         description="Keep an HNSW index for large or unscoped searches (a derived index: "
@@ -61,10 +62,24 @@ class PostgresStoreConfig(BaseModel):
     exact_search_max_rows: int = Field(
         default=20_000,
         ge=0,
+        le=2**62,
         description="Searches within a scope of at most this many rows, or of a table no "
         "larger, are exact.",
     )
-    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
+    connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds to connect; also how long a call waits for a pooled connection "
+        "(pool_timeout) unless that is set.",
+    )
+    pool_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Seconds a call waits for a pooled connection before failing with a "
+        "StoreError (default: connect_timeout).",
+    )
 
     def conninfo(self) -> str:
         """The connection string: ``dsn``, else ``$ENGRAM_POSTGRES_DSN``."""
@@ -79,24 +94,22 @@ class PostgresStoreConfig(BaseModel):
         return dsn
 
 
-class PgVectorConfig(BaseModel):
+class PgVectorConfig(Options):
     """mem0's pgvector options, read as a ``postgres`` store."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dbname: str = "postgres"
     collection_name: str = Field(default="mem0", pattern=_SCHEMA_PATTERN)
-    embedding_model_dims: int | None = Field(default=None, ge=1)
+    embedding_model_dims: int | None = Field(default=None, ge=1, le=65_536)
     user: str | None = None
     password: str | None = None
     host: str | None = None
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65_535)
     sslmode: str | None = None
     connection_string: str | None = None
     diskann: bool = Field(default=False, description="Accepted for mem0; not used.")
     hnsw: bool = True
-    minconn: int = Field(default=1, ge=0)
-    maxconn: int = Field(default=10, ge=1)
+    minconn: int = Field(default=1, ge=0, le=1000)
+    maxconn: int = Field(default=10, ge=1, le=1000)
 
     def to_postgres(self) -> PostgresStoreConfig:
         """The equivalent ``postgres`` store options."""

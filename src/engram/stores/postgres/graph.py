@@ -28,16 +28,19 @@ from engram.core.graph.records import (
 from engram.core.records import MemoryRecord, new_id
 from engram.embedders.base import Vectors
 from engram.stores.postgres.filters import compile_filter
-from engram.stores.postgres.rows import (
-    M_COLUMNS,
-    to_numpy,
-    to_record,
-    to_vector,
-    wire_vectors,
-)
-from engram.stores.postgres.steps import Copy, Execute, Plan
+from engram.stores.postgres.rows import M_COLUMNS, to_record, to_vector
+from engram.stores.postgres.steps import Execute, Plan
 
-__all__ = ["GRAPH_READ", "GRAPH_READS", "GraphTables", "scope_key"]
+__all__ = [
+    "ENTITY_COLUMNS",
+    "GRAPH_READ",
+    "GRAPH_READS",
+    "GraphTables",
+    "entity_of",
+    "relation_of",
+    "scope_key",
+    "scope_sql",
+]
 
 T = TypeVar("T")
 #: What a graph read is called in errors, and what runs it outside a transaction.
@@ -58,11 +61,13 @@ def scope_key(scope: ScopeIds) -> str:
     return json.dumps(list(scope))
 
 
-def _entity(row: Sequence[Any]) -> EntityRecord:
+def entity_of(row: Sequence[Any]) -> EntityRecord:
+    """An entity from the first columns of ``ENTITY_COLUMNS``."""
     return EntityRecord(*row[:8])
 
 
-def _relation(row: Sequence[Any], hop: int = 0) -> RelationRecord:
+def relation_of(row: Sequence[Any], hop: int = 0) -> RelationRecord:
+    """A relation from a row of ``GraphTables._select``."""
     return RelationRecord(
         id=row[0], source_id=row[1], source=row[2], source_type=row[3], relationship=row[4],
         destination_id=row[5], destination=row[6], destination_type=row[7], created_at=row[8],
@@ -72,7 +77,8 @@ def _relation(row: Sequence[Any], hop: int = 0) -> RelationRecord:
     )  # fmt: skip
 
 
-def _scope_sql(scope: Mapping[str, str | None], alias: str) -> tuple[str, list[Any]]:
+def scope_sql(scope: Mapping[str, str | None], alias: str) -> tuple[str, list[Any]]:
+    """``alias.user_id = %s AND ...`` for each id of ``scope`` (IS NULL for an unset one)."""
     parts = [
         f"{alias}.{name} IS NULL" if value is None else f"{alias}.{name} = %s"
         for name, value in scope.items()
@@ -107,6 +113,7 @@ class GraphTables(ABC):
 
     @property
     def _select(self) -> str:
+        """A relation row with its endpoints' names and types and its support."""
         s = self.schema
         return (
             "SELECT r.id, r.source_id, s.name, s.type, r.relationship, r.destination_id, "
@@ -287,7 +294,7 @@ class GraphTables(ABC):
             return []
         rows = yield Execute(f"{self._select} WHERE r.id = ANY(%s)", (list(ids),))
         by_id = {row[0]: row for row in rows}
-        return [_relation(by_id[i]) for i in ids if i in by_id]
+        return [relation_of(by_id[i]) for i in ids if i in by_id]
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -300,13 +307,13 @@ class GraphTables(ABC):
     def _lookup_entities(
         self, scope: Mapping[str, str | None], names: Sequence[str]
     ) -> Plan[list[EntityRecord]]:
-        where, params = _scope_sql(scope, "e")
+        where, params = scope_sql(scope, "e")
         rows = yield Execute(
             f"SELECT {ENTITY_COLUMNS} FROM {self.schema}.entities e WHERE {where} "
             "AND e.name = ANY(%s) ORDER BY e.seq",
             (*params, list(dict.fromkeys(names))),
         )
-        return [_entity(row) for row in rows]
+        return [entity_of(row) for row in rows]
 
     def similar_entities(
         self, scope: ScopeIds, vectors: Vectors, threshold: float
@@ -327,7 +334,8 @@ class GraphTables(ABC):
                 "one",
             )
             score = float(row[-1]) if row is not None else 0.0
-            found.append((_entity(row), score) if row is not None and score >= threshold else None)
+            hit = row is not None and score >= threshold
+            found.append((entity_of(row), score) if hit else None)
         return found
 
     def touching_relations(
@@ -348,7 +356,7 @@ class GraphTables(ABC):
             sql += " AND r.relationship = ANY(%s)"
             params.append(list(relationships))
         rows = yield Execute(f"{sql} ORDER BY r.seq", params)
-        return [_relation(row) for row in rows]
+        return [relation_of(row) for row in rows]
 
     def neighbourhood(
         self,
@@ -396,7 +404,7 @@ class GraphTables(ABC):
             for row in rows:
                 if row[0] in seen or len(seen) >= limit:
                     continue
-                seen[row[0]] = _relation(row, hop)
+                seen[row[0]] = relation_of(row, hop)
                 for end in (row[1], row[5]):
                     if end not in reached:
                         reached.add(end)
@@ -410,13 +418,13 @@ class GraphTables(ABC):
     def _list_entities(
         self, scope: Mapping[str, str | None], limit: int
     ) -> Plan[list[EntityRecord]]:
-        where, params = _scope_sql(scope, "e")
+        where, params = scope_sql(scope, "e")
         rows = yield Execute(
             f"SELECT {ENTITY_COLUMNS} FROM {self.schema}.entities e WHERE {where} "
             "ORDER BY e.seq DESC LIMIT %s",
             (*params, limit),
         )
-        return [_entity(row) for row in rows]
+        return [entity_of(row) for row in rows]
 
     def list_relations(
         self, scope: Mapping[str, str | None], as_of: str | None, everything: bool, limit: int
@@ -428,13 +436,13 @@ class GraphTables(ABC):
     def _list_relations(
         self, scope: Mapping[str, str | None], as_of: str | None, everything: bool, limit: int
     ) -> Plan[list[RelationRecord]]:
-        where, params = _scope_sql(scope, "r")
+        where, params = scope_sql(scope, "r")
         when, when_params = _time_sql(as_of, everything)
         rows = yield Execute(
             f"{self._select} WHERE {where} AND {when} ORDER BY r.seq DESC LIMIT %s",
             (*params, *when_params, limit),
         )
-        return [_relation(row) for row in rows]
+        return [relation_of(row) for row in rows]
 
     def get_memories(self, memory_ids: Sequence[str], where: Any) -> list[MemoryRecord]:
         """The memories with these ids that match ``where``."""
@@ -449,103 +457,3 @@ class GraphTables(ABC):
             (list(dict.fromkeys(memory_ids)), *params),
         )
         return [to_record(row) for row in rows]
-
-    # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
-
-    def export_entities(
-        self, after: int, limit: int
-    ) -> tuple[list[tuple[EntityRecord, Vectors]], int]:
-        """Entities with their name vectors in commit order after cursor ``after``."""
-        return self._run(self._export_entities(after, limit), "export")
-
-    def _export_entities(
-        self, after: int, limit: int
-    ) -> Plan[tuple[list[tuple[EntityRecord, Vectors]], int]]:
-        rows = yield Execute(
-            f"SELECT {ENTITY_COLUMNS}, embedding, seq FROM {self.schema}.entities "
-            "WHERE seq > %s ORDER BY seq LIMIT %s",
-            (after, limit),
-        )
-        found = [(_entity(row), to_numpy(row[-2])) for row in rows]
-        return found, int(rows[-1][-1]) if rows else after
-
-    def export_relations(self, after: int, limit: int) -> tuple[list[RelationRecord], int]:
-        """Relations, with their support, in commit order after cursor ``after``."""
-        return self._run(self._export_relations(after, limit), "export")
-
-    def _export_relations(self, after: int, limit: int) -> Plan[tuple[list[RelationRecord], int]]:
-        rows = yield Execute(
-            f"{self._select} WHERE r.seq > %s ORDER BY r.seq LIMIT %s", (after, limit)
-        )
-        return [_relation(row) for row in rows], int(rows[-1][-1]) if rows else after
-
-    def import_graph(
-        self, entities: Sequence[tuple[EntityRecord, Vectors]], relations: Sequence[RelationRecord]
-    ) -> tuple[int, int]:
-        """Write graph rows verbatim in one transaction, skipping ids already present; how many
-        entities and relations were new."""
-        for _, vector in entities:
-            self._check_vector(vector)
-        return self._run(self._import_graph(entities, relations))
-
-    def _import_graph(
-        self, entities: Sequence[tuple[EntityRecord, Vectors]], relations: Sequence[RelationRecord]
-    ) -> Plan[tuple[int, int]]:
-        s = self.schema
-        added = [0, 0]
-        if entities:
-            # COPY into a scratch table, then insert what is new (COPY cannot skip conflicts).
-            yield Execute(
-                "CREATE TEMP TABLE entities_in (id text, scope text, user_id text, agent_id text, "
-                "run_id text, name text, type text, embedding vector, created_at text, "
-                "updated_at text) ON COMMIT DROP",
-                (),
-                "none",
-            )
-            vectors = wire_vectors([v for _, v in entities])
-            rows = [
-                (e.id, scope_key((e.user_id, e.agent_id, e.run_id)), e.user_id, e.agent_id,
-                 e.run_id, e.name, e.type, vector, e.created_at, e.updated_at)
-                for (e, _), vector in zip(entities, vectors, strict=True)
-            ]  # fmt: skip
-            yield Copy(
-                "COPY entities_in (id, scope, user_id, agent_id, run_id, name, type, embedding, "
-                "created_at, updated_at) FROM STDIN (FORMAT BINARY)",
-                ["text"] * 7 + ["vector", "text", "text"],
-                rows,
-            )
-            added[0] = yield Execute(
-                f"INSERT INTO {s}.entities (id, scope, user_id, agent_id, run_id, name, type, "
-                "embedding, created_at, updated_at) SELECT id, scope, user_id, agent_id, run_id, "
-                "name, type, embedding, created_at, updated_at FROM entities_in "
-                "ON CONFLICT DO NOTHING",
-                (),
-                "none",
-            )
-            yield Execute("DROP TABLE entities_in", (), "none")
-        if relations:
-            relation_rows = [
-                (r.id, scope_key((r.user_id, r.agent_id, r.run_id)), r.user_id, r.agent_id,
-                 r.run_id, r.source_id, r.relationship, r.destination_id, r.created_at,
-                 r.updated_at, r.valid_at, r.invalid_at)
-                for r in relations
-            ]  # fmt: skip
-            made = yield Execute(
-                f"INSERT INTO {s}.relations (id, scope, user_id, agent_id, run_id, source_id, "
-                "relationship, destination_id, created_at, updated_at, valid_at, invalid_at) "
-                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[], %s::text[]) ON CONFLICT DO NOTHING RETURNING id",
-                [list(column) for column in zip(*relation_rows, strict=True)],
-            )
-            new = {row[0] for row in made}
-            added[1] = len(new)
-            support = [(r.id, m) for r in relations if r.id in new for m in r.memory_ids]
-            if support:
-                yield Execute(
-                    f"INSERT INTO {s}.relation_support (relation_id, memory_id) SELECT * FROM "
-                    "unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
-                    [[a for a, _ in support], [b for _, b in support]],
-                    "none",
-                )
-        return added[0], added[1]

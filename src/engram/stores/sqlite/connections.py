@@ -3,6 +3,10 @@
 WAL journal; ``BEGIN IMMEDIATE`` for writes, so a writer in another process waits on the busy
 timeout instead of failing mid-transaction; every read runs in a transaction, so a
 multi-statement read sees one snapshot.
+
+Every failure of SQLite (and of decoding what it returned) is turned into a ``StoreError``
+here, in one place (``store_error``), saying what it means for the caller: a damaged file
+(with what to do: ``engram doctor``), a full disk, a read-only file, a lock held too long.
 """
 
 from __future__ import annotations
@@ -13,7 +17,55 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engram.exceptions import StoreError
+from engram.exceptions import EngramError, StoreError
+
+__all__ = ["DECODE_ERRORS", "Connections", "store_error"]
+
+#: What decoding a row that SQLite returned can raise when the file holds damaged data
+#: (a metadata column that is not JSON, a vector blob of the wrong length, ...).
+DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError)
+
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def store_error(error: BaseException, path: Path | None, doing: str) -> StoreError:
+    """The StoreError that tells a caller what ``error`` (met while ``doing``) means."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error)[:300]
+    where = path if path is not None else "the store"
+    if name.startswith(_DAMAGED) or not isinstance(error, sqlite3.Error) or _sounds_damaged(text):
+        return StoreError(
+            f"{doing} failed: the store file {where} looks damaged ({text})",
+            error_code="store_damaged",
+            suggestion=f"run `engram doctor {where}` to check it, rebuild what is derived "
+            "(indexes) or salvage the memories into a new file; keep a copy of the file first",
+            details={"path": str(where), "sqlite_error": name or type(error).__name__},
+        )
+    if name == "SQLITE_FULL":
+        advice = "free disk space, then retry: nothing was written"
+    elif name.startswith("SQLITE_READONLY"):
+        advice = "the file or its directory is read-only: check the permissions"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        advice = "another process held the write lock longer than busy_timeout: retry"
+    elif name.startswith("SQLITE_CANTOPEN"):
+        advice = "check that the directory exists and is writable"
+    elif name.startswith("SQLITE_IOERR"):
+        advice = f"the disk or file system failed: check it, then run `engram doctor {where}`"
+    else:
+        advice = "retry; if it persists, run `engram doctor` on the file"
+    return StoreError(
+        f"{doing} failed on {where}: {text}",
+        suggestion=advice,
+        details={"path": str(where), "sqlite_error": name or type(error).__name__},
+    )
+
+
+def _sounds_damaged(text: str) -> bool:
+    """Errors SQLite raises with a generic code when a page or a record is malformed."""
+    return any(
+        hint in text
+        for hint in ("malformed", "not a database", "corrupt", "Could not decode to UTF-8")
+    )
 
 
 class Connections:
@@ -38,13 +90,14 @@ class Connections:
                 isolation_level=None,
                 check_same_thread=False,
             )
+        except sqlite3.Error as e:
+            raise store_error(e, self.path, "opening the store") from e
+        try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
-            raise StoreError(
-                f"cannot open the SQLite store at {self.path}: {e}",
-                suggestion="check that the directory exists and is writable",
-            ) from e
+            conn.close()
+            raise store_error(e, self.path, "opening the store") from e
         return conn
 
     def _reader(self) -> sqlite3.Connection:
@@ -52,7 +105,11 @@ class Connections:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
-            conn.execute("PRAGMA query_only = 1")
+            try:
+                conn.execute("PRAGMA query_only = 1")
+            except sqlite3.Error as e:
+                conn.close()
+                raise store_error(e, self.path, "opening a reader") from e
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
@@ -68,31 +125,32 @@ class Connections:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as e:
-                raise StoreError(f"cannot start a write transaction: {e}") from e
+                raise store_error(e, self.path, "starting a write transaction") from e
             try:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as e:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(e, sqlite3.Error):
-                    raise StoreError(
-                        f"the write was rolled back: {e}", suggestion="nothing was written"
-                    ) from e
-                raise
+                _rollback(conn)
+                if isinstance(e, EngramError) or not isinstance(e, (sqlite3.Error, *DECODE_ERRORS)):
+                    raise
+                error = store_error(e, self.path, "the write")
+                error.message = f"{error.message}; the write was rolled back"
+                error.suggestion = f"nothing was written; {error.suggestion}"
+                raise error from e
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction, so multi-statement reads see one snapshot."""
         conn = self._reader()
-        conn.execute("BEGIN")
         try:
+            conn.execute("BEGIN")
             yield conn
-        except sqlite3.Error as e:
-            raise StoreError(f"the read failed: {e}") from e
+        except EngramError:
+            raise
+        except (sqlite3.Error, *DECODE_ERRORS) as e:
+            raise store_error(e, self.path, "the read") from e
         finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
+            _rollback(conn)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -112,3 +170,13 @@ class Connections:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End the connection's transaction, if any; a failure here (a damaged file, a closed
+    connection) must not hide the error that brought us here."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass

@@ -216,6 +216,20 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "(run_id, invalid_at, updated_at, created_at) WHERE run_id IS NOT NULL",
         ),
     ),
+    (
+        "0007_idempotency",
+        (
+            # add()'s idempotency keys: the token of a key in its scope, a digest of the
+            # request, and the changes it made (JSON), written in the add's transaction.
+            """CREATE TABLE idempotency (
+                token TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                changes TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX idempotency_created ON idempotency (created_at)",
+        ),
+    ),
 ]
 
 

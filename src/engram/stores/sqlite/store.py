@@ -13,6 +13,7 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 from __future__ import annotations
 
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from engram.core.filters import And, Condition, FilterNode, scope_values, shown_day
 from engram.core.graph.records import (
@@ -30,6 +31,7 @@ from engram.core.graph.records import (
     RelationRecord,
     ScopeIds,
 )
+from engram.core.idempotency import decode
 from engram.core.keywords import STOP_WORDS as STOP_WORDS  # re-exported: its old home
 from engram.core.paging import Order
 from engram.core.records import (
@@ -40,13 +42,15 @@ from engram.core.records import (
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
     WriteOp,
     history_for,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import StoreError
-from engram.paths import default_store_path
+from engram.exceptions import ConfigurationError, StoreError
+from engram.options import Options
+from engram.paths import default_store_path, expand, private_file
 from engram.stores.base import (
     DIMENSION,
     EMBEDDER,
@@ -58,8 +62,10 @@ from engram.stores.base import (
     identity_rows,
 )
 from engram.stores.sqlite import graph, writes
+from engram.stores.sqlite.connections import DECODE_ERRORS, store_error
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
+from engram.stores.sqlite.health import check_header, check_structure
 from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
@@ -81,16 +87,17 @@ from engram.stores.sqlite.vectors import SCOPE_COLUMNS, VectorCache
 VECTOR_LOG_KEPT = 100_000
 
 
-class SQLiteStoreConfig(BaseModel):
+class SQLiteStoreConfig(Options):
     """Options of the ``sqlite`` store."""
-
-    model_config = ConfigDict(extra="forbid")
 
     path: str | None = Field(
         default=None, description="The database file; default $ENGRAM_HOME/engram.db."
     )
     busy_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds to wait for another process's write lock."
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for another process's write lock.",
     )
 
 
@@ -103,7 +110,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
 
     def __init__(self, config: SQLiteStoreConfig | None = None) -> None:
         self.config = config or SQLiteStoreConfig()
-        path = Path(self.config.path).expanduser() if self.config.path else None
+        path = expand(self.config.path, "vector_store.config.path") if self.config.path else None
         super().__init__(path, self.config.busy_timeout)
         self.dimension = 0
         self._vectors = VectorCache(0)
@@ -115,7 +122,10 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
         """Create or migrate the file and check it was made with this embedder (and weights)."""
         if self.path is None:
             self.path = default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _check_path(self.path)
+        # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
+        private_file(self.path)
+        check_header(self.path)
         writer = self._connect()
         try:
             writer.execute("PRAGMA journal_mode = WAL")
@@ -129,22 +139,28 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 )
                 writer.execute("COMMIT")
             except BaseException:
-                writer.execute("ROLLBACK")
+                if writer.in_transaction:
+                    writer.execute("ROLLBACK")
                 raise
+            check_structure(writer, self.path)
         except sqlite3.Error as e:
             writer.close()
-            raise StoreError(f"cannot open the SQLite store at {self.path}: {e}") from e
+            raise store_error(e, self.path, "opening the store") from e
         except BaseException:
             writer.close()
             raise
-        problem = identity_error(
-            stored,
-            embedder_name,
-            dimension,
-            weights,
-            where=f"the store at {self.path}",
-            elsewhere="a new store path",
-        )
+        try:
+            problem = identity_error(
+                stored,
+                embedder_name,
+                dimension,
+                weights,
+                where=f"the store at {self.path}",
+                elsewhere="a new store path",
+            )
+        except KeyError as e:  # engram_meta lost a row
+            writer.close()
+            raise store_error(e, self.path, "reading the store's embedder") from e
         if problem is not None:
             writer.close()
             raise problem
@@ -161,6 +177,11 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
     def commit(self, ops: Sequence[WriteOp], now: str) -> Committed:
         """``apply``, with what happened to relations (graph writes and provenance)."""
         with self._write() as conn:
+            remember = next((op for op in ops if isinstance(op, Remember)), None)
+            if remember is not None:
+                recorded = writes.recorded(conn, remember)
+                if recorded is not None:
+                    return recorded
             changes: list[Change] = []
             related: list[RelationChange] = []
             resolved: dict[str, str] = {}  # planned memory id -> the memory an Insert kept
@@ -183,6 +204,8 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                     graph.prune(conn, [c.memory_id for c in gone])
                 elif isinstance(op, GraphWrite):
                     related += graph.write(conn, op, resolved, now, self._blob)
+                elif isinstance(op, Remember):
+                    continue  # recorded below, once the batch's changes are known
                 else:  # pragma: no cover - exhaustive
                     raise TypeError(f"unknown write operation {op!r}")
             conn.executemany(
@@ -197,6 +220,8 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?",
                 (VECTOR_LOG_KEPT,),
             )
+            if remember is not None:
+                return writes.remember(conn, remember, Committed(changes, related), now)
             return Committed(changes, related)
 
     def _blob(self, vector: Vectors) -> bytes:
@@ -213,6 +238,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
             conn.execute("DELETE FROM memories")
             conn.execute("DELETE FROM vectors")
             conn.execute("DELETE FROM history")
+            conn.execute("DELETE FROM idempotency")
             graph.reset(conn)
             conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
@@ -224,7 +250,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
             row = conn.execute(
                 f"SELECT {COLUMNS} FROM memories WHERE id = ?", (memory_id,)
             ).fetchone()
-        return None if row is None else record_of(row)
+            return None if row is None else record_of(row)
 
     def list_memories(
         self, where: FilterNode | None, limit: int, order: Order | None = None
@@ -237,7 +263,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 f"SELECT {COLUMNS} FROM memories m WHERE {sql} ORDER BY {by} LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [record_of(row) for row in rows]
+            return [record_of(row) for row in rows]
 
     def count(self, where: FilterNode | None = None) -> int:
         """How many memories match ``where``."""
@@ -277,12 +303,13 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                     f"SELECT {COLUMNS}, seq FROM memories WHERE seq IN ({marks})", wanted
                 )
             }
-        # A row another thread's newer snapshot put in the cache is not in ours: leave it out.
-        return [
-            (found[seq], float(scores[i]))
-            for seq, i in zip(wanted, top, strict=True)
-            if seq in found
-        ]
+            # A row another thread's newer snapshot put in the cache is not in ours: leave it
+            # out.
+            return [
+                (found[seq], float(scores[i]))
+                for seq, i in zip(wanted, top, strict=True)
+                if seq in found
+            ]
 
     def _score(
         self, conn: sqlite3.Connection, query: Vectors, seqs: npt.NDArray[np.int64]
@@ -323,7 +350,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 f"WHERE memories_fts MATCH ? AND {sql} ORDER BY score DESC, m.seq LIMIT ?",
                 (match, *params, limit),
             ).fetchall()
-        return [(record_of(row), float(row[-1])) for row in rows]
+            return [(record_of(row), float(row[-1])) for row in rows]
 
     def neighbours(
         self, memory_ids: Sequence[str], where: FilterNode | None
@@ -412,6 +439,14 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
             for memory_id, (before, after) in wanted.items()
         }
 
+    def recall(self, token: str) -> tuple[str, Committed] | None:
+        """The fingerprint and what was committed under an idempotency token, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, changes FROM idempotency WHERE token = ?", (token,)
+            ).fetchone()
+            return None if row is None else (row[0], decode(row[1]))
+
     # -- graph reads -------------------------------------------------------------------------
 
     def lookup_entities(self, scope: GraphScope, names: Sequence[str]) -> list[EntityRecord]:
@@ -490,7 +525,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 f"SELECT {HISTORY_COLUMNS} FROM history WHERE memory_id = ? ORDER BY seq",
                 (memory_id,),
             ).fetchall()
-        return [history_of(row) for row in rows]
+            return [history_of(row) for row in rows]
 
     # -- transfer (engram migrate; see engram.stores.transfer) -------------------------------
 
@@ -498,16 +533,25 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
         """The embedder the file was made with (name, dimension, weights), read without
         opening the store."""
         path = self.path or default_store_path()
-        if not path.exists():
+        if not path.exists() or not path.stat().st_size:
             return None
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-            try:
-                stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
-            except sqlite3.OperationalError:
+        check_header(path)
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as e:
+            raise store_error(e, path, "reading the store's embedder") from e
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if "engram_meta" not in tables:
                 return None
-        if not stored:
-            return None
-        return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
+            stored = dict(conn.execute("SELECT key, value FROM engram_meta").fetchall())
+            if not stored:
+                return None
+            return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
+        except (sqlite3.Error, *DECODE_ERRORS) as e:
+            raise store_error(e, path, "reading the store's embedder") from e
+        finally:
+            conn.close()
 
     def export_memories(
         self, after: int, limit: int, where: FilterNode | None = None
@@ -521,7 +565,9 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 "ORDER BY m.seq LIMIT ?",
                 (after, *params, limit),
             ).fetchall()
-        found = [(record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows]
+            found = [
+                (record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows
+            ]
         return found, rows[-1][-1] if rows else after
 
     def export_history(
@@ -539,7 +585,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 "ORDER BY seq LIMIT ?",
                 (after, *params, limit),
             ).fetchall()
-        return [history_of(row) for row in rows], rows[-1][-1] if rows else after
+            return [history_of(row) for row in rows], rows[-1][-1] if rows else after
 
     def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
         """Which of these memory ids the store holds."""
@@ -587,6 +633,26 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
                 [history_row(h) for h in history],
             )
             return added, conn.total_changes - before
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a path that is not, and cannot become, a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:  # too long, a component not a directory, no permission...
+        raise StoreError(
+            f"cannot use the store path {str(path)[:300]}: {e.strerror or e}",
+            suggestion="give the path of a file in a directory you can write",
+        ) from e
+    if not stat.S_ISREG(mode):  # a directory, a device, a FIFO
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigurationError(
+            f"the store path {path} is {kind}",
+            missing_field="vector_store.config.path",
+            suggestion=f"give the path of a file, such as {path.parent / 'engram.db'}",
+        )
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool, str | None] | None:

@@ -6,15 +6,18 @@ import sqlite3
 from dataclasses import replace
 
 from engram.core.filters import FilterNode
+from engram.core.idempotency import decode, encode, replayed
 from engram.core.records import (
     Change,
     Insert,
     Invalidate,
     MemoryRecord,
+    Remember,
     Update,
     updated,
 )
 from engram.exceptions import MemoryNotFoundError
+from engram.stores.base import Committed
 from engram.stores.sqlite.filters import compile_filter
 from engram.stores.sqlite.rows import (
     COLUMNS,
@@ -100,3 +103,26 @@ def fetch_one(conn: sqlite3.Connection, memory_id: str) -> tuple[MemoryRecord, i
             suggestion="check the id; get_all() lists the memories of a scope",
         )
     return record_of(row), row[-1]
+
+
+def recorded(conn: sqlite3.Connection, op: Remember) -> Committed | None:
+    """What was committed under ``op``'s token, if an add with it committed already."""
+    row = conn.execute(
+        "SELECT fingerprint, changes FROM idempotency WHERE token = ?", (op.token,)
+    ).fetchone()
+    if row is None:
+        return None
+    return replayed((row[0], decode(row[1])), op.fingerprint)
+
+
+def remember(conn: sqlite3.Connection, op: Remember, done: Committed, now: str) -> Committed:
+    """Record the batch's changes (then the add's NONE events) and its relation changes under
+    ``op``'s token; what the add did, as recorded."""
+    every = Committed([*done.changes, *op.unchanged], done.relations)
+    conn.execute(
+        "INSERT INTO idempotency (token, fingerprint, changes, created_at) VALUES (?, ?, ?, ?)",
+        (op.token, op.fingerprint, encode(every.changes, every.relations), now),
+    )
+    if op.expires_before:
+        conn.execute("DELETE FROM idempotency WHERE created_at < ?", (op.expires_before,))
+    return every
