@@ -52,6 +52,16 @@ class Load:
         with self.lock:
             self.events.append((worker, start, time.monotonic(), outcome))
 
+    def warmed_up(self, workers: int, within: float = 60.0) -> None:
+        """Wait until every worker has had a call succeed (a loaded machine starts slowly)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len({e[0] for e in self.events if e[3] == "ok"}) == workers:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"the workers' first calls did not succeed within {within} s")
+
     def outcome(self, error: BaseException | None) -> str:
         if error is None:
             return "ok"
@@ -115,7 +125,8 @@ def test_service_resumes_within_seconds_of_the_server_return(
     for thread in threads:
         thread.start()
     try:
-        time.sleep(1.5)
+        load.warmed_up(WORKERS)
+        time.sleep(0.5)
         down_at = time.monotonic()
         server.stop(directory)
         time.sleep(3 * CONNECT_TIMEOUT)

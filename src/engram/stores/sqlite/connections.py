@@ -12,14 +12,15 @@ here, in one place (``store_error``), saying what it means for the caller: a dam
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engram.exceptions import EngramError, StoreError
+from engram.exceptions import ConfigurationError, EngramError, StoreError
 
-__all__ = ["DECODE_ERRORS", "Connections", "store_error"]
+__all__ = ["DECODE_ERRORS", "Connections", "check_path", "store_error"]
 
 #: What decoding a row that SQLite returned can raise when the file holds damaged data
 #: (a metadata column that is not JSON, a vector blob of the wrong length, ...).
@@ -180,3 +181,23 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
         except sqlite3.Error:
             pass
+
+
+def check_path(path: Path) -> None:
+    """Refuse a path that is not, and cannot become, a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:  # too long, a component not a directory, no permission...
+        raise StoreError(
+            f"cannot use the store path {str(path)[:300]}: {e.strerror or e}",
+            suggestion="give the path of a file in a directory you can write",
+        ) from e
+    if not stat.S_ISREG(mode):  # a directory, a device, a FIFO
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigurationError(
+            f"the store path {path} is {kind}",
+            missing_field="vector_store.config.path",
+            suggestion=f"give the path of a file, such as {path.parent / 'engram.db'}",
+        )

@@ -13,10 +13,7 @@ there, any other filter is evaluated by SQL, and the selected vectors are scored
 from __future__ import annotations
 
 import sqlite3
-import stat
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,7 +45,7 @@ from engram.core.records import (
     history_for,
 )
 from engram.embedders.base import Vectors
-from engram.exceptions import ConfigurationError, StoreError
+from engram.exceptions import StoreError
 from engram.options import Options
 from engram.paths import default_store_path, expand, private_file
 from engram.stores.base import (
@@ -62,7 +59,7 @@ from engram.stores.base import (
     identity_rows,
 )
 from engram.stores.sqlite import graph, writes
-from engram.stores.sqlite.connections import DECODE_ERRORS, store_error
+from engram.stores.sqlite.connections import DECODE_ERRORS, check_path, store_error
 from engram.stores.sqlite.filters import SUPPORTED_OPERATORS, compile_filter
 from engram.stores.sqlite.graph_transfer import SQLiteGraphTransfer
 from engram.stores.sqlite.health import check_header, check_structure
@@ -70,17 +67,15 @@ from engram.stores.sqlite.keys import SQLiteKeys
 from engram.stores.sqlite.rows import (
     COLUMNS,
     HISTORY_COLUMNS,
-    INSERT_MARKS,
     M_COLUMNS,
     fts_query,
     history_of,
     history_row,
     order_sql,
     record_of,
-    record_row,
-    scope_tokens,
 )
 from engram.stores.sqlite.schema import migrate
+from engram.stores.sqlite.transfer import SQLiteTransfer
 from engram.stores.sqlite.vectors import SCOPE_COLUMNS, VectorCache
 
 #: vector_log rows kept for other processes' caches to catch up from; older ones are trimmed.
@@ -101,7 +96,7 @@ class SQLiteStoreConfig(Options):
     )
 
 
-class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
+class SQLiteStore(SQLiteKeys, SQLiteTransfer, SQLiteGraphTransfer, Store):
     """Memories in one SQLite file; safe across threads and processes."""
 
     Config = SQLiteStoreConfig
@@ -122,7 +117,7 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
         """Create or migrate the file and check it was made with this embedder (and weights)."""
         if self.path is None:
             self.path = default_store_path()
-        _check_path(self.path)
+        check_path(self.path)
         # A new file is made 0600 first: SQLite gives its -wal and -shm files the same mode.
         private_file(self.path)
         check_header(self.path)
@@ -552,107 +547,6 @@ class SQLiteStore(SQLiteKeys, SQLiteGraphTransfer, Store):
             raise store_error(e, path, "reading the store's embedder") from e
         finally:
             conn.close()
-
-    def export_memories(
-        self, after: int, limit: int, where: FilterNode | None = None
-    ) -> tuple[list[tuple[MemoryRecord, Vectors]], int]:
-        """Memories (matching ``where``) with their vectors in commit order after ``after``."""
-        sql, params = compile_filter(where, alias="m")
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {M_COLUMNS}, v.embedding, m.seq FROM memories m "
-                f"JOIN vectors v ON v.seq = m.seq WHERE m.seq > ? AND {sql} "
-                "ORDER BY m.seq LIMIT ?",
-                (after, *params, limit),
-            ).fetchall()
-            found = [
-                (record_of(row), np.frombuffer(row[-2], dtype=np.float32).copy()) for row in rows
-            ]
-        return found, rows[-1][-1] if rows else after
-
-    def export_history(
-        self, after: int, limit: int, where: FilterNode | None = None
-    ) -> tuple[list[HistoryRecord], int]:
-        """History rows in commit order after cursor ``after``; with ``where``, only those of
-        the stored memories that match it."""
-        sql, params = "1", list[Any]()
-        if where is not None:
-            scope, params = compile_filter(where, alias="m")
-            sql = f"memory_id IN (SELECT m.id FROM memories m WHERE {scope})"
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {HISTORY_COLUMNS}, seq FROM history WHERE seq > ? AND {sql} "
-                "ORDER BY seq LIMIT ?",
-                (after, *params, limit),
-            ).fetchall()
-            return [history_of(row) for row in rows], rows[-1][-1] if rows else after
-
-    def known_ids(self, memory_ids: Sequence[str]) -> set[str]:
-        """Which of these memory ids the store holds."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(memory_ids))
-        with self._read() as conn:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                found.update(
-                    row[0]
-                    for row in conn.execute(f"SELECT id FROM memories WHERE id IN ({marks})", chunk)
-                )
-        return found
-
-    @contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Nothing to prepare: SQLite's indexes are cheap to keep up while loading."""
-        yield
-
-    def import_rows(
-        self, memories: Sequence[tuple[MemoryRecord, Vectors]], history: Sequence[HistoryRecord]
-    ) -> tuple[int, int]:
-        """Write rows verbatim in one transaction, skipping ids already present."""
-        blobs = [self._blob(vector) for _, vector in memories]
-        with self._write() as conn:
-            inserted = conn.executemany(
-                f"INSERT OR IGNORE INTO memories ({COLUMNS}, scope_tokens) VALUES ({INSERT_MARKS})",
-                [
-                    (*record_row(r), scope_tokens(r.user_id, r.agent_id, r.run_id))
-                    for r, _ in memories
-                ],
-            )
-            added = max(inserted.rowcount, 0)  # rows inserted (not those of FTS triggers)
-            # A memory that was already there has its vector already: OR IGNORE keeps it.
-            conn.executemany(
-                "INSERT OR IGNORE INTO vectors (seq, embedding) "
-                "SELECT seq, ? FROM memories WHERE id = ?",
-                [(blob, record.id) for (record, _), blob in zip(memories, blobs, strict=True)],
-            )
-            before = conn.total_changes
-            conn.executemany(
-                f"INSERT OR IGNORE INTO history ({HISTORY_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [history_row(h) for h in history],
-            )
-            return added, conn.total_changes - before
-
-
-def _check_path(path: Path) -> None:
-    """Refuse a path that is not, and cannot become, a regular file."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as e:  # too long, a component not a directory, no permission...
-        raise StoreError(
-            f"cannot use the store path {str(path)[:300]}: {e.strerror or e}",
-            suggestion="give the path of a file in a directory you can write",
-        ) from e
-    if not stat.S_ISREG(mode):  # a directory, a device, a FIFO
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ConfigurationError(
-            f"the store path {path} is {kind}",
-            missing_field="vector_store.config.path",
-            suggestion=f"give the path of a file, such as {path.parent / 'engram.db'}",
-        )
 
 
 def _scope_only(where: FilterNode | None) -> tuple[dict[str, str], bool, str | None] | None:
