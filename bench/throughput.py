@@ -48,8 +48,8 @@ import psutil
 import engram
 from engram import Memory
 from engram.core.filters import Condition, Field, FilterNode, conjoin
-from engram.core.operations import CANDIDATES
 from engram.core.records import Insert, MemoryRecord, new_id, text_hash
+from engram.core.search import CANDIDATES
 from engram.core.timeutil import now_iso
 
 AGENT_ID = "bench-agent"
@@ -318,7 +318,7 @@ def store_parts(
     store = memory.store
     vector_ms: list[float] = []
     keyword_ms: list[float] = []
-    for query, vector in zip(queries, memory.embedder.embed_batch(queries), strict=True):
+    for query, vector in zip(queries, memory.embedder.embed_queries(queries), strict=True):
         where = scope_filter(*scope())
         vector_ms.append(timed(store.search, vector, where, CANDIDATES, None))
         keyword_ms.append(timed(store.keyword_search, query, where, CANDIDATES))

@@ -62,6 +62,7 @@ def test_add_search_list_get_update_history_delete(run: Any) -> None:
     )
     lines = out.splitlines()
     assert "SEMANTIC" in lines[0] and "LEXICAL" in lines[0] and len(lines) == 3
+    assert "ENTITY" in lines[0] and "WHEN" not in lines[0]  # evidence no result received
     assert "My sister Ana lives in" in lines[1]
     status, out, _ = run("search", "quantum chromodynamics", "--user", "nobody")
     assert status == 0 and out.strip() == "no memory matches"

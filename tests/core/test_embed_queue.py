@@ -90,8 +90,11 @@ async def test_one_queue_per_event_loop(embedder: OnnxEmbedder) -> None:
     queues: dict[object, EmbedQueue] = {}
     first = queue_for(queues, embedder.embed_batch)
     assert queue_for(queues, embedder.embed_batch) is first
+    queries = queue_for(queues, embedder.embed_queries, kind=True)  # queries queue apart
+    assert queries is not first and queue_for(queues, embedder.embed_queries, kind=True) is queries
+    queues.pop((anyio.lowlevel.current_token(), True))
     for i in range(10):  # queues of loops that ended are dropped when idle
         queues[("old", i)] = EmbedQueue(embedder.embed_batch)
-    queues.pop(anyio.lowlevel.current_token())
+    queues.pop((anyio.lowlevel.current_token(), None))
     again = queue_for(queues, embedder.embed_batch)
     assert again is not first and len(queues) == 1

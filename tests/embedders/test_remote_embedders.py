@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -109,7 +109,12 @@ class FakeModel:
 
     def encode(self, texts: list[str], **kwargs: Any) -> Any:
         assert kwargs["normalize_embeddings"] is True
+        self.calls.append(
+            (list(texts), {k: kwargs[k] for k in ("prompt", "prompt_name") if k in kwargs})
+        )
         return np.tile(np.array([0.5, 0.5, 0.5, 0.5]), (len(texts), 1))
+
+    calls: ClassVar[list[tuple[list[str], dict[str, str]]]] = []
 
 
 @pytest.fixture
@@ -127,6 +132,57 @@ def test_sentence_transformers_uses_the_models_dimension() -> None:
     assert embedder.embed_batch(["a", "b"]).shape == (2, 4)
     with pytest.raises(ConfigurationError, match="4-d vectors, not 8"):
         SentenceTransformersEmbedder(SentenceTransformersConfig(model="m", embedding_dims=8))
+
+
+@pytest.mark.usefixtures("fake_sentence_transformers")
+def test_sentence_transformers_prompts_by_text_or_by_the_models_name() -> None:
+    FakeModel.calls = []
+    by_name = SentenceTransformersEmbedder(
+        SentenceTransformersConfig(
+            model="gemma", query_prompt_name="query", document_prompt_name="document"
+        )
+    )
+    by_name.embed_batch(["a memory"])
+    by_name.embed_queries(["a question"])
+    assert FakeModel.calls == [
+        (["a memory"], {"prompt_name": "document"}), (["a question"], {"prompt_name": "query"}),
+    ]  # fmt: skip
+    assert by_name.name == "sentence-transformers:gemma|document_prompt='<document>'"
+    FakeModel.calls = []
+    by_text = SentenceTransformersEmbedder(
+        SentenceTransformersConfig(model="e5", query_prompt="query: ", document_prompt="passage: ")
+    )
+    by_text.embed_batch(["x"])
+    by_text.embed_queries(["y"])
+    assert FakeModel.calls == [(["x"], {"prompt": "passage: "}), (["y"], {"prompt": "query: "})]
+    plain = SentenceTransformersEmbedder(SentenceTransformersConfig(model="m"))
+    FakeModel.calls = []
+    plain.embed_queries(["z"])
+    assert FakeModel.calls == [(["z"], {})]
+
+
+def test_remote_embedders_send_their_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    wire = Wire(openai_rows([1, 0]), openai_rows([0, 1]))
+    config = OpenAIEmbedderConfig(
+        api_key="k", embedding_dims=2, query_prompt="search_query: ",
+        document_prompt="search_document: ",
+    )  # fmt: skip
+    embedder = OpenAIEmbedder(config, transport=wire.transport)
+    embedder.embed_batch(["a memory"])
+    embedder.embed_queries(["a question"])
+    assert wire.body(0)["input"] == ["search_document: a memory"]
+    assert wire.body(1)["input"] == ["search_query: a question"]
+    assert embedder.name == "openai:text-embedding-3-small:2|document_prompt='search_document: '"
+    answer = ok({"embeddings": [[1.0, 0.0]]})
+    wire = Wire(answer, answer)
+    ollama = OllamaEmbedder(
+        OllamaEmbedderConfig(query_prompt="search_query: "), transport=wire.transport
+    )
+    ollama.embed_queries(["q"])
+    ollama.embed_batch(["d"])
+    assert [wire.body(i)["input"] for i in (0, 1)] == [["search_query: q"], ["d"]]
+    assert ollama.name == "ollama:nomic-embed-text"
 
 
 def test_sentence_transformers_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -267,3 +267,35 @@ def test_the_reported_hostile_calls_fail_typed_and_fast(
             assert result is None, f"{method} accepted a hostile call"
         t.check()
     assert tally.engram_errors == len(KNOWN) and not tally.unexpected
+
+
+def _longest(unit: str) -> str:
+    """``unit`` repeated to the longest text the default limits allow."""
+    return (unit * (s.LIMITS.max_text_chars // len(unit) + 1))[: s.LIMITS.max_text_chars]
+
+
+#: The longest queries the limits allow, written to make the reading of times and words work
+#: hardest: times everywhere, open ranges and events, words with no end, distinct words.
+LONGEST_QUERIES = [
+    _longest("We met on 8 May 2023 at 5pm, "),
+    _longest("from May to July 2023 and two weeks before 11 August "),
+    _longest("before the party, after the wedding; "),
+    _longest("before " + "word " * 50),
+    _longest("when did Caroline go "),
+    " ".join(f"w{i}" for i in range(20_000))[: s.LIMITS.max_text_chars],
+    "a" * s.LIMITS.max_text_chars,
+]
+
+
+@pytest.mark.parametrize("kind", ["sqlite-sync", "postgres-async"])
+def test_the_longest_queries_allowed_stay_bounded(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, tally: Tally
+) -> None:
+    """Search reads a query's times and words in bounded work, whatever the query holds."""
+    with target(kind, request, tmp_path) as t:
+        t.call("add", "We met on 8 May 2023 at the party.", user_id="u", infer=False)
+        for query in LONGEST_QUERIES:
+            found = tally.call("search", functools.partial(t.call, "search", query, user_id="u"))
+            assert found is not None, "a query within the limits was refused"
+        t.check()
+    assert not tally.unexpected and not tally.slow

@@ -26,11 +26,11 @@ def test_words_drop_stop_words_and_split_underscores() -> None:
 
 
 def test_user_text_is_never_in_the_sql() -> None:
-    words = lexical.pg_words("'); DROP TABLE memories; -- x")
+    words = lexical.pg_words("'); DROP TABLE memories; -- xy")
     where = parse_filters({"user_id": "'; DROP"})
     sql, params = lexical.keyword_query("s", "m.id", words, where, 5, (12.5, 100.0))
     assert "DROP" not in sql and sql.count("%s") == len(params)
-    assert params[0] == ["drop", "table", "memories", "x"] and 12.5 in params
+    assert params[0] == ["drop", "table", "memories", "xy"] and 12.5 in params
 
 
 def test_avgdl_cache_keeps_a_value_for_its_ttl() -> None:

@@ -162,16 +162,24 @@ def _search(args: argparse.Namespace) -> int:
         return OK
     columns = [Column("SCORE", "score", align=">"), Column("ID", "id")]
     if args.explain:
-        parts = [  # the numbers: not the ranks, nor the breakdown of the score ("shares")
+        # The numbers: not the ranks, nor the breakdown of the score ("shares"); evidence that
+        # no result received (a time the query did not name) is left out, for the text's room.
+        parts = [
             k
             for k, v in rows[0].get("score_parts", {}).items()
-            if not k.endswith("_rank") and isinstance(v, int | float)
+            if not k.endswith("_rank")
+            and isinstance(v, int | float)
+            and (k in _ALWAYS_SHOWN or any(r.get("score_parts", {}).get(k) for r in rows))
         ]
         for row in rows:
             row.update({f"part:{k}": v for k, v in row.get("score_parts", {}).items()})
         columns += [Column(k.upper(), f"part:{k}", align=">") for k in parts]
     table(rows, [*columns, Column("MEMORY", "memory", flex=True)])
     return OK
+
+
+#: The parts of ``search --explain`` shown even when they are zero for every result.
+_ALWAYS_SHOWN = frozenset({"semantic", "lexical", "fused"})
 
 
 def _list(args: argparse.Namespace) -> int:

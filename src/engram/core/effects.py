@@ -28,9 +28,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Embed:
-    """Embed these texts; the result is an ``(n, dimension)`` array."""
+    """Embed these texts; the result is an ``(n, dimension)`` array.
+
+    ``query``: the texts are search queries (``Embedder.embed_queries``), not memories.
+    """
 
     texts: tuple[str, ...]
+    query: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +78,19 @@ class Runtime:
         self.graph_llm = graph_llm
         self._queues: dict[object, EmbedQueue] = {}
 
-    def embed_queue(self) -> EmbedQueue:
-        """The running event loop's embedding queue (anyio is imported here: the sync
-        shells never need it)."""
+    def embed_queue(self, query: bool = False) -> EmbedQueue:
+        """The running event loop's embedding queue, for memories or for search queries
+        (anyio is imported here: the sync shells never need it)."""
         from engram.core.embed_queue import queue_for
 
-        return queue_for(self._queues, self.embedder.embed_batch)
+        embed = self.embedder.embed_queries if query else self.embedder.embed_batch
+        return queue_for(self._queues, embed, kind=query)
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Embed):
+            if effect.query:
+                return self.embedder.embed_queries(list(effect.texts))
             return self.embedder.embed_batch(list(effect.texts))
         if isinstance(effect, Complete):
             return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
@@ -138,7 +145,7 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
             if isinstance(effect, StoreCall):
                 outcome = await runtime.store.call_async(effect.method, *effect.args)
             elif isinstance(effect, Embed):
-                outcome = await runtime.embed_queue().embed(effect.texts)
+                outcome = await runtime.embed_queue(effect.query).embed(effect.texts)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)

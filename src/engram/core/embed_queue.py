@@ -98,10 +98,13 @@ class EmbedQueue:
 
 
 def queue_for(
-    queues: dict[object, EmbedQueue], embed: Callable[[list[str]], Vectors]
+    queues: dict[object, EmbedQueue],
+    embed: Callable[[list[str]], Vectors],
+    kind: object = None,
 ) -> EmbedQueue:
-    """The running event loop's queue in ``queues`` (made on first use)."""
-    token = anyio.lowlevel.current_token()
+    """The running event loop's queue of this ``kind`` (memories, queries) in ``queues``
+    (made on first use)."""
+    token = (anyio.lowlevel.current_token(), kind)
     queue = queues.get(token)
     if queue is None:
         if len(queues) >= 8:  # loops come and go (asyncio.run per call): drop idle queues

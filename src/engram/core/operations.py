@@ -47,8 +47,8 @@ from engram.core.results import (
     score_details,
     strip_identity,
 )
+from engram.core.search import search as hybrid_search
 from engram.core.styles import UNSET, defaults_for, is_v2_call, result_count, threshold_of
-from engram.core.temporal import find_time_ranges
 from engram.core.timeutil import now_iso, parse_date, parse_timestamp, today_iso
 from engram.core.validation import (
     SCOPE_FIELDS,
@@ -69,7 +69,6 @@ if TYPE_CHECKING:
     from engram.core.graph.extract import Triple
     from engram.core.graph.plan import Stated
     from engram.core.graph.records import RelationRecord
-    from engram.core.graph.search import GraphHits
     from engram.core.graph.settings import GraphSettings
     from engram.core.inference import Tally
 
@@ -83,8 +82,6 @@ logger = logging.getLogger("engram")
 Result = dict[str, Any] | list[dict[str, Any]]
 NewRecord = Callable[..., MemoryRecord]
 _NOT_INVALIDATED = Condition(Field("invalid_at"), "eq", None)
-#: Candidates taken from each of the semantic and lexical lists before fusion.
-CANDIDATES = 50
 #: Offline extraction: a statement this similar (cosine) to a stored memory is a duplicate.
 DUPLICATE_SIMILARITY = 0.95
 #: Search lists at most this many relations, best first.
@@ -106,12 +103,14 @@ class Operations:
         rerank_top_k: int | None = None,
         instructions: str | None = None,
         graph: GraphSettings | None = None,
+        weights: ranking.Weights = ranking.DEFAULT,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.version = version
         self.limits = limits
         self.graph = graph
         self.rerank_top_k = rerank_top_k
+        self.weights = weights
         self.has_llm = has_llm
         self.fact_prompt = fact_prompt
         self.update_prompt = update_prompt
@@ -523,30 +522,8 @@ class Operations:
                 logger.info("engram: rerank=True is ignored: no reranker is configured (as mem0)")
                 self._said_no_reranker = True
             wants_rerank = False
-        depth = max(count, CANDIDATES)
-        vectors = yield Embed((text,))
-        semantic = yield StoreCall("search", (vectors[0], where, depth, None))
-        lexical = yield StoreCall("keyword_search", (text, where, depth))
-        pool = ranking.fuse(semantic, lexical)
-        speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
-        entities = ranking.query_entities(text, speakers)
-        ranges = find_time_ranges(text)
-        ranking.weigh(pool, entities, ranges)
-        hits: GraphHits | None = None
-        if self.graph is not None:
-            from engram.core.graph.search import graph_search
-
-            hits = yield from graph_search(text, scope_values(where), self.graph.hops)
-            missing = [m for m in hits.memories if m not in pool]
-            found: list[MemoryRecord] = []
-            if missing:
-                found = yield StoreCall("get_memories", (missing, where))
-            ranking.add_graph(pool, hits.memories, found, entities, ranges)
-        near = yield StoreCall("neighbours", (ranking.lenders(pool), where))
-        ranked = ranking.spread(pool, near, entities, ranges)
-        if hits is not None:  # neighbours that joined late have no graph part either
-            for c in ranked:
-                c.graph = c.graph or 0.0
+        hops = None if self.graph is None else self.graph.hops
+        ranked, hits = yield from hybrid_search(text, where, count, self.weights, graph_hops=hops)
         tally = None
         if wants_rerank and self.rerank_top_k is not None:
             from engram.core import reranking

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from engram.core.ranking import ENTITY_BOOST, LEXICAL_HALF, TIME_BOOST, Candidate
+from engram.core.ranking import LEXICAL_HALF, Candidate
 from engram.core.records import Change, HistoryRecord, MemoryRecord
 
 logger = logging.getLogger("engram")
@@ -59,8 +59,9 @@ def score_details(candidate: Candidate, threshold: float | None) -> dict[str, An
     """mem0 2.x's ``score_details`` of a search result, from engram's own score parts.
 
     ``semantic_score`` is the cosine similarity, ``bm25_score`` the BM25 relevance scaled to
-    [0, 1] as engram's fusion reads it, ``entity_boost`` / ``time_boost`` the factors applied
-    for people and times the query names, ``neighbour`` what an adjacent turn lent, and
+    [0, 1] as engram's fusion reads it, ``entity_boost`` / ``time_boost`` / ``when_boost``
+    what the factors for people and times the query names (and for a memory that states a
+    time, when the query asks for one) added to 1, ``neighbour`` what an adjacent turn lent, and
     ``final_score`` the result's score. engram fuses by rank, so mem0's ``raw_score`` and
     ``max_possible_score`` (a sum and its ceiling) have no counterpart and are left out.
     """
@@ -68,8 +69,9 @@ def score_details(candidate: Candidate, threshold: float | None) -> dict[str, An
     details: dict[str, Any] = {
         "semantic_score": candidate.semantic or 0.0,
         "bm25_score": lexical / (lexical + LEXICAL_HALF) if lexical > 0 else 0.0,
-        "entity_boost": ENTITY_BOOST if candidate.entity else 0.0,
-        "time_boost": TIME_BOOST if candidate.time else 0.0,
+        "entity_boost": candidate.factors.get("entity", 1.0) - 1.0,
+        "time_boost": candidate.factors.get("time", 1.0) - 1.0,
+        "when_boost": candidate.factors.get("when", 1.0) - 1.0,
         "neighbour": candidate.neighbour,
         "final_score": candidate.score,
         "threshold": threshold,

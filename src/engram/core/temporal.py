@@ -1,47 +1,55 @@
-"""Time expressions in queries ("in 2022", "last May", "two weeks ago") as UTC ranges.
+"""Time in search: the times a query names or asks for, the times a memory states, and how
+well they meet.
 
-Search uses them to favour memories whose ``valid_at`` falls inside the range the query names.
-Relative expressions are resolved against a reference time (the moment of the search, unless
-the caller gives another). Expressions anchored on events ("two weeks before the trip") name
-no range here; they are left to the semantic and lexical parts of search.
+A query's times are resolved against the moment of the search ("last May", "in 2022",
+"two weeks before 11 August 2023"); a memory's against its own time (``valid_at``, which
+``timestamp=`` on ``add`` sets), so "I went to the support group yesterday", said on 8 May
+2023, is about 7 May 2023. The grammar is ``engram.core.timegrammar``. A query may also
+(1) name an event instead of a time ("what did Maya do after the wedding?"): search finds the
+event among the memories and takes its time; (2) ask for a time ("when did ...", "how long
+ago ..."): memories that state one answer it better than memories that only mention the topic.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import lru_cache
 
-from engram.core.timeutil import to_iso
+from engram.core.records import MemoryRecord
+from engram.core.timegrammar import MAX_CHARS, EventRef, scan
+from engram.core.timegrammar.vocabulary import COUNT, UNIT, WEEKDAY
+from engram.core.timeutil import EARLIEST, LATEST, to_iso
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+#: A question that asks for a time: "when ...", "what year / month / date ...", "how long ...",
+#: "since when", "how many days / weeks ... ago". The question word opens the query or a clause.
+_ASKS_WHEN = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:and|so|then|but)\s+)(?:when\b|since when\b|how long\b|at what time\b"
+    r"|(?:what|which)\s+(?:year|month|day|date|time|week|weekend|season)\b"
+    r"|how many\s+(?:years|months|weeks|days|hours)\b)",
+    re.IGNORECASE,
 )
-_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3, "several": 3,
-}  # fmt: skip
-_COUNT = r"(\d+|a couple of|a few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+#: Times that name no single range but answer "when" / "how long": a recurrence ("every
+#: Tuesday", "twice a week", "on Mondays") or a duration ("forty minutes", "for 3 years").
+_RECURS_OR_LASTS = re.compile(
+    rf"\b(?:(?:every|each)\s+(?:other\s+|single\s+)?(?:{WEEKDAY}|day|night|morning|evening"
+    rf"|afternoon|week|weekend|month|year|spring|summer|autumn|fall|winter|\w+\s+(?:days|weeks"
+    rf"|months|years))|(?:mon|tues|wednes|thurs|fri|satur|sun)days|daily|nightly|weekly|fortnightly|monthly|yearly"
+    rf"|annually|(?:once|twice|\w+ times)\s+a\s+(?:day|week|month|year)"
+    rf"|{COUNT}\s+{UNIT})\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class TimeRange:
-    """A half-open UTC interval ``[start, end)``, with the words that named it."""
+    """A half-open UTC interval ``[start, end)``, with the words that named it.
+
+    An open end is ``timeutil.EARLIEST`` / ``LATEST`` ("before 2020", "after June").
+    """
 
     start: datetime
     end: datetime
@@ -51,91 +59,93 @@ class TimeRange:
         """Whether a stored ISO timestamp falls inside the range."""
         return iso is not None and to_iso(self.start) <= iso < to_iso(self.end)
 
+    @property
+    def bounded(self) -> bool:
+        """Both ends are known."""
+        return self.start != EARLIEST and self.end != LATEST
 
-def find_time_ranges(query: str, now: datetime | None = None) -> list[TimeRange]:
-    """Every range the query names, most specific first."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    text = query.lower()
-    found: list[TimeRange] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(match: re.Match[str], start: datetime, end: datetime) -> None:
-        span = match.span()
-        if any(a < span[1] and span[0] < b for a, b in taken):
-            return  # already covered by a more specific expression
-        taken.append(span)
-        found.append(TimeRange(start, end, match.group(0).strip()))
-
-    for m in re.finditer(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b", text):
-        day = _date(int(m.group(3)), _MONTHS[m.group(2)], int(m.group(1)))
-        if day:
-            add(m, day, day + timedelta(days=1))
-    for m in re.finditer(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", text):
-        day = _date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
-        if day:
-            add(m, day, day + timedelta(days=1))
-    for m in re.finditer(rf"\b{_MONTH},?\s+(\d{{4}})\b", text):
-        start = _date(int(m.group(2)), _MONTHS[m.group(1)], 1)
-        if start:
-            add(m, start, _next_month(start))
-    for m in re.finditer(r"\b(?:in|during|since|of|from)\s+((?:19|20)\d{2})\b", text):
-        year = int(m.group(1))
-        add(m, _utc(year, 1, 1), _utc(year + 1, 1, 1))
-    for m in re.finditer(rf"\b(last|this|in|during|past)\s+{_MONTH}\b", text):
-        which, month = m.group(1), _MONTHS[m.group(2)]
-        if which == "this" or month < now.month or (month == now.month and which != "last"):
-            year = now.year
-        else:
-            year = now.year - 1
-        start = _utc(year, month, 1)
-        add(m, start, _next_month(start))
-    for m in re.finditer(rf"\b{_COUNT}\s+(day|week|month|year)s?\s+ago\b", text):
-        days = _NUMBERS.get(m.group(1)) or int(m.group(1))
-        centre = now - timedelta(days=days * _UNIT_DAYS[m.group(2)])
-        slack = timedelta(days=max(1, _UNIT_DAYS[m.group(2)] // 2))
-        add(m, _day(centre - slack), _day(centre + slack) + timedelta(days=1))
-    for m in re.finditer(r"\b(yesterday|today|tonight|last night|this morning)\b", text):
-        day = _day(now) - timedelta(days=1 if m.group(1) in ("yesterday", "last night") else 0)
-        add(m, day, day + timedelta(days=1))
-    for m in re.finditer(r"\b(last|this|past)\s+(week|month|year|weekend)\b", text):
-        add(m, *_calendar(now, m.group(1), m.group(2)))
-    return found
+    def share_of(self, other: TimeRange) -> float:
+        """How much of ``other`` (bounded) lies inside this range, from 0 to 1."""
+        if not other.bounded or other.end <= other.start:
+            return 0.0
+        inside = min(self.end, other.end) - max(self.start, other.start)
+        return max(0.0, inside / (other.end - other.start))
 
 
-def _calendar(now: datetime, which: str, unit: str) -> tuple[datetime, datetime]:
-    """``last/this/past week|weekend|month|year`` relative to ``now``."""
-    today = _day(now)
-    if which == "past":
-        span = {"week": 7, "weekend": 7, "month": 30, "year": 365}[unit]
-        return today - timedelta(days=span), today + timedelta(days=1)
-    if unit in ("week", "weekend"):
-        start = today - timedelta(days=today.weekday() + (7 if which == "last" else 0))
-        if unit == "weekend":
-            return start + timedelta(days=5), start + timedelta(days=7)
-        return start, start + timedelta(days=7)
-    if unit == "month":
-        first = _utc(today.year, today.month, 1)
-        if which == "last":
-            first = _utc(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-        return first, _next_month(first)
-    year = today.year - (which == "last")
-    return _utc(year, 1, 1), _utc(year + 1, 1, 1)
+@dataclass(frozen=True, slots=True)
+class QueryTimes:
+    """What a query says about time."""
+
+    ranges: tuple[TimeRange, ...] = ()
+    events: tuple[EventRef, ...] = ()
+    asks_when: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges or self.events or self.asks_when)
 
 
-def _utc(year: int, month: int, day: int) -> datetime:
-    return datetime(year, month, day, tzinfo=UTC)
+def find_time_ranges(text: str, now: datetime | None = None) -> list[TimeRange]:
+    """Every range ``text`` names, in order, resolved against ``now`` (default: this moment)."""
+    anchor = (now or datetime.now(UTC)).astimezone(UTC)
+    return [TimeRange(f.span[0], f.span[1], f.text) for f in scan(text, anchor)[0]]
 
 
-def _date(year: int, month: int, day: int) -> datetime | None:
+def read_query(query: str, now: datetime | None = None) -> QueryTimes:
+    """The ranges and events a query names, and whether it asks for a time."""
+    anchor = (now or datetime.now(UTC)).astimezone(UTC)
+    found, events = scan(query, anchor)
+    return QueryTimes(
+        tuple(TimeRange(f.span[0], f.span[1], f.text) for f in found),
+        tuple(events),
+        bool(_ASKS_WHEN.search(query[:MAX_CHARS])),
+    )
+
+
+def said_at(record: MemoryRecord) -> str:
+    """The memory's own time: when it held (``valid_at``), else when it was stored."""
+    return record.valid_at or record.created_at
+
+
+def stated_times(record: MemoryRecord) -> tuple[TimeRange, ...]:
+    """The times a memory's text names, resolved against the memory's own time."""
+    return _stated(record.text[:MAX_CHARS], said_at(record))
+
+
+#: Memories whose times are kept (texts are cut to ``MAX_CHARS`` first: the cache's size is
+#: bounded in bytes too).
+_CACHED = 8192
+
+
+@lru_cache(maxsize=_CACHED)
+def _stated(text: str, anchor_iso: str) -> tuple[TimeRange, ...]:
     try:
-        return _utc(year, month, day)
+        anchor = datetime.fromisoformat(anchor_iso)
     except ValueError:
-        return None
+        return ()
+    found, _ = scan(text, anchor.astimezone(UTC) if anchor.tzinfo else anchor.replace(tzinfo=UTC))
+    return tuple(TimeRange(f.span[0], f.span[1], f.text) for f in found)
 
 
-def _day(moment: datetime) -> datetime:
-    return _utc(moment.year, moment.month, moment.day)
+def states_time(record: MemoryRecord) -> bool:
+    """Whether the memory's text names a time, a recurrence or a duration (answers "when")."""
+    return _states_time(record.text[:MAX_CHARS], said_at(record))
 
 
-def _next_month(first: datetime) -> datetime:
-    return _utc(first.year + (first.month == 12), first.month % 12 + 1, 1)
+@lru_cache(maxsize=_CACHED)
+def _states_time(text: str, anchor_iso: str) -> bool:
+    return bool(_RECURS_OR_LASTS.search(text) or _stated(text, anchor_iso))
+
+
+def match(ranges: tuple[TimeRange, ...], record: MemoryRecord) -> float:
+    """How well the memory's times fall inside the query's ranges, from 0 to 1.
+
+    1 when the memory was said inside a range, or when a time its text states lies wholly
+    inside one; a stated time partly inside counts its share ("last year" meets "in May" by a
+    twelfth).
+    """
+    if not ranges:
+        return 0.0
+    if any(r.contains(said_at(record)) for r in ranges):
+        return 1.0
+    stated = stated_times(record)
+    return max((r.share_of(s) for r in ranges for s in stated), default=0.0)

@@ -1,9 +1,11 @@
-"""Timestamps: one ISO-8601 UTC format everywhere, and parsing of what callers pass."""
+"""Timestamps: one ISO-8601 UTC format everywhere, parsing of what callers pass, and the
+calendar arithmetic (months, weeks, seasons, holidays) that the time grammar resolves with."""
 
 from __future__ import annotations
 
+import calendar
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from engram.core.limits import shown
 from engram.exceptions import ValidationError
@@ -86,6 +88,77 @@ def _parse(value: object, field: str) -> str:
         value=value,
         expected=_EXPECTED,
     )
+
+
+# Calendar arithmetic for the time grammar (engram.core.timegrammar): every moment is UTC.
+
+#: An open end of a time range.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+DAY = timedelta(days=1)
+#: The first month of each season (northern hemisphere, meteorological): winter Y begins in
+#: December of Y.
+SEASON_MONTH = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+
+
+def utc(year: int, month: int = 1, day: int = 1, hour: int = 0, minute: int = 0) -> datetime:
+    """A UTC moment; raises ValueError for a date that does not exist."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def day_of(moment: datetime) -> datetime:
+    """The midnight that begins ``moment``'s day."""
+    return utc(moment.year, moment.month, moment.day)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` shifted by whole months, the day clamped to the target month's length."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def month_span(year: int, month: int) -> tuple[datetime, datetime]:
+    """``[first day, first day of the next month)``."""
+    start = utc(year, month)
+    return start, add_months(start, 1)
+
+
+def year_span(year: int) -> tuple[datetime, datetime]:
+    """``[1 January, next 1 January)``."""
+    return utc(year), utc(year + 1)
+
+
+def week_start(moment: datetime) -> datetime:
+    """The Monday that begins ``moment``'s week."""
+    day = day_of(moment)
+    return day - day.weekday() * DAY
+
+
+def season_span(year: int, season: str) -> tuple[datetime, datetime]:
+    """Three months from the season's first month in ``year``."""
+    start = utc(year, SEASON_MONTH[season])
+    return start, add_months(start, 3)
+
+
+def easter(year: int) -> datetime:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return utc(year, month, day + 1)
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> datetime:
+    """The ``n``-th (1-based) ``weekday`` (Monday 0) of a month."""
+    first = utc(year, month)
+    return first + ((weekday - first.weekday()) % 7 + 7 * (n - 1)) * DAY
 
 
 _DATE_EXPECTED = "a date, a datetime or a 'YYYY-MM-DD' string"

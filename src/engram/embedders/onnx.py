@@ -22,7 +22,14 @@ import numpy as np
 from pydantic import Field
 
 from engram.embedders import onnx_model
-from engram.embedders.base import Embedder, Vectors
+from engram.embedders.base import (
+    MAX_PROMPT_CHARS,
+    PROMPT_HELP,
+    Embedder,
+    Vectors,
+    prompted_name,
+    with_prompt,
+)
 from engram.embedders.onnx_model import (
     WEIGHTS_PACKAGE,
     WEIGHTS_SHA256,
@@ -65,6 +72,12 @@ class OnnxEmbedderConfig(Options):
         "machine, 2x slower when other work shares the cores (measured), so off by default.",
     )
     embedding_dims: int | None = Field(default=None, description="Checked against the model.")
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class OnnxEmbedder(Embedder):
@@ -88,7 +101,7 @@ class OnnxEmbedder(Embedder):
                 missing_field="embedder.config.embedding_dims",
                 suggestion="remove embedding_dims; the dimension comes from the model",
             )
-        self.name = f"onnx:{MODEL_NAME}"
+        self.name = prompted_name(f"onnx:{MODEL_NAME}", self.config.document_prompt)
         self._path = self._model_path()  # fail at construction, not on the first add
         if self.config.model_path:
             try:
@@ -206,6 +219,14 @@ class OnnxEmbedder(Embedder):
         return path
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Embed memories (with the document prompt, when one is configured)."""
+        return self._encode(with_prompt(texts, self.config.document_prompt))
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed queries (with the query prompt, when one is configured)."""
+        return self._encode(with_prompt(texts, self.config.query_prompt))
+
+    def _encode(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` in length-sorted batches (less padding), returned in input order."""
         if self._session is None:
             self._load()

@@ -14,7 +14,14 @@ import httpx
 import numpy as np
 from pydantic import AliasChoices, ConfigDict, Field
 
-from engram.embedders.base import Embedder, Vectors
+from engram.embedders.base import (
+    MAX_PROMPT_CHARS,
+    PROMPT_HELP,
+    Embedder,
+    Vectors,
+    prompted_name,
+    with_prompt,
+)
 from engram.exceptions import ProviderError
 from engram.llms.ollama import ollama_base_url
 from engram.llms.openai import OPENAI, Preset, connection
@@ -36,6 +43,12 @@ class OpenAIEmbedderConfig(Options):
     batch_size: int = Field(default=128, gt=0, le=100_000)
     timeout: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=2, ge=0, le=20)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class OllamaEmbedderConfig(Options):
@@ -51,6 +64,12 @@ class OllamaEmbedderConfig(Options):
     batch_size: int = Field(default=64, gt=0, le=100_000)
     timeout: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=2, ge=0, le=20)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
 
 
 class RemoteEmbedder(Embedder):
@@ -59,6 +78,7 @@ class RemoteEmbedder(Embedder):
     _declared: int | None
     _batch_size: int
     _client: JsonClient
+    _prompts: tuple[str | None, str | None] = (None, None)  # query, document
 
     def _request(self, texts: list[str]) -> list[list[float]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -75,8 +95,14 @@ class RemoteEmbedder(Embedder):
         self._declared = value
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
-        """Embed ``texts`` in batches of ``batch_size``, normalised to unit length."""
-        vectors = self._embed(list(texts))
+        """Embed memories in batches of ``batch_size``, normalised to unit length."""
+        return self._checked(self._embed(with_prompt(texts, self._prompts[1])))
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed queries (with the query prompt, when one is configured)."""
+        return self._checked(self._embed(with_prompt(texts, self._prompts[0])))
+
+    def _checked(self, vectors: Vectors) -> Vectors:
         if self._declared is not None and vectors.shape[1] != self._declared:
             raise ProviderError(
                 f"{self.name} returned {vectors.shape[1]}-d vectors, expected {self._declared}",
@@ -115,7 +141,8 @@ class OpenAIEmbedder(RemoteEmbedder):
         self._batch_size = config.batch_size
         base_url, key = connection(self.preset, config.base_url, config.api_key)
         dims = f":{config.embedding_dims}" if config.embedding_dims else ""
-        self.name = f"{self.provider}:{config.model}{dims}"
+        self.name = prompted_name(f"{self.provider}:{config.model}{dims}", config.document_prompt)
+        self._prompts = (config.query_prompt, config.document_prompt)
         self._client = JsonClient(
             service=f"{self.preset.service} embeddings",
             base_url=base_url,
@@ -153,7 +180,8 @@ class OllamaEmbedder(RemoteEmbedder):
         self.config = config
         self._declared = config.embedding_dims
         self._batch_size = config.batch_size
-        self.name = f"ollama:{config.model}"
+        self.name = prompted_name(f"ollama:{config.model}", config.document_prompt)
+        self._prompts = (config.query_prompt, config.document_prompt)
         self._client = JsonClient(
             service="Ollama embeddings",
             base_url=ollama_base_url(config.base_url),

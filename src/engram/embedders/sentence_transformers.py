@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from engram._distribution import install_hint
-from engram.embedders.base import Embedder, Vectors
+from engram.embedders.base import MAX_PROMPT_CHARS, PROMPT_HELP, Embedder, Vectors, prompted_name
 from engram.exceptions import ConfigurationError
 from engram.options import Options
 
@@ -29,6 +29,23 @@ class SentenceTransformersConfig(Options):
         default=None, gt=0, le=65_536, description="checked against the model"
     )
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    query_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    document_prompt: str | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
+    )
+    query_prompt_name: str | None = Field(
+        default=None,
+        max_length=256,
+        description='One of the model\'s own prompts for queries (e.g. "query"), as '
+        "sentence-transformers names them in the model's configuration.",
+    )
+    document_prompt_name: str | None = Field(
+        default=None,
+        max_length=256,
+        description='One of the model\'s own prompts for memories ("document").',
+    )
 
 
 class SentenceTransformersEmbedder(Embedder):
@@ -56,15 +73,31 @@ class SentenceTransformersEmbedder(Embedder):
                 missing_field="embedder.config.embedding_dims",
                 suggestion=f"remove embedding_dims or set it to {self.dimension}",
             )
-        self.name = f"sentence-transformers:{config.model}"
+        document = config.document_prompt or (
+            f"<{config.document_prompt_name}>" if config.document_prompt_name else None
+        )
+        self.name = prompted_name(f"sentence-transformers:{config.model}", document)
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
-        """Unit-length embeddings of ``texts``."""
+        """Unit-length embeddings of memories (with the document prompt, if any)."""
+        return self._encode(texts, self.config.document_prompt, self.config.document_prompt_name)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Unit-length embeddings of queries (with the query prompt, if any)."""
+        return self._encode(texts, self.config.query_prompt, self.config.query_prompt_name)
+
+    def _encode(self, texts: Sequence[str], prompt: str | None, prompt_name: str | None) -> Vectors:
+        options: dict[str, Any] = {}
+        if prompt is not None:
+            options["prompt"] = prompt
+        elif prompt_name is not None:
+            options["prompt_name"] = prompt_name
         vectors = self._model.encode(
             list(texts),
             batch_size=self.config.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
+            **options,
         )
         out: Vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
         return out

@@ -1,0 +1,442 @@
+"""The grammar's rules, most specific first: a regular expression and a resolver each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from engram.core.timegrammar.resolve import (
+    Context,
+    Groups,
+    Resolver,
+    Span,
+    around,
+    count,
+    day_number,
+    holiday,
+    month_of,
+    occurrence,
+    safe_day,
+    shift,
+    unit_of,
+    weekday_maker,
+)
+from engram.core.timegrammar.vocabulary import (
+    BOUNDARY,
+    COUNT,
+    DAYNUM,
+    DAYPART,
+    DECADE_WORDS,
+    HOLIDAY,
+    MONTH,
+    MONTH_FULL,
+    SEASON,
+    UNIT,
+    VAGUE,
+    WEEKDAY,
+    WEEKDAYS,
+    YEAR,
+)
+from engram.core.timeutil import (
+    DAY,
+    add_months,
+    day_of,
+    month_span,
+    season_span,
+    utc,
+    week_start,
+    year_span,
+)
+
+# Resolvers, one per rule.
+
+
+def r_day_range(g: Groups, ctx: Context) -> Span | None:
+    month = month_of(g.get("mon"))
+    if g["y"]:
+        year = int(g.get("y"))
+    else:  # the year of the range's last day, as a bare "5 June" would have it
+        last_day = day_number(g.get("d"))
+        make = lambda y: safe_day(y, month, last_day)  # noqa: E731
+        found = occurrence(make, ctx.anchor.year, "bare", ctx, g.start())
+        if found is None:
+            return None
+        year = found[0].year
+    first, last = (
+        safe_day(year, month, day_number(g.get("d1"))),
+        safe_day(year, month, day_number(g.get("d"))),
+    )
+    return (first[0], last[1]) if first and last and first[0] < last[1] else None
+
+
+def r_month_range(g: Groups, ctx: Context) -> Span | None:
+    year, first, last = int(g.get("y")), month_of(g.get("mon1")), month_of(g.get("mon"))
+    return month_span(year - (first > last), first)[0], month_span(year, last)[1]
+
+
+def r_year_range(g: Groups, ctx: Context) -> Span | None:
+    first, last = int(g.get("y1")), int(g.get("y"))
+    return (utc(first), utc(last + 1)) if first <= last else None
+
+
+def r_iso(g: Groups, ctx: Context) -> Span | None:
+    return safe_day(int(g.get("y")), int(g.get("m")), int(g.get("d")))
+
+
+def r_numeric(g: Groups, ctx: Context) -> Span | None:
+    a, b, year = int(g.get("a")), int(g.get("b")), int(g.get("y"))
+    year += 2000 if year < 100 else 0
+    if g["sep"] == "." or a > 12:
+        a, b = b, a  # day first: dotted dates, or a first number that is no month
+    return safe_day(year, a, b)
+
+
+def r_day_month_year(g: Groups, ctx: Context) -> Span | None:
+    return safe_day(int(g.get("y")), month_of(g.get("mon")), day_number(g.get("d")))
+
+
+def r_month_year(g: Groups, ctx: Context) -> Span | None:
+    return month_span(int(g.get("y")), month_of(g.get("mon")))
+
+
+def r_day_month(g: Groups, ctx: Context) -> Span | None:
+    month, day = month_of(g.get("mon")), day_number(g.get("d"))
+    return occurrence(lambda y: safe_day(y, month, day), ctx.anchor.year, "bare", ctx, g.start())
+
+
+def r_day_of_month(g: Groups, ctx: Context) -> Span | None:
+    day = day_number(g.get("d"))
+
+    def make(i: int) -> Span | None:
+        first = add_months(utc(ctx.anchor.year, ctx.anchor.month), i)
+        return safe_day(first.year, first.month, day)
+
+    return occurrence(make, 0, "bare", ctx, g.start())
+
+
+def r_decade(g: Groups, ctx: Context) -> Span | None:
+    if g["full"]:
+        start = int(g.get("full"))
+        return utc(start), utc(start + 10)
+    short = DECADE_WORDS[g.get("words")] if g["words"] else int(g.get("short"))
+    century = ctx.anchor.year - ctx.anchor.year % 100
+    start = century + short if century + short <= ctx.anchor.year else century - 100 + short
+    return utc(start), utc(start + 10)
+
+
+def r_year(g: Groups, ctx: Context) -> Span | None:
+    return year_span(int(g.get("y")))
+
+
+def r_relative_day(g: Groups, ctx: Context) -> Span | None:
+    offsets = {
+        "the day before yesterday": -2, "the day after tomorrow": 2, "yesterday": -1,
+        "last night": -1, "tomorrow": 1,
+    }  # fmt: skip
+    start = ctx.day + offsets.get(g.get("w"), 0) * DAY
+    return start, start + DAY
+
+
+def r_ago(g: Groups, ctx: Context) -> Span | None:
+    amount, unit = count(g.get("n")), unit_of(g.get("u"))
+    return around(shift(ctx.anchor, -amount, unit), unit, g["n"] in VAGUE)
+
+
+def r_later(g: Groups, ctx: Context) -> Span | None:
+    amount, unit = count(g.get("n")), unit_of(g.get("u"))
+    return around(shift(ctx.anchor, amount, unit), unit, g["n"] in VAGUE)
+
+
+def r_span_to_anchor(g: Groups, ctx: Context) -> Span | None:
+    """ "over the past 3 months", "within the next two weeks", "for 4 years"."""
+    amount, unit = count(g["n"] or "1"), unit_of(g.get("u"))
+    direction = g["dir"]
+    if direction in ("next", "coming") or (direction is None and ctx.future(g.start())):
+        return ctx.day, day_of(shift(ctx.day, amount, unit)) + DAY
+    return day_of(shift(ctx.day, -amount, unit)), ctx.day + DAY
+
+
+def r_calendar(g: Groups, ctx: Context) -> Span | None:
+    """last / this / next week, weekend, month, year; the week before last / after next."""
+    unit = g.get("u")
+    if g["far"]:
+        step = -2 if g["far"] == "before last" else 2
+    else:
+        step = {"last": -1, "previous": -1, "next": 1}.get(g.get("which"), 0)
+    if unit in ("week", "weekend"):
+        start = week_start(ctx.anchor) + 7 * step * DAY
+        return (start + 5 * DAY, start + 7 * DAY) if unit == "weekend" else (start, start + 7 * DAY)
+    if unit == "month":
+        start = add_months(utc(ctx.anchor.year, ctx.anchor.month), step)
+        return start, add_months(start, 1)
+    return year_span(ctx.anchor.year + step)
+
+
+def which_of(g: Groups) -> str:
+    """``last`` / ``this`` / ``next`` / ``bare`` ("this coming" is "this")."""
+    which = g["which"] or "bare"
+    if which == "this coming":
+        return "next"
+    return "this" if which == "this" else "last" if which == "previous" else which
+
+
+def r_weekday(g: Groups, ctx: Context) -> Span | None:
+    make = weekday_maker(ctx, WEEKDAYS[g.get("wd")])
+    which = which_of(g)
+    return make(0) if which == "this" else occurrence(make, 0, which, ctx, g.start())
+
+
+def r_month(g: Groups, ctx: Context) -> Span | None:
+    month, which = month_of(g.get("mon")), which_of(g)
+    if which == "this":
+        return month_span(ctx.anchor.year, month)
+    return occurrence(lambda y: month_span(y, month), ctx.anchor.year, which, ctx, g.start())
+
+
+def r_season(g: Groups, ctx: Context) -> Span | None:
+    season = g.get("s")
+    if g["y"]:
+        return season_span(int(g.get("y")), season)
+    make = lambda y: season_span(y, season)  # noqa: E731
+    return occurrence(make, ctx.anchor.year, which_of(g), ctx, g.start())
+
+
+def r_holiday(g: Groups, ctx: Context) -> Span | None:
+    make = holiday(g.get("h"))
+    if g["y"]:
+        return make(int(g.get("y")))
+    which = which_of(g)
+    if which == "this":
+        return make(ctx.anchor.year)
+    return occurrence(make, ctx.anchor.year, which, ctx, g.start())
+
+
+def r_in_year(g: Groups, ctx: Context) -> Span | None:
+    """ "May of last year", "the summer of last year", "Christmas last year"."""
+    year = ctx.anchor.year + {"last": -1, "this": 0, "next": 1}[g.get("which")]
+    if g["mon"]:
+        return month_span(year, month_of(g.get("mon")))
+    if g["s"]:
+        return season_span(year, g.get("s"))
+    return holiday(g.get("h"))(year)
+
+
+def r_vague(g: Groups, ctx: Context) -> Span | None:
+    word = g.get("w")
+    if word in ("recently", "lately"):
+        return ctx.day - 30 * DAY, ctx.day + DAY
+    if word == "the other day":
+        return ctx.day - 7 * DAY, ctx.day
+    which, unit = word.split(" this ")
+    start = {"week": week_start(ctx.anchor), "month": utc(ctx.anchor.year, ctx.anchor.month)}
+    first = start.get(unit, utc(ctx.anchor.year))
+    last = first + 7 * DAY if unit == "week" else add_months(first, 1 if unit == "month" else 12)
+    return (first, ctx.day) if which == "earlier" else (ctx.day + DAY, last)
+
+
+def r_clock(g: Groups, ctx: Context) -> Span | None:
+    hour, minute = (12, 0) if g["noon"] else (int(g.get("h")), int(g["min"] or 0))
+    if g["ampm"]:
+        if hour > 12 or hour == 0:
+            return None
+        hour = hour % 12 + (12 if g.get("ampm").startswith("p") else 0)
+    start = ctx.day + timedelta(hours=hour, minutes=minute)
+    return start, start + timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A pattern and how to resolve what it matches."""
+
+    name: str
+    pattern: re.Pattern[str]
+    resolve: Resolver
+    #: Kinds of word (``_TRIGGERS``) the text must hold for the rule to be tried at all: all
+    #: of one of these sets.
+    needs: tuple[frozenset[str], ...]
+    #: The occurrence repeats with this period when its year or week was not given.
+    period: str | None = None
+
+
+def _rule(
+    name: str, needs: str, pattern: str, resolve: Resolver, period: str | None = None
+) -> Rule:
+    compiled = re.compile(rf"(?<![\w'])(?:{pattern}){BOUNDARY}")
+    alternatives = tuple(frozenset(option.split()) for option in needs.split("|"))
+    return Rule(name, compiled, resolve, alternatives, period)
+
+
+#: One pass over a text finds which kinds of word it holds: digits, months, weekdays,
+#: seasons, holidays, units of time, words of relative time. Most texts hold few, and a
+#: rule whose kinds are absent is not tried (a tenth of the time of trying every rule).
+_TRIGGERS = re.compile(
+    r"(?P<D>\d)|\b(?:(?P<M>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"|(?P<W>(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?P<S>spring|summer|autumn|fall|winter)"
+    r"|(?P<H>christmas|new year|halloween|valentine|thanksgiving|easter|independence"
+    r"|fourth of july)|(?P<U>minute|hour|day|week|fortnight|month|year|decade)"
+    r"|(?P<R>yesterday|today|tonight|tomorrow|night|morning|afternoon|evening|recently"
+    r"|lately|noon|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))"
+)
+
+
+def triggers(norm: str) -> set[str]:
+    """The kinds of word ``norm`` holds."""
+    return {m.lastgroup for m in _TRIGGERS.finditer(norm) if m.lastgroup}
+
+
+_WHICH = r"(?P<which>last|this|next|this coming|previous)"
+_TO = r"\s*(?:-|to|and|until|till|through|thru)\s*"
+_CONTEXT = (
+    r"(?:in|during|since|until|till|by|from|through|of|before|after|between|and|to|early|late|mid)"
+)
+RULES: list[Rule] = [
+    _rule(
+        "day range",
+        "D M",
+        rf"(?:(?:from|between)\s+)?(?:the\s+)?(?P<d1>{DAYNUM}){_TO}(?:the\s+)?(?P<d>{DAYNUM})"
+        rf"(?:\s+of)?\s+(?P<mon>{MONTH})(?:,?\s+(?P<y>{YEAR}))?"
+        rf"|(?P<mon2>{MONTH})\s+(?P<d12>{DAYNUM})\s*(?:-|to|through)\s*(?P<d2>{DAYNUM})"
+        rf"(?:,?\s+(?P<y2>{YEAR}))?",
+        r_day_range,
+    ),
+    _rule(
+        "month range",
+        "D M",
+        rf"(?:(?:from|between)\s+)?(?P<mon1>{MONTH_FULL}){_TO}(?P<mon>{MONTH_FULL}),?"
+        rf"\s+(?:of\s+)?(?P<y>{YEAR})",
+        r_month_range,
+    ),
+    _rule(
+        "year range",
+        "D",
+        rf"(?:(?:from|between)\s+)?(?P<y1>{YEAR}){_TO}(?P<y>{YEAR})",
+        r_year_range,
+    ),
+    _rule("iso", "D", r"(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})", r_iso),
+    _rule(
+        "numeric",
+        "D",
+        r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})",
+        r_numeric,
+    ),
+    _rule(
+        "day month year",
+        "D M",
+        rf"(?:{WEEKDAY},?\s+)?(?:the\s+)?(?P<d>{DAYNUM})(?:\s+of)?\s+(?P<mon>{MONTH}),?"
+        rf"\s+(?P<y>{YEAR})"
+        rf"|(?:{WEEKDAY},?\s+)?(?P<mon2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAYNUM}),?"
+        rf"\s+(?P<y2>{YEAR})",
+        r_day_month_year,
+    ),
+    _rule("month year", "D M", rf"(?P<mon>{MONTH})(?:\s+of)?,?\s+(?P<y>{YEAR})", r_month_year),
+    _rule(
+        "in a year",
+        "U",
+        rf"(?:the\s+)?(?:(?P<s>{SEASON})|(?P<mon>{MONTH_FULL})|(?P<h>{HOLIDAY}))"
+        r"\s+(?:of\s+)?(?P<which>last|this|next)\s+year",
+        r_in_year,
+    ),
+    _rule(
+        "holiday",
+        "H",
+        rf"(?:{_WHICH}\s+)?(?P<h>{HOLIDAY})(?:,?\s+(?P<y>{YEAR}))?",
+        r_holiday,
+        period="year",
+    ),
+    _rule(
+        "season",
+        "S",
+        rf"(?:the\s+)?(?P<s>{SEASON})(?:\s+of)?,?\s+(?P<y>{YEAR})"
+        rf"|(?:{_WHICH}|(?:in|during|over|through|since|until|by|for|before|after)(?:\s+the)?)"
+        rf"\s+(?P<s2>{SEASON})(?!(?:\s+of)?,?\s+{YEAR})",
+        r_season,
+        period="year",
+    ),
+    _rule(
+        "day month",
+        "D M",
+        rf"(?:(?:{WEEKDAY},?\s+)?(?:the\s+)?(?P<d>{DAYNUM})(?:\s+of)?\s+(?P<mon>{MONTH})"
+        rf"|(?P<mon2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAYNUM}))",
+        r_day_month,
+        period="year",
+    ),
+    _rule(
+        "day of month",
+        "D",
+        r"on\s+the\s+(?P<d>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))(?!\s+[a-z])",
+        r_day_of_month,
+    ),
+    _rule(
+        "decade",
+        "D|R",
+        r"the\s+(?:'?(?P<short>\d0)s|(?P<words>twenties|thirties|forties|fifties|sixties"
+        r"|seventies|eighties|nineties))|(?:the\s+)?(?P<full>(?:1[89]|20)\d0)s",
+        r_decade,
+    ),
+    _rule(
+        "relative day",
+        "R",
+        r"(?P<w>the day before yesterday|the day after tomorrow|yesterday|today|tonight"
+        rf"|tomorrow|last night|this {DAYPART})(?:\s+{DAYPART})?",
+        r_relative_day,
+    ),
+    _rule(
+        "vague",
+        "R|U",
+        r"(?P<w>recently|lately|the other day|(?:earlier|later) this (?:week|month|year))",
+        r_vague,
+    ),
+    _rule("ago", "U", rf"(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)", r_ago),
+    _rule(
+        "later",
+        "U",
+        rf"in\s+(?P<n>{COUNT})\s+(?P<u>{UNIT})(?!\s+(?:ago|back|before|after))"
+        rf"|(?P<n2>{COUNT})\s+(?P<u2>{UNIT})\s+(?:later|from now|from today|hence)",
+        r_later,
+    ),
+    _rule(
+        "span to anchor",
+        "U",
+        r"(?:(?:over|in|during|for|within|throughout)\s+)?the\s+(?P<dir>past|last|previous|next"
+        rf"|coming)\s+(?:(?P<n>{COUNT})\s+)?(?P<u>{UNIT})(?!\s+of\b)"
+        rf"|for\s+(?:the\s+)?(?P<n2>{COUNT})\s+(?P<u2>{UNIT})",
+        r_span_to_anchor,
+    ),
+    _rule(
+        "calendar",
+        "U",
+        rf"{_WHICH}\s+(?P<u>week|weekend|month|year)(?!\s+of\b)"
+        r"|the\s+(?P<u2>week|month|year)\s+(?P<far>before last|after next)",
+        r_calendar,
+    ),
+    _rule(
+        "weekday",
+        "W",
+        rf"(?<!every )(?<!each )(?:on\s+)?(?:{_WHICH}\s+)?(?P<wd>{WEEKDAY})(?:\s+{DAYPART})?",
+        r_weekday,
+        period="week",
+    ),
+    _rule(
+        "month",
+        "M",
+        rf"(?P<which>last|this|next)\s+(?P<mon>{MONTH_FULL})"
+        rf"|{_CONTEXT}[\s-]+(?:(?:early|late|mid)[\s-]+)?(?P<mon2>{MONTH_FULL})",
+        r_month,
+        period="year",
+    ),
+    _rule(
+        "year",
+        "D",
+        r"(?:in|of|since|during|until|till|before|after|from|to|by|around|year|and|between"
+        rf"|early|late|mid)[\s-]+(?P<y>{YEAR})",
+        r_year,
+    ),
+    _rule(
+        "clock",
+        "D|R",
+        r"(?:at\s+)?(?:(?P<noon>noon)|(?P<h>1[0-2]|0?\d)(?::(?P<min>[0-5]\d))?\s*"
+        r"(?P<ampm>[ap]\.?m\.?)|(?P<h2>[01]?\d|2[0-3]):(?P<min2>[0-5]\d))",
+        r_clock,
+    ),
+]
