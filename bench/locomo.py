@@ -27,7 +27,9 @@ conversation in its own schema of a PostgreSQL server: ``--dsn``, or a local one
 offline extractor reads each turn as it is added) and reports engram's search there too, so
 both figures come from one run. ``--samples`` keeps only some conversations;
 ``--graph-weight`` lists values of the graph weight (``ranking.Weights.graph``) to try on
-the same stores. ``--embedder`` runs the benchmark with another embedder.
+the same stores. ``--embedder`` runs the benchmark with another embedder. ``--grid
+NAME=V1,V2 ...`` runs the leave-one-out over these ranking weights instead of ``GRID``
+(the others at their defaults): how a new constant is chosen.
 
     python bench/locomo.py ../shared/data/locomo/locomo10-dev.json [--store postgres] [--graph]
 """
@@ -43,7 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -293,6 +295,18 @@ def postgres(dsn: str | None) -> Iterator[str]:
         server.stop(directory, remove=True)
 
 
+def parse_grid(items: list[str]) -> dict[str, tuple[Any, ...]]:
+    """``NAME=V1,V2`` items as a grid of ``ranking.Weights`` values (each of the field's type)."""
+    types = {f.name: type(getattr(ranking.DEFAULT, f.name)) for f in fields(ranking.Weights)}
+    grid: dict[str, tuple[Any, ...]] = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        if name not in types or not values:
+            raise SystemExit(f"--grid: expected NAME=V1,V2 with NAME one of {sorted(types)}")
+        grid[name] = tuple(types[name](v) for v in values.split(","))
+    return grid
+
+
 def main(argv: list[str] | None = None) -> int:
     """Load the conversations, run every ranker, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -313,7 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--graph-weight", type=float, nargs="*", default=None, help="graph weights to try"
     )
+    parser.add_argument(
+        "--grid",
+        nargs="*",
+        default=None,
+        metavar="NAME=V1,V2",
+        help="leave-one-out over these ranking weights instead of the default grid",
+    )
     args = parser.parse_args(argv)
+    grid = parse_grid(args.grid) if args.grid else GRID
     samples = set(args.samples) if args.samples else None
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         dsn = stack.enter_context(postgres(args.dsn)) if args.store == "postgres" else None
@@ -337,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             report(f"baseline: {name}", result, baselines["RRF(BM25, dense)"])
         report("engram search", ours, baselines["RRF(BM25, dense)"])
         if not args.no_loo and len(conversations) > 1:
-            report_loo(conversations, tune(conversations, GRID), ours, GRID)
+            report_loo(conversations, tune(conversations, grid), ours, grid)
         if args.graph:
             start = time.perf_counter()
             graphed = load(args.path, Path(tmp), dsn, graph=True, samples=samples, embedder=block)

@@ -9,7 +9,11 @@ BM25 alone. engram's hybrid search should never do worse than dense alone here: 
 neighbour in the list lends it nothing, and lexical matches on common words must not
 overtake the meaning.
 
-    python bench/paraphrase.py [--one-by-one] [--embedder '{"provider": ..., "config": ...}']
+``--losses`` also lists the questions whose fact dense search ranks first and engram's search
+does not (and the reverse), with the score parts (``explain=True``) of engram's first result
+and of the fact: which part lifted the wrong memory.
+
+    python bench/paraphrase.py [--one-by-one] [--losses] [--embedder '{"provider": ..., ...}']
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ def bm25(memory: Memory, question: str) -> list[str]:
     return [record.text for record, _ in memory.store.keyword_search(question, where, 10)]
 
 
+def losses(memory: Memory) -> None:
+    """Print the questions where dense search and engram's disagree on the first result."""
+    for fact, question in PAIRS:
+        first = dense(memory, question)[0] == fact
+        hits = memory.search(question, user_id=USER, limit=50, explain=True)["results"]
+        if first == (hits[0]["memory"] == fact):
+            continue
+        print(f"\n{'lost' if first else 'won'}: {question!r}")
+        shown = [hits[0], *(h for h in hits[1:] if h["memory"] == fact)]
+        for hit in shown:
+            parts = hit["score_parts"]
+            shares = ", ".join(f"{k} {v:.3f}" for k, v in parts["shares"].items() if v)
+            print(f"  {'*' if hit['memory'] == fact else ' '} {hit['score']:.3f} {hit['memory']}")
+            print(f"      cosine rank {parts['semantic_rank']}, BM25 rank {parts['lexical_rank']}")
+            print(f"      shares: {shares}")
+
+
 def measure(memory: Memory, ranker: Ranker) -> tuple[float, float, float]:
     """hit@1, hit@5 and MRR over every pair."""
     at1 = at5 = rr = 0.0
@@ -65,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--one-by-one", action="store_true", help="one add() per fact instead of one list"
+    )
+    parser.add_argument(
+        "--losses", action="store_true", help="list where dense and engram disagree at rank 1"
     )
     parser.add_argument("--embedder", default=None, help="an embedder block, as JSON")
     args = parser.parse_args(argv)
@@ -91,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 at1, at5, mrr = measure(memory, ranker)
                 print(f"  {name:<16}{at1:>8.3f}{at5:>8.3f}{mrr:>8.3f}")
+            if args.losses:
+                losses(memory)
     return 0
 
 
