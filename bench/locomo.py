@@ -52,8 +52,8 @@ from typing import Any
 
 from engram import Embedder, Memory
 from engram.core import ranking
+from engram.core.adding import embedding_text
 from engram.core.filters import Condition, Field
-from engram.core.operations import embedding_text
 from loo import Outcome, Row, Setting, describe, leave_one_out, mean, settings, spread
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}

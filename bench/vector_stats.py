@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from engram.core.operations import embedding_text
+from engram.core.adding import embedding_text
 from engram.embedders.onnx import OnnxEmbedder
 from scale import DIM, Matrix, isotropic, memories
 

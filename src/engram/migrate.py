@@ -175,25 +175,19 @@ def _copy_batch(
 
 def graph_checksum(store: Any, batch: int = 5000) -> tuple[int, int, str]:
     """(entities, relations, sha256 of every graph row with its vector or support)."""
-    digests: list[bytes] = []
-    counts = [0, 0]
-    for index, export in enumerate((store.export_entities, store.export_relations)):
-        cursor = 0
-        while True:
-            rows, cursor = export(cursor, batch)
-            if not rows:
-                break
-            counts[index] += len(rows)
-            digests.extend(_digest(row) for row in rows)
-    digests.sort()
-    return counts[0], counts[1], hashlib.sha256(b"".join(digests)).hexdigest()
+    return _checksum((store.export_entities, store.export_relations), batch)
 
 
 def checksum(store: Any, batch: int = 5000) -> tuple[int, int, str]:
     """(memories, history rows, sha256 of every row), independent of row order."""
+    return _checksum((store.export_memories, store.export_history), batch)
+
+
+def _checksum(exports: tuple[Any, Any], batch: int) -> tuple[int, int, str]:
+    """Row counts of two exports and the sha256 of all their rows, independent of order."""
     digests: list[bytes] = []
     counts = [0, 0]
-    for index, export in enumerate((store.export_memories, store.export_history)):
+    for index, export in enumerate(exports):
         cursor = 0
         while True:
             rows, cursor = export(cursor, batch)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engram.core.adding import embedding_text
 from engram.core.effects import Embed, Flow, StoreCall
 from engram.core.filters import Condition, Field, FilterNode, conjoin
 from engram.core.graph.names import display
 from engram.core.graph.records import EntityRecord, RelationRecord
-from engram.core.operations import embedding_text
 from engram.core.portable import entity_line, history_line, memory_line, relation_line
 from engram.core.records import HistoryRecord, MemoryRecord
 from engram.core.validation import optional_str

@@ -184,7 +184,7 @@ def _remake_vectors(conn: sqlite3.Connection, embedder: Embedder | None) -> int:
 
 def _embed(embedder: Embedder, texts: list[tuple[str, str | None]], dimension: int) -> Vectors:
     """Vectors as the store makes them (the speaker's name before the text)."""
-    from engram.core.operations import embedding_text
+    from engram.core.adding import embedding_text
 
     if embedder.dimension != dimension:
         raise ConfigurationError(
