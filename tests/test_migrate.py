@@ -142,3 +142,15 @@ def test_specs_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     empty = tmp_path / "empty.db"
     assert main(["migrate", "--from", str(empty), "--to", str(tmp_path / "t.db")]) == 4
     assert "holds no engram store" in capsys.readouterr().err
+
+
+def test_an_unreachable_postgres_source_is_a_store_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reading the source's embedder connects outside the pool: its failure is a StoreError
+    too (found by the deep fuzz profile), and nothing is written to the target."""
+    target = tmp_path / "new.db"
+    dsn = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+    assert main(["migrate", "--from", dsn, "--to", str(target), "--quiet"]) == 1
+    assert "cannot be reached" in capsys.readouterr().err
+    assert not target.exists()

@@ -37,6 +37,36 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+#: Files outside the tests' temp directories that no fuzz call may touch (CI runs as root: a
+#: path drawn as a store, an export target or a model must never reach a system file).
+GUARDED = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/hosts")
+
+
+def _fingerprint() -> dict[str, object]:
+    found: dict[str, object] = {}
+    for name in GUARDED:
+        try:
+            st = os.stat(name)
+        except OSError:
+            found[name] = None
+        else:
+            found[name] = (st.st_size, st.st_mtime_ns)
+    found["cwd: " + os.getcwd()] = sorted(
+        n for n in os.listdir(".") if not n.startswith((".hypothesis", ".coverage"))
+    )
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nothing_outside_the_temp_directories() -> Iterator[None]:
+    """Fail the run if a fuzz call changed a guarded system file or the working directory."""
+    before = _fingerprint()
+    yield
+    after = _fingerprint()
+    changed = [name for name in before if before[name] != after[name]]
+    assert not changed, f"the fuzz suite changed files outside its temp directories: {changed}"
+
+
 #: No call may take longer than this (seconds): hostile input must fail fast.
 BOUND_SECONDS = float(os.environ.get("ENGRAM_FUZZ_BOUND", "5"))
 

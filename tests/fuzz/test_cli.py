@@ -44,6 +44,7 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: OnnxEmbedde
     (tmp_path / "embedder.json").write_text(json.dumps({"embedder": {"provider": "onnx"}}))
     (tmp_path / "junk.json").write_text('{"vector_store": 5')
     (tmp_path / "notes.db").write_text("not a database")
+    (tmp_path / "foreign.txt").write_text("root:x:0:0:someone else's file\n")
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     assert main(["export", "--store", "healthy.db", "-o", "export.jsonl", "--with-vectors"]) == 0
@@ -84,7 +85,7 @@ PATHS = [
     "new.db",
     "missing/dir/x.db",
     ".",
-    "/etc/passwd",
+    "foreign.txt",  # a file that is not engram's (in the temp directory: never a system file)
     "/dev/null",
     "~no_such_user_engram/x.db",
     "x\udcff.db",  # a filename that is not UTF-8, as the OS hands it over

@@ -22,8 +22,11 @@ from engram.registry import CATEGORIES
 from tests.fuzz import strategies as s
 from tests.fuzz.conftest import Tally
 
+# Every path is inside the test's temp directory (the test changes into it and sets HOME there)
+# or cannot be written: the suite runs as root in CI, where "/etc/passwd" as a store or an
+# export target would be overwritten.
 PATHS = [
-    "/etc/passwd",
+    "foreign.txt",
     "/",
     "/nonexistent/dir/x.onnx",
     "~nobody_engram/x.db",
@@ -32,7 +35,6 @@ PATHS = [
     "x" * 5000,
     "a\x00b",
     "\ud800.db",
-    "/proc/self/mem",
 ]
 paths = st.one_of(s.one_of_these(PATHS), s.texts, s.junk)
 
@@ -107,6 +109,10 @@ def test_hostile_configs_fail_typed_and_fast(
     tmp_path: Path, tally: Tally, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENGRAM_POSTGRES_DSN", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    foreign = tmp_path / "foreign.txt"
+    foreign.write_text("root:x:0:0:someone else's file\n")
 
     @given(config=configs(tmp_path), shell=st.sampled_from(["Memory", "from_config", "Async"]))
     @example(sqlite({"busy_timeout": float("inf")}, tmp_path), "Memory")
@@ -114,7 +120,7 @@ def test_hostile_configs_fail_typed_and_fast(
     @example(sqlite({"path": str(tmp_path / "\ud800.db")}, tmp_path), "from_config")
     @example(sqlite({"path": "~no_such_user_engram/x.db"}, tmp_path), "Async")
     @example(sqlite({"path": "/dev/null"}, tmp_path), "Memory")
-    @example({"embedder": {"provider": "onnx", "config": {"model_path": "/etc/passwd"}}}, "Memory")
+    @example({"embedder": {"provider": "onnx", "config": {"model_path": str(foreign)}}}, "Memory")
     @example({"limits": {"max_filter_depth": 10**30}}, "Memory")
     @example(sqlite({"busy_timeout": 1e300}, tmp_path), "Memory")
     def build(config: Any, shell: str) -> None:
@@ -149,7 +155,11 @@ def test_hostile_configs_fail_typed_and_fast(
     assert not tally.unexpected
 
 
-def test_hostile_options_of_every_provider_fail_typed(tally: Tally) -> None:
+def test_hostile_options_of_every_provider_fail_typed(
+    tally: Tally, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative and ~ paths stay in the temp directory
+    monkeypatch.setenv("HOME", str(tmp_path))
     configs = [
         get_registry(category).get(name).Config
         for category in CATEGORIES

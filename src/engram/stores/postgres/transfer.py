@@ -83,24 +83,33 @@ class PostgresTransfer(ABC):
     def _autocommit(self) -> Iterator[Cursor[Any]]:
         """A cursor outside any transaction (VACUUM refuses to run inside one)."""
         from engram.stores.postgres.connect import drivers as _drivers
+        from engram.stores.postgres.connect import store_error
 
         psycopg = _drivers()[0]
-        with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
+        try:
+            conn = psycopg.connect(self.config.conninfo(), autocommit=True)
+        except psycopg.Error as e:
+            raise store_error(e, "maintenance") from e
+        with conn:
             yield conn.cursor()
 
     def stored_embedder(self) -> tuple[str, int, str | None] | None:
         """The embedder the schema was made with (name, dimension, weights), read without
         opening the store."""
         from engram.stores.postgres.connect import drivers as _drivers
+        from engram.stores.postgres.connect import store_error
 
         psycopg = _drivers()[0]
-        with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.engram_meta",)
-            ).fetchone()
-            if not row or not row[0]:
-                return None
-            stored = dict(conn.execute(f"SELECT key, value FROM {self.schema}.engram_meta"))
+        try:
+            with psycopg.connect(self.config.conninfo(), autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.engram_meta",)
+                ).fetchone()
+                if not row or not row[0]:
+                    return None
+                stored = dict(conn.execute(f"SELECT key, value FROM {self.schema}.engram_meta"))
+        except psycopg.Error as e:
+            raise store_error(e, "read") from e
         if not stored:
             return None
         return stored[EMBEDDER], int(stored[DIMENSION]), stored.get(WEIGHTS)
