@@ -183,24 +183,24 @@ class Importer:
     def add_memory(self, record: MemoryRecord, vector: Vectors | None = None) -> None:
         """Queue a memory (with its vector, or None to embed it)."""
         self._memories.append((record, vector))
-        if self._queued() >= self.batch:
-            self.flush()
+        self._flush_when_full()
 
     def add_history(self, record: HistoryRecord) -> None:
         """Queue a history row."""
         self._history.append(record)
-        if self._queued() >= self.batch:
-            self.flush()
+        self._flush_when_full()
 
     def add_entity(self, record: EntityRecord, vector: Vectors | None = None) -> None:
         """Queue an entity (with its name vector, or None to embed its name)."""
         self._entities.append((record, vector))
-        if self._queued() >= self.batch:
-            self.flush()
+        self._flush_when_full()
 
     def add_relation(self, record: RelationRecord) -> None:
         """Queue a relation."""
         self._relations.append(record)
+        self._flush_when_full()
+
+    def _flush_when_full(self) -> None:
         if self._queued() >= self.batch:
             self.flush()
 

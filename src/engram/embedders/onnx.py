@@ -23,8 +23,6 @@ from pydantic import Field
 
 from engram.embedders import onnx_model
 from engram.embedders.base import (
-    MAX_PROMPT_CHARS,
-    PROMPT_HELP,
     Embedder,
     Vectors,
     prompted_name,
@@ -37,8 +35,8 @@ from engram.embedders.onnx_model import (
     WeightsChanged,
     sha256_of,
 )
+from engram.embedders.prompts import PromptOptions
 from engram.exceptions import ConfigurationError, ProviderError
-from engram.options import Options
 
 __all__ = [
     "MODEL_NAME",
@@ -54,7 +52,7 @@ TOKENIZER_PATH = onnx_model.TOKENIZER_PATH
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-class OnnxEmbedderConfig(Options):
+class OnnxEmbedderConfig(PromptOptions):
     """Options of the ``onnx`` embedder."""
 
     model: str = Field(default=MODEL_NAME, description="Only all-MiniLM-L6-v2 ships today.")
@@ -72,12 +70,6 @@ class OnnxEmbedderConfig(Options):
         "machine, 2x slower when other work shares the cores (measured), so off by default.",
     )
     embedding_dims: int | None = Field(default=None, description="Checked against the model.")
-    query_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
-    document_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
 
 
 class OnnxEmbedder(Embedder):

@@ -15,21 +15,19 @@ import numpy as np
 from pydantic import AliasChoices, ConfigDict, Field
 
 from engram.embedders.base import (
-    MAX_PROMPT_CHARS,
-    PROMPT_HELP,
     Embedder,
     Vectors,
     prompted_name,
     with_prompt,
 )
+from engram.embedders.prompts import PromptOptions
 from engram.exceptions import ProviderError
 from engram.llms.ollama import ollama_base_url
 from engram.llms.openai import OPENAI, Preset, connection
-from engram.options import Options
 from engram.remote import JsonClient
 
 
-class OpenAIEmbedderConfig(Options):
+class OpenAIEmbedderConfig(PromptOptions):
     """``openai`` embedder options."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -43,15 +41,9 @@ class OpenAIEmbedderConfig(Options):
     batch_size: int = Field(default=128, gt=0, le=100_000)
     timeout: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=2, ge=0, le=20)
-    query_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
-    document_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
 
 
-class OllamaEmbedderConfig(Options):
+class OllamaEmbedderConfig(PromptOptions):
     """``ollama`` embedder options."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -64,12 +56,6 @@ class OllamaEmbedderConfig(Options):
     batch_size: int = Field(default=64, gt=0, le=100_000)
     timeout: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=2, ge=0, le=20)
-    query_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
-    document_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
 
 
 class RemoteEmbedder(Embedder):

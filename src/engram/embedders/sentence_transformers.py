@@ -14,12 +14,12 @@ import numpy as np
 from pydantic import Field
 
 from engram._distribution import install_hint
-from engram.embedders.base import MAX_PROMPT_CHARS, PROMPT_HELP, Embedder, Vectors, prompted_name
+from engram.embedders.base import Embedder, Vectors, prompted_name
+from engram.embedders.prompts import PromptOptions
 from engram.exceptions import ConfigurationError
-from engram.options import Options
 
 
-class SentenceTransformersConfig(Options):
+class SentenceTransformersConfig(PromptOptions):
     """``sentence_transformers`` embedder options."""
 
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
@@ -29,12 +29,6 @@ class SentenceTransformersConfig(Options):
         default=None, gt=0, le=65_536, description="checked against the model"
     )
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    query_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
-    document_prompt: str | None = Field(
-        default=None, max_length=MAX_PROMPT_CHARS, description=PROMPT_HELP
-    )
     query_prompt_name: str | None = Field(
         default=None,
         max_length=256,
