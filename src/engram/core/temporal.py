@@ -43,6 +43,18 @@ _RECURS_OR_LASTS = re.compile(
     re.IGNORECASE,
 )
 
+#: A time of year named on its own, with no year to place it ("my favourite season is autumn",
+#: "I love October"): it answers "when" / "which time of year" as a recurrence does. "spring"
+#: and "fall" are read only after "season ... is/was" (as words they are mostly something
+#: else), "May" and "March" never (the grammar reads "in May"); the other months and seasons
+#: are read as written.
+_TIME_OF_YEAR = re.compile(
+    r"\b(?:(?:summer|autumn|winter)(?:s|time)?|springtime"
+    r"|january|february|april|june|july|august|september|october|november|december)\b"
+    r"|\bseasons?\s+(?:is|was|are|were)\s+(?:spring|fall)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TimeRange:
@@ -133,7 +145,9 @@ def states_time(record: MemoryRecord) -> bool:
 
 @lru_cache(maxsize=_CACHED)
 def _states_time(text: str, anchor_iso: str) -> bool:
-    return bool(_RECURS_OR_LASTS.search(text) or _stated(text, anchor_iso))
+    return bool(
+        _RECURS_OR_LASTS.search(text) or _TIME_OF_YEAR.search(text) or _stated(text, anchor_iso)
+    )
 
 
 def match(ranges: tuple[TimeRange, ...], record: MemoryRecord) -> float:
