@@ -86,7 +86,7 @@ def test_cache_matches_brute_force_under_writes_from_another_store(
                     Condition(Field("user_id"), "eq", user),
                     Condition(Field("memory"), "contains", "m") if path == "sql" else None,
                 )
-                for store in (reader, writer):
+                for store in (reader, writer, reader):  # again: the remembered selection
                     hits = store.search(query, where, 5, THRESHOLD)
                     got = [r.id for r, _ in hits]
                     want = expected(model, query, user)

@@ -1,7 +1,8 @@
 """The I/O requests core operations yield, and the drivers that carry them out.
 
-An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` effects,
-receives their results, and returns the public result. ``run_sync`` performs effects inline
+An operation is a generator: it yields ``Embed``, ``StoreCall`` or ``Complete`` effects
+(or a ``Gather`` of independent ones, carried out at once), receives their results, and
+returns the public result. ``run_sync`` performs effects inline
 (``Memory``); ``run_async`` awaits the store's async path (``Store.call_async``) and runs
 embedding and LLM calls in worker threads, so the event loop never blocks
 (``AsyncMemory``); concurrent ``Embed`` effects of one loop share model calls
@@ -10,7 +11,9 @@ embedding and LLM calls in worker threads, so the event loop never blocks
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,8 +59,30 @@ class Complete:
     graph: bool = False
 
 
-Effect = Embed | StoreCall | Complete
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Carry out these effects at once (none needs another's result); the result is the
+    tuple of their results, in order. The query's embedding and its keyword search overlap
+    this way: onnxruntime and SQLite both leave the GIL while they work."""
+
+    effects: tuple[Embed | StoreCall, ...]
+
+
+Effect = Embed | StoreCall | Complete | Gather
 Flow = Generator[Effect, Any, T]
+
+#: Threads that carry out a ``Gather``'s other effects (shared by every Runtime; a search
+#: uses one at a time).
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="engram-gather")
+        return _POOL
 
 
 class Runtime:
@@ -88,6 +113,8 @@ class Runtime:
 
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
+        if isinstance(effect, Gather):
+            return self.gather(effect.effects)
         if isinstance(effect, Embed):
             if effect.query:
                 return self.embedder.embed_queries(list(effect.texts))
@@ -95,6 +122,21 @@ class Runtime:
         if isinstance(effect, Complete):
             return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
         return getattr(self.store, effect.method)(*effect.args)
+
+    def gather(self, effects: tuple[Embed | StoreCall, ...]) -> tuple[Any, ...]:
+        """Carry out ``effects`` at once: the first in this thread, the others in the pool;
+        every one is finished before this returns or raises (the first error raised)."""
+        if len(effects) < 2:
+            return tuple(self.perform(e) for e in effects)
+        others = [_pool().submit(self.perform, e) for e in effects[1:]]
+        try:
+            first = self.perform(effects[0])
+        finally:
+            done = [f.exception() for f in others]  # waits for each
+        for error in done:
+            if error is not None:
+                raise error
+        return (first, *(f.result() for f in others))
 
     def complete(
         self, request: CompletionRequest, *, rerank: bool = False, graph: bool = False
@@ -142,13 +184,44 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
     try:
         effect = next(flow)
         while True:
-            if isinstance(effect, StoreCall):
-                outcome = await runtime.store.call_async(effect.method, *effect.args)
-            elif isinstance(effect, Embed):
-                outcome = await runtime.embed_queue(effect.query).embed(effect.texts)
+            if isinstance(effect, StoreCall | Embed):
+                outcome = await _perform_async(effect, runtime)
+            elif isinstance(effect, Gather):
+                outcome = await _gather_async(effect.effects, runtime)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)
     except StopIteration as stop:
         result: T = stop.value
         return result
+
+
+async def _perform_async(effect: StoreCall | Embed, runtime: Runtime) -> Any:
+    if isinstance(effect, StoreCall):
+        return await runtime.store.call_async(effect.method, *effect.args)
+    return await runtime.embed_queue(effect.query).embed(effect.texts)
+
+
+async def _gather_async(
+    effects: tuple[Embed | StoreCall, ...], runtime: Runtime
+) -> tuple[Any, ...]:
+    """``Gather`` on the event loop: every effect in its own task, the first error raised
+    once all are finished."""
+    import anyio
+
+    results: list[Any] = [None] * len(effects)
+    errors: list[BaseException | None] = [None] * len(effects)
+
+    async def one(i: int) -> None:
+        try:
+            results[i] = await _perform_async(effects[i], runtime)
+        except Exception as e:  # kept, so that the others finish too
+            errors[i] = e
+
+    async with anyio.create_task_group() as group:
+        for i in range(len(effects)):
+            group.start_soon(one, i)
+    for error in errors:
+        if error is not None:
+            raise error
+    return tuple(results)

@@ -1,7 +1,7 @@
 """Search as a flow of effects: candidates, the evidence the query asks for, conversations.
 
 ``search`` embeds the query (as a query: asymmetric embedders encode it apart from the
-memories), fetches the semantic and lexical candidates, reads the query's people and times,
+memories) while the lexical candidates are fetched, fetches the semantic candidates, reads the query's people and times,
 finds the events it names ("after the wedding") among the memories to turn them into times,
 scores, adds the graph part (graph memory on), fetches the neighbours of the best candidates,
 and returns every candidate best first (``engram.core.ranking``) with the graph's hits.
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engram.core import ranking, temporal
-from engram.core.effects import Embed, Flow, StoreCall
+from engram.core.effects import Embed, Flow, Gather, StoreCall
 from engram.core.filters import FilterNode, scope_values
 from engram.core.keywords import query_terms
 from engram.core.records import MemoryRecord
@@ -42,9 +42,10 @@ def search(
     """Every candidate for ``text`` among the memories matching ``where``, best first, and
     the graph's hits (``graph_hops``: graph memory is on, with relations this far)."""
     depth = max(count, CANDIDATES)
-    vectors = yield Embed((text,), query=True)
+    vectors, lexical = yield Gather(
+        (Embed((text,), query=True), StoreCall("keyword_search", (text, where, depth)))
+    )
     semantic = yield StoreCall("search", (vectors[0], where, depth, None))
-    lexical = yield StoreCall("keyword_search", (text, where, depth))
     pool = ranking.fuse(semantic, lexical, weights, query_terms(text))
     speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
     entities = ranking.query_entities(text, speakers)

@@ -39,6 +39,8 @@ _SELECT = (
     "m.expiration_date FROM memories m JOIN vectors v ON v.seq = m.seq"
 )
 _NEVER = np.iinfo(np.int32).max  # the day number of a memory without an expiration date
+#: Rows that ``select``'s remembered answers may hold in all (8 bytes each).
+_SELECTED_ROWS = 2_000_000
 
 
 def day_number(iso_date: str | None) -> int:
@@ -64,6 +66,9 @@ class VectorCache:
         self.partial: tuple[str, str] | None = None
         self.lock = threading.Lock()
         self._codes: dict[str, int] = {}
+        #: ``select``'s recent answers, dropped whenever a row changes (a search and its
+        #: neighbours read the same scope, and so do an agent's searches in a row).
+        self._selected: dict[tuple[Any, ...], Rows] = {}
         self._reset_arrays(0)
 
     def _reset_arrays(self, capacity: int) -> None:
@@ -75,6 +80,7 @@ class VectorCache:
         self._live = np.zeros(capacity, dtype=bool)
         self._size = 0
         self._dead = 0
+        self._selected.clear()
 
     def __len__(self) -> int:
         return self._size - self._dead
@@ -153,6 +159,7 @@ class VectorCache:
 
     def _apply(self, changed: list[int], present: Mapping[int, Sequence[Any]]) -> None:
         """Upsert the rows still present, mark the others dead."""
+        self._selected.clear()
         known = self.positions(np.asarray(changed, dtype=np.int64))
         appends = []
         partial = None
@@ -185,6 +192,7 @@ class VectorCache:
     def _append(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        self._selected.clear()
         needed = self._size + len(rows)
         if needed > len(self._seqs):
             self._grow(max(needed, 2 * len(self._seqs), 1024))
@@ -224,6 +232,7 @@ class VectorCache:
         self._dead = int(size - np.count_nonzero(self._live[:size]))
 
     def _compact(self) -> None:
+        self._selected.clear()
         keep = np.flatnonzero(self._live[: self._size])
         self._seqs = self._seqs[keep]
         self._matrix = self._matrix[keep]
@@ -259,7 +268,24 @@ class VectorCache:
     ) -> Rows:
         """Rows of live memories whose scope ids equal ``scope``, whose ``unset`` ids are
         unset, (if asked) that are still valid and not expired on the day ``shown_on``; in
-        seq order."""
+        seq order (a read-only array)."""
+        key = (tuple(sorted(scope.items())), valid_only, tuple(unset), shown_on)
+        rows = self._selected.get(key)
+        if rows is None:
+            rows = self._select(scope, valid_only, unset, shown_on)
+            rows.flags.writeable = False
+            if sum(r.size for r in self._selected.values()) + rows.size > _SELECTED_ROWS:
+                self._selected.clear()
+            self._selected[key] = rows
+        return rows
+
+    def _select(
+        self,
+        scope: Mapping[str, str],
+        valid_only: bool,
+        unset: Sequence[str],
+        shown_on: str | None,
+    ) -> Rows:
         mask = self._live[: self._size].copy()
         if valid_only:
             mask &= self._valid[: self._size]

@@ -1,0 +1,104 @@
+"""``Gather``: a search's query embedding and keyword search run at once, in both drivers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Sequence
+from typing import Any
+
+import pytest
+
+from engram import AsyncMemory, Memory
+from engram.core.effects import Embed, Gather, Runtime, StoreCall, run_async, run_sync
+from engram.core.filters import Condition, Field
+from engram.embedders.base import Vectors
+from engram.embedders.onnx import OnnxEmbedder
+from engram.exceptions import StoreError
+
+SCOPE = Condition(Field("user_id"), "eq", "u")
+
+
+class Meeting(OnnxEmbedder):
+    """The real embedder, which embeds a query only once the keyword search has begun."""
+
+    def __init__(self, inner: OnnxEmbedder, started: threading.Event) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.started = started
+        self.overlapped: list[bool] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.overlapped.append(self.started.wait(10))
+        return super().embed_queries(texts)
+
+
+def gathered(failing: bool = False) -> Generator[Any, Any, tuple[Any, ...]]:
+    method = "no_such_method" if failing else "keyword_search"
+    result: tuple[Any, ...] = yield Gather(
+        (Embed(("tea",), query=True), StoreCall(method, ("tea", SCOPE, 5)))
+    )
+    return result
+
+
+def meeting_runtime(memory: Memory | AsyncMemory, embedder: OnnxEmbedder) -> Runtime:
+    started = threading.Event()
+    store = memory._runtime.store
+    search = store.keyword_search
+
+    def keyword_search(*args: Any) -> Any:
+        started.set()
+        return search(*args)
+
+    store.keyword_search = keyword_search  # type: ignore[method-assign,assignment]
+    return Runtime(store, Meeting(embedder, started))
+
+
+def test_gather_overlaps_the_embedding_and_the_keyword_search(
+    memory: Memory, embedder: OnnxEmbedder
+) -> None:
+    memory.add("I drink green tea", user_id="u", infer=False)
+    runtime = meeting_runtime(memory, embedder)
+    vectors, lexical = run_sync(gathered(), runtime)
+    assert vectors.shape == (1, 384)
+    assert [record.text for record, _ in lexical] == ["I drink green tea"]
+    assert isinstance(runtime.embedder, Meeting) and runtime.embedder.overlapped == [True]
+
+
+def test_gather_raises_an_effects_error_once_every_effect_is_done(
+    memory: Memory, embedder: OnnxEmbedder
+) -> None:
+    runtime = Runtime(memory._runtime.store, embedder)
+    with pytest.raises(AttributeError, match="no_such_method"):
+        run_sync(gathered(failing=True), runtime)
+    search = memory._runtime.store.keyword_search
+
+    def broken(*args: Any) -> Any:
+        raise StoreError("disk gone")
+
+    memory._runtime.store.keyword_search = broken  # type: ignore[method-assign,assignment]
+    with pytest.raises(StoreError, match="disk gone"):
+        run_sync(gathered(), runtime)
+    memory._runtime.store.keyword_search = search  # type: ignore[method-assign]
+    assert run_sync(gathered(), runtime)[1] == []  # the pool still works
+
+
+@pytest.mark.anyio
+async def test_gather_on_the_event_loop(async_memory: AsyncMemory, embedder: OnnxEmbedder) -> None:
+    await async_memory.add("I drink green tea", user_id="u", infer=False)
+    runtime = meeting_runtime(async_memory, embedder)
+    vectors, lexical = await run_async(gathered(), runtime)
+    assert vectors.shape == (1, 384)
+    assert [record.text for record, _ in lexical] == ["I drink green tea"]
+    assert isinstance(runtime.embedder, Meeting) and runtime.embedder.overlapped == [True]
+    with pytest.raises(AttributeError, match="no_such_method"):
+        await run_async(gathered(failing=True), runtime)
+
+
+def test_search_results_are_the_same_as_before(memory: Memory) -> None:
+    memory.add(
+        [{"role": "user", "content": t} for t in ("I drink green tea", "I walk my dog daily")],
+        user_id="u",
+        infer=False,
+    )
+    first = memory.search("what tea do I drink?", user_id="u")["results"]
+    assert first[0]["memory"] == "I drink green tea"
+    assert memory.search("what tea do I drink?", user_id="u")["results"] == first
