@@ -180,6 +180,36 @@ def test_weighing_only_those_that_can_reach_the_top_keeps_the_top_exact() -> Non
     assert all(c.weighed for c in top)
 
 
+def test_the_time_evidence_is_read_last_and_only_where_it_can_matter() -> None:
+    rng = random.Random(5)
+    records = [rec(f"id{i:03d}", f"text {i}") for i in range(150)]
+    semantic = [(r, rng.uniform(0.1, 0.9)) for r in records]
+    lexical = [(r, rng.uniform(0.5, 12.0)) for r in records[::4]]
+    timed: list[str] = []
+
+    def time(record: MemoryRecord) -> float:
+        timed.append(record.id)
+        return (int(record.id[2:]) % 5) / 4
+
+    def entity(record: MemoryRecord) -> float:
+        return float(int(record.id[2:]) % 3 == 0)
+
+    evidence: dict[str, ranking.Evidence] = {"entity": entity, "time": time}
+    full = ranking.fuse(semantic, lexical)
+    ranking.weigh(full, evidence, W)
+    everything = ranking.spread(full, {}, evidence, W)
+    timed.clear()
+    pruned = ranking.fuse(semantic, lexical)
+    ranking.weigh(pruned, evidence, W, keep=10)
+    top = ranking.spread(pruned, {}, evidence, W)[:10]
+    assert [(c.record.id, c.score, c.evidence) for c in top] == [
+        (c.record.id, c.score, c.evidence) for c in everything[:10]
+    ]
+    assert 10 <= len(timed) < len(records)
+    skipped = [c for c in pruned.values() if not c.weighed]
+    assert skipped and all(c.evidence == {} for c in skipped)
+
+
 def test_a_reply_in_a_conversation_shares_relevance() -> None:
     question = rec("q", "Where did you move?", actor="Ana", when="2024-05-01T10:00:00")
     answer = rec("ans", "To Porto, last spring.", actor="Leo", when="2024-05-01T10:01:00")

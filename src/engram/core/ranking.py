@@ -247,12 +247,24 @@ def weigh(
     score: the order of the best ``keep`` is exactly that of weighing everything.
     """
     most = math.prod(1.0 + getattr(w, name) for name in evidence)
+    # The time evidence (a memory's stated times are parsed) is read last: a candidate
+    # whose other evidence leaves it short of the best ``keep`` even at full time weight
+    # is not parsed.
+    cheap = [name for name in evidence if name != "time"]
+    time_most = 1.0 + w.time if "time" in evidence else 1.0
     best: list[float] = []  # a min-heap of the best ``keep`` scores so far
     for c in sorted(pool.values(), key=lambda c: (-c.fused, c.record.id)):
-        if keep is not None and len(best) >= keep and c.fused * most < best[0]:
+        full = keep is not None and len(best) >= keep
+        if full and c.fused * most < best[0]:
             c.score, c.weighed = c.fused, False
             continue
-        _mark(c, evidence)
+        found = {name: evidence[name](c.record) for name in cheap}
+        if full and time_most > 1.0:
+            reach = c.fused * math.prod(1.0 + getattr(w, n) * v for n, v in found.items())
+            if reach * time_most < best[0]:
+                c.score, c.weighed = c.fused, False
+                continue
+        _mark(c, evidence, found)
         c.score = _evidenced(c, evidence, w)
         if keep is not None:
             (heapq.heappush if len(best) < keep else heapq.heappushpop)(best, c.score)
@@ -339,8 +351,14 @@ def conversational(
     return 0.0 <= gap <= window_s
 
 
-def _mark(c: Candidate, evidence: Mapping[str, Evidence]) -> None:
-    c.evidence = {name: value(c.record) for name, value in evidence.items()}
+def _mark(
+    c: Candidate, evidence: Mapping[str, Evidence], known: Mapping[str, float] | None = None
+) -> None:
+    """Read the candidate's evidence (``known``: values already read)."""
+    known = known or {}
+    c.evidence = {
+        name: known[name] if name in known else value(c.record) for name, value in evidence.items()
+    }
     c.weighed = True
 
 
