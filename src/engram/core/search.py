@@ -1,10 +1,11 @@
 """Search as a flow of effects: candidates, the evidence the query asks for, conversations.
 
 ``search`` embeds the query (as a query: asymmetric embedders encode it apart from the
-memories) while the lexical candidates are fetched, fetches the semantic candidates, reads the query's people and times,
-finds the events it names ("after the wedding") among the memories to turn them into times,
-scores, adds the graph part (graph memory on), fetches the neighbours of the best candidates,
-and returns every candidate best first (``engram.core.ranking``) with the graph's hits.
+memories) while the lexical candidates are fetched, fetches the semantic candidates, reads
+the query's people and times, finds the events it names ("after the wedding") among the
+memories to turn them into times, scores, adds the graph part (graph memory on), fetches the
+neighbours of the best candidates, and returns every candidate best first
+(``engram.core.ranking``) with the graph's hits.
 """
 
 from __future__ import annotations
