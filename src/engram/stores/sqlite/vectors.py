@@ -69,6 +69,7 @@ class VectorCache:
         #: ``select``'s recent answers, dropped whenever a row changes (a search and its
         #: neighbours read the same scope, and so do an agent's searches in a row).
         self._selected: dict[tuple[Any, ...], Rows] = {}
+        self._selected_rows = 0
         self._reset_arrays(0)
 
     def _reset_arrays(self, capacity: int) -> None:
@@ -80,7 +81,7 @@ class VectorCache:
         self._live = np.zeros(capacity, dtype=bool)
         self._size = 0
         self._dead = 0
-        self._selected.clear()
+        self._forget_selections()
 
     def __len__(self) -> int:
         return self._size - self._dead
@@ -159,7 +160,7 @@ class VectorCache:
 
     def _apply(self, changed: list[int], present: Mapping[int, Sequence[Any]]) -> None:
         """Upsert the rows still present, mark the others dead."""
-        self._selected.clear()
+        self._forget_selections()
         known = self.positions(np.asarray(changed, dtype=np.int64))
         appends = []
         partial = None
@@ -192,7 +193,7 @@ class VectorCache:
     def _append(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        self._selected.clear()
+        self._forget_selections()
         needed = self._size + len(rows)
         if needed > len(self._seqs):
             self._grow(max(needed, 2 * len(self._seqs), 1024))
@@ -232,7 +233,7 @@ class VectorCache:
         self._dead = int(size - np.count_nonzero(self._live[:size]))
 
     def _compact(self) -> None:
-        self._selected.clear()
+        self._forget_selections()
         keep = np.flatnonzero(self._live[: self._size])
         self._seqs = self._seqs[keep]
         self._matrix = self._matrix[keep]
@@ -241,6 +242,11 @@ class VectorCache:
         self._expires = self._expires[keep]
         self._live = np.ones(keep.size, dtype=bool)
         self._size, self._dead = keep.size, 0
+
+    def _forget_selections(self) -> None:
+        """Rows changed: no remembered selection holds."""
+        self._selected.clear()
+        self._selected_rows = 0
 
     def _code(self, value: str | None) -> int:
         if value is None:
@@ -274,9 +280,10 @@ class VectorCache:
         if rows is None:
             rows = self._select(scope, valid_only, unset, shown_on)
             rows.flags.writeable = False
-            if sum(r.size for r in self._selected.values()) + rows.size > _SELECTED_ROWS:
-                self._selected.clear()
+            if self._selected_rows + rows.size > _SELECTED_ROWS:
+                self._forget_selections()
             self._selected[key] = rows
+            self._selected_rows += rows.size
         return rows
 
     def _select(
