@@ -81,6 +81,10 @@ TABLE: list[tuple[str, str, str]] = [
     ("We camped last weekend.", "2025-03-08", "2025-03-10"),
     ("This weekend I'll paint the fence.", "2025-03-15", "2025-03-17"),
     ("Next weekend is the wedding.", "2025-03-22", "2025-03-24"),
+    ("This past weekend we went camping.", "2025-03-08", "2025-03-10"),
+    ("This past month was hectic.", "2025-02-01", "2025-03-01"),
+    ("I cleaned the garage over the weekend.", "2025-03-08", "2025-03-10"),
+    ("We will repaint the fence over the weekend.", "2025-03-15", "2025-03-17"),
     ("We saw a play last May.", "2024-05-01", "2024-06-01"),
     ("Last March was cold.", "2024-03-01", "2024-04-01"),
     ("Last February we skied.", "2025-02-01", "2025-03-01"),
@@ -110,6 +114,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("I adopted the cat 3 days ago.", "2025-03-09", "2025-03-10"),
     ("We spoke two days ago.", "2025-03-10", "2025-03-11"),
     ("She called a day ago.", "2025-03-11", "2025-03-12"),
+    ("I moved here half a year ago.", "2024-09-01", "2024-10-01"),
+    ("I am leaving in two weeks' time.", "2025-03-23", "2025-03-30"),
     ("A couple of days ago it rained.", "2025-03-09", "2025-03-12"),
     ("A few days ago I fell ill.", "2025-03-08", "2025-03-11"),
     ("I quit sugar two weeks ago.", "2025-02-23", "2025-03-02"),
@@ -178,6 +184,9 @@ TABLE: list[tuple[str, str, str]] = [
     ("Late May 2023 was stormy.", "2023-05-21", "2023-06-01"),
     ("In early 2021 I changed careers.", "2021-01-01", "2021-05-01"),
     ("Around mid-2021 we moved.", "2021-05-01", "2021-09-01"),
+    ("I quit my job at the start of the year.", "2025-01-01", "2025-05-01"),
+    ("The report is due at the end of the month.", "2025-03-21", "2025-04-01"),
+    ("I am off for the rest of the week.", "2025-03-12", "2025-03-17"),
     ("In late 2021 the baby arrived.", "2021-09-01", "2022-01-01"),
     ("At the beginning of June 2023 I enrolled.", "2023-06-01", "2023-06-11"),
     ("At the end of 2022 I was burnt out.", "2022-09-01", "2023-01-01"),
@@ -260,6 +269,8 @@ NONE = [
     "Now I work from home.",
     "Jan fixed my bike.",
     "A second opinion helps.",
+    "At the end of the day it is your call.",
+    "He looked at the weekend papers.",
 ]
 
 #: Queries naming an event, not a time: (query, relation, event phrase).

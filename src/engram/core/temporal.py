@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from engram.core.records import MemoryRecord
 from engram.core.timegrammar import MAX_CHARS, EventRef, scan
-from engram.core.timegrammar.vocabulary import COUNT, UNIT, WEEKDAY
+from engram.core.timegrammar.vocabulary import COUNT, MONTH_FULL, UNIT, WEEKDAY
 from engram.core.timeutil import EARLIEST, LATEST, to_iso
 
 #: A question that asks for a time: "when ...", "what year / month / date ...", "how long ...",
@@ -44,14 +44,14 @@ _RECURS_OR_LASTS = re.compile(
 )
 
 #: A time of year named on its own, with no year to place it ("my favourite season is autumn",
-#: "I love October"): it answers "when" / "which time of year" as a recurrence does. "spring"
-#: and "fall" are read only after "season ... is/was" (as words they are mostly something
-#: else), "May" and "March" never (the grammar reads "in May"); the other months and seasons
-#: are read as written.
+#: "I love the summertime"): it answers "when" / "which time of year" as a recurrence does.
+#: "spring" and "fall" are read only after "season ... is/was", as words they are mostly
+#: something else; a month only after "month ... is/was" ("June" and "April" are names too,
+#: and the grammar reads "in June").
 _TIME_OF_YEAR = re.compile(
-    r"\b(?:(?:summer|autumn|winter)(?:s|time)?|springtime"
-    r"|january|february|april|june|july|august|september|october|november|december)\b"
-    r"|\bseasons?\s+(?:is|was|are|were)\s+(?:spring|fall)\b",
+    r"\b(?:(?:summer|autumn|winter)(?:s|time)?|springtime)\b"
+    r"|\bseasons?\s+(?:is|was|are|were)\s+(?:spring|fall)\b"
+    rf"|\bmonths?\s+(?:is|was|are|were)\s+{MONTH_FULL}\b",
     re.IGNORECASE,
 )
 

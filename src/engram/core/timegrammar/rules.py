@@ -17,6 +17,7 @@ from engram.core.timegrammar.resolve import (
     holiday,
     month_of,
     occurrence,
+    part_of,
     safe_day,
     shift,
     unit_of,
@@ -163,7 +164,7 @@ def r_calendar(g: Groups, ctx: Context) -> Span | None:
     if g["far"]:
         step = -2 if g["far"] == "before last" else 2
     else:
-        step = {"last": -1, "previous": -1, "next": 1}.get(g.get("which"), 0)
+        step = {"last": -1, "previous": -1, "this past": -1, "next": 1}.get(g.get("which"), 0)
     if unit in ("week", "weekend"):
         start = week_start(ctx.anchor) + 7 * step * DAY
         return (start + 5 * DAY, start + 7 * DAY) if unit == "weekend" else (start, start + 7 * DAY)
@@ -173,12 +174,52 @@ def r_calendar(g: Groups, ctx: Context) -> Span | None:
     return year_span(ctx.anchor.year + step)
 
 
+def r_the_weekend(g: Groups, ctx: Context) -> Span | None:
+    """ "over the weekend": the latest one in a sentence about the past (this one when said
+    on it), the next one in a sentence about the future."""
+    saturday = week_start(ctx.anchor) + 5 * DAY
+    if ctx.future(g.start()):
+        start = saturday if ctx.anchor < saturday + 2 * DAY else saturday + 7 * DAY
+    else:
+        start = saturday if ctx.anchor >= saturday else saturday - 7 * DAY
+    return start, start + 2 * DAY
+
+
+def r_part_of_this(g: Groups, ctx: Context) -> Span | None:
+    """ "the start of the year", "the end of the month", "the rest of the week": part of the
+    current one."""
+    unit = g.get("u")
+    if unit == "week":
+        span = week_start(ctx.anchor), week_start(ctx.anchor) + 7 * DAY
+    elif unit == "month":
+        first = utc(ctx.anchor.year, ctx.anchor.month)
+        span = first, add_months(first, 1)
+    else:
+        span = year_span(ctx.anchor.year)
+    part = g.get("part")
+    if part == "rest":
+        return ctx.day, span[1]
+    return part_of(span, part)
+
+
+def r_half_ago(g: Groups, ctx: Context) -> Span | None:
+    """ "half a year ago" (six months), "half an hour ago", "half a day ago"."""
+    unit = g.get("u")
+    half, named = {
+        "year": (timedelta(days=182), "month"), "month": (timedelta(days=15), "week"),
+        "day": (timedelta(hours=12), "hour"), "hour": (timedelta(minutes=30), "minute"),
+    }[unit]  # fmt: skip
+    if unit == "year":
+        return around(add_months(ctx.anchor, -6), named, False)
+    return around(ctx.anchor - half, named, False)
+
+
 def which_of(g: Groups) -> str:
     """``last`` / ``this`` / ``next`` / ``bare`` ("this coming" is "this")."""
     which = g["which"] or "bare"
     if which == "this coming":
         return "next"
-    return "this" if which == "this" else "last" if which == "previous" else which
+    return "this" if which == "this" else "last" if which in ("previous", "this past") else which
 
 
 def r_weekday(g: Groups, ctx: Context) -> Span | None:
@@ -285,7 +326,7 @@ def triggers(norm: str) -> set[str]:
     return {m.lastgroup for m in _TRIGGERS.finditer(norm) if m.lastgroup}
 
 
-_WHICH = r"(?P<which>last|this|next|this coming|previous)"
+_WHICH = r"(?P<which>last|this|next|this coming|this past|previous)"
 _TO = r"\s*(?:-|to|and|until|till|through|thru)\s*"
 _CONTEXT = (
     r"(?:in|during|since|until|till|by|from|through|of|before|after|between|and|to|early|late|mid)"
@@ -387,11 +428,17 @@ RULES: list[Rule] = [
         r"(?P<w>recently|lately|the other day|(?:earlier|later) this (?:week|month|year))",
         r_vague,
     ),
+    _rule(
+        "half ago",
+        "U",
+        r"half\s+an?\s+(?P<u>year|month|day|hour)\s+(?:ago|back|earlier)",
+        r_half_ago,
+    ),
     _rule("ago", "U", rf"(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)", r_ago),
     _rule(
         "later",
         "U",
-        rf"in\s+(?P<n>{COUNT})\s+(?P<u>{UNIT})(?!\s+(?:ago|back|before|after))"
+        rf"in\s+(?P<n>{COUNT})\s+(?P<u>{UNIT})(?:'s?\s+time)?(?!\s+(?:ago|back|before|after))"
         rf"|(?P<n2>{COUNT})\s+(?P<u2>{UNIT})\s+(?:later|from now|from today|hence)",
         r_later,
     ),
@@ -402,6 +449,19 @@ RULES: list[Rule] = [
         rf"|coming)\s+(?:(?P<n>{COUNT})\s+)?(?P<u>{UNIT})(?!\s+of\b)"
         rf"|for\s+(?:the\s+)?(?P<n2>{COUNT})\s+(?P<u2>{UNIT})",
         r_span_to_anchor,
+    ),
+    _rule(
+        "the weekend",
+        "U",
+        r"(?:over|on|during)\s+the\s+weekend",
+        r_the_weekend,
+    ),
+    _rule(
+        "part of this",
+        "U",
+        r"(?:the\s+)?(?P<part>beginning|start|end|middle|rest)\s+of\s+the\s+"
+        r"(?P<u>week|month|year)(?!\s+(?:before|after|of)\b)",
+        r_part_of_this,
     ),
     _rule(
         "calendar",
