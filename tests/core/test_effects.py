@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Generator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +106,30 @@ def test_search_results_are_the_same_as_before(memory: Memory) -> None:
     first = memory.search("what tea do I drink?", user_id="u")["results"]
     assert first[0]["memory"] == "I drink green tea"
     assert memory.search("what tea do I drink?", user_id="u")["results"] == first
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_searches_with_its_own_pool(memory: Memory, tmp_path: Path) -> None:
+    memory.add("I drink green tea", user_id="u", infer=False)
+    assert memory.search("tea", user_id="u")["results"]  # the parent's pool is running
+    path = str(tmp_path / "child.db")
+    pid = os.fork()
+    if pid == 0:  # the child: a Memory of its own, searched through a Gather
+        code = 1
+        try:
+            child = Memory({"vector_store": {"provider": "sqlite", "config": {"path": path}}})
+            child.add("I walk my dog", user_id="u", infer=False)
+            code = 0 if child.search("dog", user_id="u")["results"] else 2
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's search hung")

@@ -11,6 +11,7 @@ embedding and LLM calls in worker threads, so the event loop never blocks
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +84,16 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="engram-gather")
         return _POOL
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there, so a new pool (and a
+    new lock, which the parent may have held) is made on first use."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class Runtime:
