@@ -85,6 +85,7 @@ TABLE: list[tuple[str, str, str]] = [
     ("This past month was hectic.", "2025-02-01", "2025-03-01"),
     ("I cleaned the garage over the weekend.", "2025-03-08", "2025-03-10"),
     ("We will repaint the fence over the weekend.", "2025-03-15", "2025-03-17"),
+    ("We met on the weekend of 8 March 2025.", "2025-03-08", "2025-03-09"),
     ("We saw a play last May.", "2024-05-01", "2024-06-01"),
     ("Last March was cold.", "2024-03-01", "2024-04-01"),
     ("Last February we skied.", "2025-02-01", "2025-03-01"),

@@ -205,12 +205,12 @@ def r_part_of_this(g: Groups, ctx: Context) -> Span | None:
 def r_half_ago(g: Groups, ctx: Context) -> Span | None:
     """ "half a year ago" (six months), "half an hour ago", "half a day ago"."""
     unit = g.get("u")
-    half, named = {
-        "year": (timedelta(days=182), "month"), "month": (timedelta(days=15), "week"),
-        "day": (timedelta(hours=12), "hour"), "hour": (timedelta(minutes=30), "minute"),
-    }[unit]  # fmt: skip
     if unit == "year":
-        return around(add_months(ctx.anchor, -6), named, False)
+        return around(add_months(ctx.anchor, -6), "month", False)
+    half, named = {
+        "month": (timedelta(days=15), "week"), "day": (timedelta(hours=12), "hour"),
+        "hour": (timedelta(minutes=30), "minute"),
+    }[unit]  # fmt: skip
     return around(ctx.anchor - half, named, False)
 
 
@@ -453,7 +453,7 @@ RULES: list[Rule] = [
     _rule(
         "the weekend",
         "U",
-        r"(?:over|on|during)\s+the\s+weekend",
+        r"(?:over|on|during)\s+the\s+weekend(?!\s+(?:of|before|after)\b)",
         r_the_weekend,
     ),
     _rule(
