@@ -15,6 +15,7 @@ import pytest
 from engram import AsyncMemory, Memory
 from engram.core.effects import Embed, Gather, Runtime, StoreCall, run_async, run_sync
 from engram.core.filters import Condition, Field
+from engram.core.search import semantic_candidates
 from engram.embedders.base import Vectors
 from engram.embedders.onnx import OnnxEmbedder
 from engram.exceptions import StoreError
@@ -38,7 +39,15 @@ class Meeting(OnnxEmbedder):
 def gathered(failing: bool = False) -> Generator[Any, Any, tuple[Any, ...]]:
     method = "no_such_method" if failing else "keyword_search"
     result: tuple[Any, ...] = yield Gather(
-        (Embed(("tea",), query=True), StoreCall(method, ("tea", SCOPE, 5)))
+        Embed(("tea",), query=True), (StoreCall(method, ("tea", SCOPE, 5)),)
+    )
+    return result
+
+
+def led_by_a_flow() -> Generator[Any, Any, tuple[Any, ...]]:
+    """A search's own Gather: the embedding and then the vector search, beside BM25."""
+    result: tuple[Any, ...] = yield Gather(
+        semantic_candidates("tea", SCOPE, 5), (StoreCall("keyword_search", ("tea", SCOPE, 5)),)
     )
     return result
 
@@ -65,6 +74,39 @@ def test_gather_overlaps_the_embedding_and_the_keyword_search(
     assert vectors.shape == (1, 384)
     assert [record.text for record, _ in lexical] == ["I drink green tea"]
     assert isinstance(runtime.embedder, Meeting) and runtime.embedder.overlapped == [True]
+
+
+def test_a_flow_leads_while_the_keyword_search_runs(memory: Memory) -> None:
+    """The lead flow's vector search (after its embedding) and the keyword search each wait
+    for the other to begin: both meet only if they really run at once."""
+    memory.add("I drink green tea", user_id="u", infer=False)
+    store = memory._runtime.store
+    vector_search, keyword_search = store.search, store.keyword_search
+    searching, keywords = threading.Event(), threading.Event()
+    met: list[bool] = []
+
+    def search(*args: Any) -> Any:
+        searching.set()
+        met.append(keywords.wait(10))
+        return vector_search(*args)
+
+    def waiting_keyword_search(*args: Any) -> Any:
+        keywords.set()
+        met.append(searching.wait(10))
+        return keyword_search(*args)
+
+    store.search = search  # type: ignore[method-assign,assignment]
+    store.keyword_search = waiting_keyword_search  # type: ignore[method-assign,assignment]
+    semantic, lexical = run_sync(led_by_a_flow(), memory._runtime)
+    assert met == [True, True]
+    assert [r.text for r, _ in semantic] == [r.text for r, _ in lexical] == ["I drink green tea"]
+
+
+@pytest.mark.anyio
+async def test_a_flow_leads_on_the_event_loop(async_memory: AsyncMemory) -> None:
+    await async_memory.add("I drink green tea", user_id="u", infer=False)
+    semantic, lexical = await run_async(led_by_a_flow(), async_memory._runtime)
+    assert [r.text for r, _ in semantic] == [r.text for r, _ in lexical] == ["I drink green tea"]
 
 
 def test_gather_raises_an_effects_error_once_every_effect_is_done(

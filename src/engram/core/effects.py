@@ -62,11 +62,17 @@ class Complete:
 
 @dataclass(frozen=True, slots=True)
 class Gather:
-    """Carry out these effects at once (none needs another's result); the result is the
-    tuple of their results, in order. The query's embedding and its keyword search overlap
-    this way: onnxruntime and SQLite both leave the GIL while they work."""
+    """Carry out ``lead`` and, at the same time, the ``beside`` effects, which need nothing
+    from it; the result is ``(lead's result, *beside's results)``.
 
-    effects: tuple[Embed | StoreCall, ...]
+    ``lead`` is one effect or a flow of its own, carried out step by step (a search embeds
+    its query and then reads the semantic candidates while its keyword search runs beside:
+    onnxruntime and SQLite both leave the GIL while they work). ``beside`` holds single
+    effects only, so that a Gather never waits on another.
+    """
+
+    lead: Embed | StoreCall | Generator[Any, Any, Any]
+    beside: tuple[Embed | StoreCall, ...]
 
 
 Effect = Embed | StoreCall | Complete | Gather
@@ -125,7 +131,7 @@ class Runtime:
     def perform(self, effect: Effect) -> Any:
         """Carry out one effect, blocking."""
         if isinstance(effect, Gather):
-            return self.gather(effect.effects)
+            return self.gather(effect)
         if isinstance(effect, Embed):
             if effect.query:
                 return self.embedder.embed_queries(list(effect.texts))
@@ -134,14 +140,13 @@ class Runtime:
             return self.complete(effect.request, rerank=effect.rerank, graph=effect.graph)
         return getattr(self.store, effect.method)(*effect.args)
 
-    def gather(self, effects: tuple[Embed | StoreCall, ...]) -> tuple[Any, ...]:
-        """Carry out ``effects`` at once: the first in this thread, the others in the pool;
-        every one is finished before this returns or raises (the first error raised)."""
-        if len(effects) < 2:
-            return tuple(self.perform(e) for e in effects)
-        others = [_pool().submit(self.perform, e) for e in effects[1:]]
+    def gather(self, gather: Gather) -> tuple[Any, ...]:
+        """Carry out a ``Gather``: its lead in this thread, the others in the pool; every
+        one is finished before this returns or raises (the first error raised)."""
+        others = [_pool().submit(self.perform, e) for e in gather.beside]
         try:
-            first = self.perform(effects[0])
+            lead = gather.lead
+            first = run_sync(lead, self) if isinstance(lead, Generator) else self.perform(lead)
         finally:
             done = [f.exception() for f in others]  # waits for each
         for error in done:
@@ -198,7 +203,7 @@ async def run_async(flow: Flow[T], runtime: Runtime) -> T:
             if isinstance(effect, StoreCall | Embed):
                 outcome = await _perform_async(effect, runtime)
             elif isinstance(effect, Gather):
-                outcome = await _gather_async(effect.effects, runtime)
+                outcome = await _gather_async(effect, runtime)
             else:
                 outcome = await anyio.to_thread.run_sync(partial(runtime.perform, effect))
             effect = flow.send(outcome)
@@ -213,24 +218,27 @@ async def _perform_async(effect: StoreCall | Embed, runtime: Runtime) -> Any:
     return await runtime.embed_queue(effect.query).embed(effect.texts)
 
 
-async def _gather_async(
-    effects: tuple[Embed | StoreCall, ...], runtime: Runtime
-) -> tuple[Any, ...]:
-    """``Gather`` on the event loop: every effect in its own task, the first error raised
-    once all are finished."""
+async def _gather_async(gather: Gather, runtime: Runtime) -> tuple[Any, ...]:
+    """``Gather`` on the event loop: the lead and each other effect in a task of its own,
+    the first error raised once all are finished."""
     import anyio
 
-    results: list[Any] = [None] * len(effects)
-    errors: list[BaseException | None] = [None] * len(effects)
+    parts: list[Any] = [gather.lead, *gather.beside]
+    results: list[Any] = [None] * len(parts)
+    errors: list[BaseException | None] = [None] * len(parts)
 
     async def one(i: int) -> None:
+        part = parts[i]
         try:
-            results[i] = await _perform_async(effects[i], runtime)
+            if isinstance(part, Generator):
+                results[i] = await run_async(part, runtime)
+            else:
+                results[i] = await _perform_async(part, runtime)
         except Exception as e:  # kept, so that the others finish too
             errors[i] = e
 
     async with anyio.create_task_group() as group:
-        for i in range(len(effects)):
+        for i in range(len(parts)):
             group.start_soon(one, i)
     for error in errors:
         if error is not None:

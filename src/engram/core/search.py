@@ -1,7 +1,7 @@
 """Search as a flow of effects: candidates, the evidence the query asks for, conversations.
 
 ``search`` embeds the query (as a query: asymmetric embedders encode it apart from the
-memories) while the lexical candidates are fetched, fetches the semantic candidates, reads
+memories) and fetches the semantic candidates while the lexical ones are fetched, reads
 the query's people and times, finds the events it names ("after the wedding") among the
 memories to turn them into times, scores, adds the graph part (graph memory on), fetches the
 neighbours of the best candidates, and returns every candidate best first
@@ -43,10 +43,10 @@ def search(
     """Every candidate for ``text`` among the memories matching ``where``, best first, and
     the graph's hits (``graph_hops``: graph memory is on, with relations this far)."""
     depth = max(count, CANDIDATES)
-    vectors, lexical = yield Gather(
-        (Embed((text,), query=True), StoreCall("keyword_search", (text, where, depth)))
+    semantic, lexical = yield Gather(
+        semantic_candidates(text, where, depth),
+        (StoreCall("keyword_search", (text, where, depth)),),
     )
-    semantic = yield StoreCall("search", (vectors[0], where, depth, None))
     pool = ranking.fuse(semantic, lexical, weights, query_terms(text))
     speakers = {c.record.actor_id for c in pool.values() if c.record.actor_id}
     entities = ranking.query_entities(text, speakers)
@@ -77,6 +77,17 @@ def search(
         ranking.add_graph(pool, hits.memories, found, evidence, weights)
     near = yield StoreCall("neighbours", (ranking.lenders(pool, weights), where))
     return ranking.spread(pool, near, evidence, weights), hits
+
+
+def semantic_candidates(
+    text: str, where: FilterNode | None, depth: int
+) -> Flow[list[tuple[MemoryRecord, float]]]:
+    """The query embedded as a query, then the memories nearest to it."""
+    vectors = yield Embed((text,), query=True)
+    found: list[tuple[MemoryRecord, float]] = yield StoreCall(
+        "search", (vectors[0], where, depth, None)
+    )
+    return found
 
 
 def event_range(
