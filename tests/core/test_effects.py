@@ -139,7 +139,9 @@ async def test_gather_on_the_event_loop(async_memory: AsyncMemory, embedder: Onn
         await run_async(gathered(failing=True), runtime)
 
 
-def test_search_results_are_the_same_as_before(memory: Memory) -> None:
+def test_a_search_through_gather_finds_the_match_in_the_same_order_each_time(
+    memory: Memory,
+) -> None:
     memory.add(
         [{"role": "user", "content": t} for t in ("I drink green tea", "I walk my dog daily")],
         user_id="u",
