@@ -8,6 +8,8 @@ and then measures on the filled store:
   the store is filled); the median per-call rate and the overall rate, in memories/s;
 - ``add(one short message, infer=False)`` latency, and the store's own part of it:
   ``store.apply([Insert])`` with a precomputed vector;
+- embedding one memory, and one search query, on their own (queries run through the
+  embedder's query graph: int8 products on the same int8 weights);
 - scoped search (``user_id``, 1,000 memories to score) p50 / p95, query embedding included;
   the same searches again with the query's embedding cached (engram's own work); and, timed
   on their own, the store's two candidate searches inside it (vector and keyword);
@@ -178,6 +180,7 @@ class SizeResult:
     add_ms: list[float]
     store_add_ms: list[float]
     embed_ms: list[float]
+    query_embed_ms: list[float]
     scoped_ms: list[float]
     scoped_cached_ms: list[float]
     scoped_vector_ms: list[float]
@@ -355,6 +358,9 @@ def measure_size(n: int, per_user: int, parent: str | None) -> SizeResult:
             add_ms = [add(text) for text in texts.statements(ADD_CALLS)]
             fresh = texts.statements(ADD_CALLS)
             embed_ms = [timed(embedder.embed_batch, [text]) for text in fresh]
+            query_embed_ms = [
+                timed(embedder.embed_queries, [q]) for q in texts.questions(ADD_CALLS)
+            ]
             vectors = embedder.embed_batch(fresh)  # cache hits now: the same vectors
             ops = [insert_op(t, v, pick_user()) for t, v in zip(fresh, vectors, strict=True)]
             store_add_ms = [timed(store.apply, [op], now_iso()) for op in ops]
@@ -398,6 +404,7 @@ def measure_size(n: int, per_user: int, parent: str | None) -> SizeResult:
             add_ms=add_ms,
             store_add_ms=store_add_ms,
             embed_ms=embed_ms,
+            query_embed_ms=query_embed_ms,
             scoped_ms=scoped_ms,
             scoped_cached_ms=scoped_cached_ms,
             scoped_vector_ms=scoped_vector_ms,
@@ -448,6 +455,7 @@ def report(r: SizeResult, per_user: int, kept: bool) -> str:
             verdict(p50(r.store_add_ms) < 2),
         ),
         ("  embedding one text (uncached) p50", f"{p50(r.embed_ms):.2f} ms", "", ""),
+        ("  embedding one search query (uncached) p50", f"{p50(r.query_embed_ms):.2f} ms", "", ""),
         (
             f"search scoped (user_id, {per_user:,} mem) p50",
             f"{p50(r.scoped_ms):.2f} ms",

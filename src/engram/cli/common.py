@@ -21,7 +21,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypedDict
 
 from engram.exceptions import (
     ConfigurationError,
@@ -156,21 +156,27 @@ def store_block(spec: str) -> dict[str, Any]:
     return {"provider": "sqlite", "config": {"path": str(Path(spec).expanduser())}}
 
 
-def open_memory(args: argparse.Namespace, *, preload: bool = False) -> Memory:
-    """The Memory the command works on; with ``preload``, the embedder starts loading its
-    model in a background thread at once, while the store opens."""
+def open_memory(
+    args: argparse.Namespace, *, preload: Literal["memories", "queries"] | None = None
+) -> Memory:
+    """The Memory the command works on; with ``preload``, the embedder starts loading what
+    embeds memories (or search queries) in a background thread at once, while the store
+    opens."""
     raw = config_dict(args)
+    queries = preload == "queries"
     if preload and _default_embedder(raw):
         from engram.embedders import onnx_model
 
-        onnx_model.start()  # before pydantic and the store are even imported
+        onnx_model.start(queries=queries)  # before pydantic and the store are even imported
     from engram.components import coerce_config
     from engram.memory import Memory
     from engram.registry import get_registry
 
     config = coerce_config(raw)
     embedder = get_registry("embedders").create(config.embedder.provider, config.embedder.config)
-    if preload:
+    if queries:
+        embedder.preload_queries()
+    elif preload:
         embedder.preload()
     return Memory(config, embedder=embedder)
 

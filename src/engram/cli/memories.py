@@ -122,7 +122,7 @@ def _add(args: argparse.Namespace) -> int:
             for t in texts
         ]
     metadata = json_argument(args.metadata, "--metadata") if args.metadata else None
-    with open_memory(args, preload=True) as m:
+    with open_memory(args, preload="memories") as m:
         result = m.add(
             messages,
             **scope_of(args),
@@ -142,7 +142,7 @@ def _add(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     filters = json_argument(args.filters, "--filters") if args.filters else None
-    with open_memory(args, preload=True) as m:
+    with open_memory(args, preload="queries") as m:
         result = m.search(
             args.query,
             **scope_of(args),
@@ -226,7 +226,7 @@ def _get(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     metadata = json_argument(args.metadata, "--metadata") if args.metadata else None
-    with open_memory(args, preload=True) as m:
+    with open_memory(args, preload="memories") as m:
         result = m.update(args.memory_id, args.text, metadata)
     if args.json:
         print_json(result)

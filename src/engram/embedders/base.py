@@ -58,6 +58,11 @@ class Embedder(ABC):
         waits less (a command that opens its store meanwhile). By default, nothing to load."""
         return None
 
+    def preload_queries(self) -> None:
+        """``preload`` what ``embed_queries`` needs (a command that only searches); by
+        default, the same as ``preload``."""
+        self.preload()
+
 
 def with_prompt(texts: Sequence[str], prompt: str | None) -> list[str]:
     """``texts``, each prefixed by ``prompt`` when there is one (e5's ``"query: "``)."""
@@ -129,6 +134,10 @@ class CachedEmbedder(Embedder):
     def preload(self) -> None:
         """Start loading the wrapped model in the background."""
         self.inner.preload()
+
+    def preload_queries(self) -> None:
+        """Start loading what the wrapped model embeds queries with, in the background."""
+        self.inner.preload_queries()
 
     def clear(self) -> None:
         """Forget every cached vector."""

@@ -32,6 +32,8 @@ from engram.embedders.onnx_model import (
     WEIGHTS_PACKAGE,
     WEIGHTS_SHA256,
     WEIGHTS_VERSION,
+    Loaded,
+    QueryGraphDamaged,
     WeightsChanged,
     sha256_of,
 )
@@ -62,7 +64,17 @@ class OnnxEmbedderConfig(PromptOptions):
         default=onnx_model.MAX_LENGTH, ge=8, le=512, description="Tokens kept per text."
     )
     threads: int | None = Field(
-        default=None, ge=1, le=1024, description="onnxruntime intra-op threads."
+        default=None,
+        ge=1,
+        le=1024,
+        description="onnxruntime intra-op threads (by default all cores for memories, one "
+        "for a query, which runs faster on one).",
+    )
+    fast_queries: bool = Field(
+        default=True,
+        description="Embed search queries with int8 products on the same int8 weights (the "
+        "bundled weights only): 2-2.5x faster, within cosine 0.995 of the exact vector, the "
+        "same recall measured. Memories are always embedded exactly.",
     )
     spin: bool = Field(
         default=False,
@@ -107,10 +119,13 @@ class OnnxEmbedder(Embedder):
         else:
             self._sha256 = WEIGHTS_SHA256
         self.weights = self._sha256
+        #: Whether queries run through the query graph (made for the bundled weights only).
+        self.fast_queries = self.config.fast_queries and self._sha256 == WEIGHTS_SHA256
         self._session: Any = None
+        self._query_session: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
-        self._loader: threading.Thread | None = None
+        self._loaders: set[bool] = set()
 
     def preload(self) -> None:
         """Load the tokenizer and the ONNX session in a background thread (once).
@@ -118,45 +133,79 @@ class OnnxEmbedder(Embedder):
         onnxruntime builds the session with the GIL released, so a command that opens its
         store meanwhile overlaps the two; ``embed_batch`` waits for it.
         """
-        if self._session is None and self._loader is None:
-            self._loader = threading.Thread(target=self._load_quietly, name="engram-onnx-load")
-            self._loader.daemon = True
-            self._loader.start()
+        self._preload(queries=False)
 
-    def _load_quietly(self) -> None:
+    def preload_queries(self) -> None:
+        """``preload`` the session that embeds queries (a command that only searches)."""
+        self._preload(queries=self.fast_queries)
+
+    def _preload(self, queries: bool) -> None:
+        if self._loaded(queries) is None and queries not in self._loaders:
+            self._loaders.add(queries)
+            thread = threading.Thread(
+                target=self._load_quietly, args=(queries,), name="engram-onnx-load"
+            )
+            thread.daemon = True
+            thread.start()
+
+    def _loaded(self, queries: bool) -> Any:
+        return self._query_session if queries else self._session
+
+    def _load_quietly(self, queries: bool) -> None:
         """``_load`` for the preloading thread: a failure is left for ``embed_batch``, which
         loads again and raises it to its caller."""
         try:
-            self._load()
+            self._load(queries)
         except Exception:
             return
 
-    def _load(self) -> None:
-        """Load the tokenizer and the ONNX session, once (lazily, on first use); every
-        embedder of the process with the same weights and options shares them."""
-        config = self.config
+    def _load(self, queries: bool = False) -> Any:
+        """Load the tokenizer and the ONNX session (with ``queries``, the query graph's),
+        once (lazily, on first use), and return the session; every embedder of the process
+        with the same weights and options shares them."""
         with self._load_lock:
-            if self._session is not None:
-                return
-            model_path = self._path
-            try:
-                loaded = onnx_model.load(
-                    model_path, config.max_length, config.threads, config.spin, self._sha256
-                )
-            except WeightsChanged as e:
-                raise self._weights_changed(e.digest) from None
-            except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
-                raise ConfigurationError(
-                    f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
-                    f"({type(e).__name__}: {str(e)[:200]})",
-                    missing_field="embedder.config.model_path",
-                    suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2, or "
-                    "remove it to use the bundled model",
-                ) from e
+            session = self._loaded(queries)
+            if session is not None:
+                return session
+            loaded = self._load_model(queries)
             self._input_names = set(loaded.input_names)
-            self._check_model(loaded.session, model_path)
-            self._tokenizer = loaded.tokenizer
-            self._session = loaded.session
+            self._tokenizer = loaded.tokenizer  # before the session, which _encode reads
+            if queries:
+                self._query_session = loaded.session
+            else:
+                self._check_model(loaded.session, self._path)
+                self._session = loaded.session
+            return loaded.session
+
+    def _load_model(self, queries: bool) -> Loaded:
+        config = self.config
+        model_path = self._path
+        try:
+            return onnx_model.load(
+                model_path,
+                config.max_length,
+                config.threads,
+                config.spin,
+                self._sha256,
+                queries=queries,
+            )
+        except WeightsChanged as e:
+            raise self._weights_changed(e.digest) from None
+        except QueryGraphDamaged as e:
+            raise ConfigurationError(
+                f"onnx embedder: engram's query graph is damaged ({e})",
+                missing_field="embedder.config.fast_queries",
+                suggestion='pip install --force-reinstall engram-recall, or set "fast_queries" '
+                "to false to embed queries with the exact graph",
+            ) from None
+        except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
+            raise ConfigurationError(
+                f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
+                f"({type(e).__name__}: {str(e)[:200]})",
+                missing_field="embedder.config.model_path",
+                suggestion="point model_path at an ONNX export of all-MiniLM-L6-v2, or "
+                "remove it to use the bundled model",
+            ) from e
 
     def _check_model(self, session: Any, model_path: Path) -> None:
         """A model that loads must also take BERT's inputs and give 384-d token vectors."""
@@ -215,23 +264,27 @@ class OnnxEmbedder(Embedder):
         return self._encode(with_prompt(texts, self.config.document_prompt))
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        """Embed queries (with the query prompt, when one is configured)."""
-        return self._encode(with_prompt(texts, self.config.query_prompt))
+        """Embed queries (with the query prompt, when one is configured), through the query
+        graph when ``fast_queries``."""
+        return self._encode(with_prompt(texts, self.config.query_prompt), self.fast_queries)
 
-    def _encode(self, texts: Sequence[str]) -> Vectors:
+    def _encode(self, texts: Sequence[str], queries: bool = False) -> Vectors:
         """Embed ``texts`` in length-sorted batches (less padding), returned in input order."""
-        if self._session is None:
-            self._load()
+        session = self._loaded(queries)
+        if session is None:
+            session = self._load(queries)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         try:
             encodings = self._tokenizer.encode_batch(list(texts))
             order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-            size = self.config.batch_size
+            # The query graph scales each run's activations by their own range, so a query
+            # runs alone: its vector never depends on what else was embedded with it.
+            size = 1 if queries else self.config.batch_size
             for start in range(0, len(order), size):
                 chunk = order[start : start + size]
-                out[chunk] = self._run([encodings[i] for i in chunk])
+                out[chunk] = self._run(session, [encodings[i] for i in chunk])
         except Exception as e:  # onnxruntime or tokenizers failing on a model that loaded
             raise ProviderError(
                 f"onnx embedder: the model failed to embed {len(texts)} texts "
@@ -240,7 +293,7 @@ class OnnxEmbedder(Embedder):
             ) from e
         return out
 
-    def _run(self, encodings: list[Any]) -> Vectors:
+    def _run(self, session: Any, encodings: list[Any]) -> Vectors:
         """Run one padded batch through the model and mean-pool it."""
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), length), dtype=np.int64)
@@ -252,7 +305,7 @@ class OnnxEmbedder(Embedder):
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = session.run(None, feeds)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

