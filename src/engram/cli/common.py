@@ -167,7 +167,9 @@ def open_memory(
     if preload and _default_embedder(raw):
         from engram.embedders import onnx_model
 
-        onnx_model.start(queries=queries)  # before pydantic and the store are even imported
+        # before pydantic and the store are even imported; the query graph where the default
+        # embedder embeds queries with it
+        onnx_model.start(queries=queries and onnx_model.exact_int8_products())
     from engram.components import coerce_config
     from engram.memory import Memory
     from engram.registry import get_registry

@@ -21,8 +21,10 @@ handed those bytes. Stored memories are always embedded by the exact graph.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import platform
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -42,6 +44,34 @@ WEIGHTS_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2
 
 #: (model file, max_length, threads, spin, the weights' expected SHA-256, the query graph?)
 Key = tuple[str, int, int | None, bool, str, bool]
+
+
+#: Where Linux lists the CPU's features.
+CPUINFO = Path("/proc/cpuinfo")
+#: x86-64 features with which onnxruntime multiplies uint8 by int8 without saturating.
+EXACT_INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+@functools.cache
+def exact_int8_products() -> bool:
+    """Whether onnxruntime multiplies the query graph's uint8 activations by its int8 weights
+    exactly on this CPU: on ARM64 (dot-product or widening instructions), and on x86-64 with
+    VNNI or AMX. Plain AVX2 or AVX-512 adds pairs of products in 16 bits, which may saturate
+    (onnxruntime's documented caveat for u8s8); there, and where the CPU's features cannot be
+    read, queries are embedded exactly."""
+    machine = platform.machine().lower()
+    if machine in ("arm64", "aarch64"):
+        return True
+    if machine not in ("x86_64", "amd64"):
+        return False
+    try:
+        text = CPUINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return not EXACT_INT8_FLAGS.isdisjoint(line.partition(":")[2].split())
+    return False
 
 
 class QueryGraphDamaged(Exception):
