@@ -6,10 +6,12 @@ into float32 when it loads the model (``Cast`` then ``Mul``, folded at load). Th
 is the same graph with each such ``MatMul`` made a dynamic int8 one on the SAME int8 weights:
 the activations are quantised per call (``DynamicQuantizeLinear``), multiplied in int8
 (``MatMulInteger``, VNNI/AMX where the CPU has them) and scaled back by the activation's scale
-times the column's. The weights themselves are not copied: every large initializer is left
-out of the graph file, and ``query-int8.json`` says where its bytes lie inside the weights
-package's ``model.onnx`` (the SHA-256 of which engram checks on load); engram hands them to
-onnxruntime from there (``SessionOptions.add_external_initializers``).
+times the column's. The word and position tables (int8 rows, a scale each) are gathered in
+int8 and then scaled: the same numbers, without a float32 copy of the tables. The weights
+themselves are not copied: every large initializer is left out of the graph file, and
+``query-int8.json`` says where its bytes lie inside the weights package's ``model.onnx`` (the
+SHA-256 of which engram checks on load); engram hands them to onnxruntime from there
+(``SessionOptions.add_external_initializers``).
 
 Stored memories are always embedded by the exact graph; only search queries use this one.
 
@@ -52,14 +54,21 @@ def build(weights: bytes) -> tuple[bytes, bytes]:
     replaced: dict[int, list[onnx.NodeProto]] = {}
     dropped: set[int] = set()
     for node in graph.node:
-        weight = _int8_weight(node, producer, initializers, uses)
+        if node.op_type not in ("MatMul", "Gather"):
+            continue
+        weight = _int8_weight(
+            node, 1 if node.op_type == "MatMul" else 0, producer, initializers, uses
+        )
         if weight is None:
             continue
         cast, scale_mul = weight
-        replaced[id(node)] = _dynamic_matmul(node, cast.input[0], scale_mul.input[1])
+        rewrite = _dynamic_matmul if node.op_type == "MatMul" else _int8_gather
+        replaced[id(node)] = rewrite(node, cast.input[0], scale_mul.input[1])
         dropped |= {id(cast), id(scale_mul)}
-    if len(replaced) != 36:  # 6 layers x (query, key, value, output, two feed-forward)
-        raise SystemExit(f"expected 36 weight-only int8 MatMuls, found {len(replaced)}")
+    kinds = sorted(node.op_type for node in graph.node if id(node) in replaced)
+    # 6 layers x (query, key, value, output, two feed-forward); the word and position tables
+    if kinds != ["Gather"] * 2 + ["MatMul"] * 36:
+        raise SystemExit(f"expected 36 int8 MatMuls and 2 int8 tables, found {kinds}")
 
     nodes: list[onnx.NodeProto] = []
     for node in graph.node:
@@ -106,14 +115,16 @@ def build(weights: bytes) -> tuple[bytes, bytes]:
 
 def _int8_weight(
     node: onnx.NodeProto,
+    position: int,
     producer: dict[str, onnx.NodeProto],
     initializers: dict[str, onnx.TensorProto],
     uses: dict[str, int],
 ) -> tuple[onnx.NodeProto, onnx.NodeProto] | None:
-    """For ``MatMul(x, Mul(Cast(int8 W), scale))``, the Cast and the Mul; else None."""
-    if node.op_type != "MatMul" or node.input[1] not in producer:
+    """For a node whose input ``position`` is ``Mul(Cast(int8 W), scale)`` (a MatMul's
+    weights, a Gather's table), the Cast and the Mul; else None."""
+    if node.input[position] not in producer:
         return None
-    scale_mul = producer[node.input[1]]
+    scale_mul = producer[node.input[position]]
     if scale_mul.op_type != "Mul" or scale_mul.input[0] not in producer:
         return None
     cast = producer[scale_mul.input[0]]
@@ -133,6 +144,19 @@ def _dynamic_matmul(node: onnx.NodeProto, weight: str, scale: str) -> list[onnx.
         helper.make_node("MatMulInteger", [p + "_xq", weight, p + "_xz"], [p + "_i32"]),
         helper.make_node("Cast", [p + "_i32"], [p + "_f"], to=TensorProto.FLOAT),
         helper.make_node("Mul", [p + "_xs", scale], [p + "_s"]),
+        helper.make_node("Mul", [p + "_f", p + "_s"], [y], name=p),
+    ]
+
+
+def _int8_gather(node: onnx.NodeProto, table: str, scale: str) -> list[onnx.NodeProto]:
+    """``node`` (rows of a table of int8 rows, each with its scale) as the rows gathered in
+    int8 and then scaled: the same numbers, without the float32 table onnxruntime would
+    otherwise fold the whole table into at load (47 MB for the words)."""
+    p, rows, y = node.name, node.input[1], node.output[0]
+    return [
+        helper.make_node("Gather", [table, rows], [p + "_q"]),
+        helper.make_node("Gather", [scale, rows], [p + "_s"]),
+        helper.make_node("Cast", [p + "_q"], [p + "_f"], to=TensorProto.FLOAT),
         helper.make_node("Mul", [p + "_f", p + "_s"], [y], name=p),
     ]
 
