@@ -96,6 +96,18 @@ TABLE: list[tuple[str, str, str]] = [
     ("The week after next I am off.", "2025-03-24", "2025-03-31"),
     ("The month before last I quit.", "2025-01-01", "2025-02-01"),
     ("The year before last we bought the house.", "2023-01-01", "2024-01-01"),
+    ("The weekend before last was busy.", "2025-03-01", "2025-03-03"),
+    ("The past weekend was quiet.", "2025-03-08", "2025-03-10"),
+    ("The summer before last we went to Crete.", "2023-06-01", "2023-09-01"),
+    ("We hosted the Christmas before last.", "2023-12-25", "2023-12-26"),
+    ("The June before last we moved.", "2023-06-01", "2023-07-01"),
+    ("The Tuesday before last was my first shift.", "2025-03-04", "2025-03-05"),
+    ("The Friday after next I fly to Lima.", "2025-03-21", "2025-03-22"),
+    # N weekends / weekdays ago: "last weekend" is one weekend ago; a vague count, one either side.
+    ("We hiked two weekends ago.", "2025-03-01", "2025-03-03"),
+    ("A few weekends ago we drove to the coast.", "2025-02-15", "2025-03-03"),
+    ("It rained two Sundays ago.", "2025-03-02", "2025-03-03"),
+    ("Three Fridays ago I started the course.", "2025-02-21", "2025-02-22"),
     ("In May of last year the roof leaked.", "2024-05-01", "2024-06-01"),
     ("October of this year is our anniversary.", "2025-10-01", "2025-11-01"),
     ("The summer of last year was hot.", "2024-06-01", "2024-09-01"),
@@ -272,6 +284,7 @@ NONE = [
     "A second opinion helps.",
     "At the end of the day it is your call.",
     "He looked at the weekend papers.",
+    "Two Sundays in a row we lost.",
 ]
 
 #: Queries naming an event, not a time: (query, relation, event phrase).

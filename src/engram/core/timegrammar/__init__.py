@@ -3,11 +3,12 @@
 ``scan(text, anchor)`` finds every expression in ``text`` and turns it into a half-open UTC
 range: absolute dates in the usual spellings (8 May 2023, May 8th, 2023-05-08, 05/08/2023),
 months, years and decades; days, weeks, months and years relative to the anchor (yesterday,
-three weeks ago, in two weeks, last month, the week before last); weekdays, seasons and
-holidays; parts of a period (early May, the end of 2022, the first week of June); ranges
-(from May to July 2023, 3-5 June); spans up to or from the anchor (for 3 years, since 2019,
-over the past month); clock times; expressions relative to a date the text names (two weeks
-before 11 August 2023); and open ranges (before 2020, after June). "before / after / since
+three weeks ago, in two weeks, last month, the week before last, two weekends ago); weekdays,
+seasons and holidays (last Friday, two Sundays ago, the summer before last); parts of a period
+(early May, the end of 2022, the first week of June); ranges (from May to July 2023, 3-5 June);
+spans up to or from the anchor (for 3 years, since 2019, over the past month); clock times;
+expressions relative to a date the text names (two weeks before 11 August 2023); and open
+ranges (before 2020, after June). "before / after / since
 <something that is not a time>" is an event reference, which search resolves against the
 memories themselves.
 

@@ -142,18 +142,22 @@ def occurrence(
     """Choose among a recurring time's occurrences (``make(i)`` for ``i`` around ``near``).
 
     ``last``: the latest that has ended by the anchor's day; ``next``: the first that begins
-    after it; ``this``: the one containing it, else the nearest; bare: the latest begun (past
-    sentences) or the first not yet over (future ones), a one-day time never the anchor's day.
+    after it; ``before last`` / ``after next``: the one before / after those; ``this``: the
+    one containing it, else the nearest; bare: the latest begun (past sentences) or the first
+    not yet over (future ones), a one-day time never the anchor's day.
     """
     spans = [s for s in (make(i) for i in range(near - 3, near + 4)) if s is not None]
     day, tomorrow = ctx.day, ctx.day + DAY
     if which == "bare":
         which = "future" if ctx.future(position) else "past"
-    if which == "last":
-        chosen = [s for s in spans if s[1] <= day]
-        return chosen[-1] if chosen else None
-    if which == "next":
-        return next((s for s in spans if s[0] >= tomorrow), None)
+    if which in ("last", "before last"):
+        ended = [s for s in spans if s[1] <= day]
+        back = 1 if which == "last" else 2
+        return ended[-back] if len(ended) >= back else None
+    if which in ("next", "after next"):
+        ahead = [s for s in spans if s[0] >= tomorrow]
+        on = 0 if which == "next" else 1
+        return ahead[on] if len(ahead) > on else None
     if which == "this":
         return min(spans, key=lambda s: max(s[0] - day, day - s[1], timedelta(0)))
     one_day = all(s[1] - s[0] <= DAY for s in spans)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -144,6 +145,48 @@ def r_ago(g: Groups, ctx: Context) -> Span | None:
     return around(shift(ctx.anchor, -amount, unit), unit, g["n"] in VAGUE)
 
 
+def r_weekends_ago(g: Groups, ctx: Context) -> Span | None:
+    """ "two weekends ago": the weekend as many weeks before this week's (one is "last
+    weekend"); "a few weekends ago", one weekend either side of it."""
+    amount, spread = count(g.get("n")), 1 if g["n"] in VAGUE else 0
+    saturday = week_start(ctx.anchor) + 5 * DAY
+    return (
+        saturday - 7 * (amount + spread) * DAY,
+        saturday - 7 * (amount - spread) * DAY + 2 * DAY,
+    )
+
+
+def r_weekdays_ago(g: Groups, ctx: Context) -> Span | None:
+    """ "two Sundays ago": the Sunday a week before last Sunday; "a few Fridays ago", one
+    Friday either side of it."""
+    make = weekday_maker(ctx, WEEKDAYS[g.get("wd")])
+    last = occurrence(make, 0, "last", ctx, g.start())
+    if last is None:  # pragma: no cover - a weekday has ended within the week before
+        return None
+    amount, spread = count(g.get("n")), 1 if g["n"] in VAGUE else 0
+    return (
+        last[0] - 7 * (amount - 1 + spread) * DAY,
+        last[1] - 7 * (amount - 1 - spread) * DAY,
+    )
+
+
+def r_far(g: Groups, ctx: Context) -> Span | None:
+    """ "the summer before last", "the Friday after next", "the Christmas before last"."""
+    which = "before last" if g.get("far").startswith("before") else "after next"
+    if g["wd"]:
+        return occurrence(weekday_maker(ctx, WEEKDAYS[g.get("wd")]), 0, which, ctx, g.start())
+    make: Callable[[int], Span | None]
+    if g["s"]:
+        season = g.get("s")
+        make = lambda y: season_span(y, season)  # noqa: E731
+    elif g["h"]:
+        make = holiday(g.get("h"))
+    else:
+        month = month_of(g.get("mon"))
+        make = lambda y: month_span(y, month)  # noqa: E731
+    return occurrence(make, ctx.anchor.year, which, ctx, g.start())
+
+
 def r_later(g: Groups, ctx: Context) -> Span | None:
     amount, unit = count(g.get("n")), unit_of(g.get("u"))
     return around(shift(ctx.anchor, amount, unit), unit, g["n"] in VAGUE)
@@ -160,9 +203,11 @@ def r_span_to_anchor(g: Groups, ctx: Context) -> Span | None:
 
 def r_calendar(g: Groups, ctx: Context) -> Span | None:
     """last / this / next week, weekend, month, year; the week before last / after next."""
-    unit = g.get("u")
+    unit = g["u"] or g.get("u3")
     if g["far"]:
-        step = -2 if g["far"] == "before last" else 2
+        step = -2 if g["far"].startswith("before") else 2
+    elif g["past"]:
+        step = -1
     else:
         step = {"last": -1, "previous": -1, "this past": -1, "next": 1}.get(g.get("which"), 0)
     if unit in ("week", "weekend"):
@@ -379,6 +424,13 @@ RULES: list[Rule] = [
         r_in_year,
     ),
     _rule(
+        "before last",
+        "S|W|H|M",
+        rf"(?:the\s+)?(?:(?P<s>{SEASON})|(?P<wd>{WEEKDAY})|(?P<h>{HOLIDAY})|(?P<mon>{MONTH_FULL}))"
+        r"\s+(?P<far>before\s+last|after\s+next)",
+        r_far,
+    ),
+    _rule(
         "holiday",
         "H",
         rf"(?:{_WHICH}\s+)?(?P<h>{HOLIDAY})(?:,?\s+(?P<y>{YEAR}))?",
@@ -434,6 +486,18 @@ RULES: list[Rule] = [
         r"half\s+an?\s+(?P<u>year|month|day|hour)\s+(?:ago|back|earlier)",
         r_half_ago,
     ),
+    _rule(
+        "weekends ago",
+        "U",
+        rf"(?P<n>{COUNT})\s+weekends?\s+(?:ago|back|earlier)",
+        r_weekends_ago,
+    ),
+    _rule(
+        "weekdays ago",
+        "W",
+        rf"(?P<n>{COUNT})\s+(?P<wd>{WEEKDAY})s?\s+(?:ago|back|earlier)",
+        r_weekdays_ago,
+    ),
     _rule("ago", "U", rf"(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)", r_ago),
     _rule(
         "later",
@@ -467,7 +531,8 @@ RULES: list[Rule] = [
         "calendar",
         "U",
         rf"{_WHICH}\s+(?P<u>week|weekend|month|year)(?!\s+of\b)"
-        r"|the\s+(?P<u2>week|month|year)\s+(?P<far>before last|after next)",
+        r"|the\s+(?P<u2>week|weekend|month|year)\s+(?P<far>before\s+last|after\s+next)"
+        r"|(?P<past>the\s+past)\s+(?P<u3>weekend)",
         r_calendar,
     ),
     _rule(
