@@ -118,12 +118,13 @@ def test_search_ranks_the_same_with_the_query_graph(tmp_path: Path) -> None:
 def test_a_damaged_query_graph_is_a_configuration_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shipped = onnx_model.QUERY_GRAPH_PATH
     graph = tmp_path / "query-int8.onnx"
-    graph.write_bytes(onnx_model.QUERY_GRAPH_PATH.read_bytes()[:-1])
+    graph.write_bytes(shipped.read_bytes()[:-1])
     monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", graph)
     # other options than any other test's, so that no loaded query graph answers instead
     embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=77, fast_queries=True))
-    with pytest.raises(ConfigurationError, match="query graph is damaged") as err:
+    with pytest.raises(ConfigurationError, match="not the file its manifest names") as err:
         embedder.embed_queries(["tea"])
     assert err.value.missing_field == "embedder.config.fast_queries"
     assert "engram-recall" in (err.value.suggestion or "")
@@ -132,11 +133,28 @@ def test_a_damaged_query_graph_is_a_configuration_error(
     manifest = json.loads(onnx_model.QUERY_MANIFEST_PATH.read_text())
     other = tmp_path / "query-int8.json"
     other.write_text(json.dumps({**manifest, "weights_sha256": "0" * 64}))
-    monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", onnx_model.QUERY_GRAPH_PATH)
+    monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", shipped)
     monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", other)
     with pytest.raises(ConfigurationError, match="made for other weights"):
         OnnxEmbedder(OnnxEmbedderConfig(max_length=78, fast_queries=True)).embed_queries(["a"])
-    (tmp_path / "missing.json").unlink(missing_ok=True)
+    for number, broken in enumerate(
+        [
+            [],  # not an object
+            {**manifest, "tensors": [{**manifest["tensors"][0], "offset": 10**9}]},  # past the end
+            {**manifest, "tensors": [{"name": "x"}]},  # fields missing
+        ]
+    ):
+        other.write_text(json.dumps(broken))
+        config = OnnxEmbedderConfig(max_length=90 + number, fast_queries=True)
+        with pytest.raises(ConfigurationError, match=r"query-int8\.json is damaged"):
+            OnnxEmbedder(config).embed_queries(["a"])
+    # a graph that matches its manifest but that onnxruntime cannot load
+    graph.write_bytes(b"nope")
+    other.write_text(json.dumps({**manifest, "graph_sha256": onnx_model.sha256_of(b"nope")}))
+    monkeypatch.setattr(onnx_model, "QUERY_GRAPH_PATH", graph)
+    with pytest.raises(ConfigurationError, match="query graph is damaged") as err:
+        OnnxEmbedder(OnnxEmbedderConfig(max_length=80, fast_queries=True)).embed_queries(["a"])
+    assert err.value.missing_field == "embedder.config.fast_queries"
     monkeypatch.setattr(onnx_model, "QUERY_MANIFEST_PATH", tmp_path / "missing.json")
     with pytest.raises(ConfigurationError, match="cannot read the query graph"):
         OnnxEmbedder(OnnxEmbedderConfig(max_length=79, fast_queries=True)).embed_queries(["a"])

@@ -39,7 +39,6 @@ from engram.embedders.onnx_model import (
     WEIGHTS_SHA256,
     WEIGHTS_VERSION,
     Loaded,
-    QueryGraphDamaged,
     WeightsChanged,
     sha256_of,
 )
@@ -201,14 +200,14 @@ class OnnxEmbedder(Embedder):
             )
         except WeightsChanged as e:
             raise self._weights_changed(e.digest) from None
-        except QueryGraphDamaged as e:
-            raise ConfigurationError(
-                f"onnx embedder: engram's query graph is damaged ({e})",
-                missing_field="embedder.config.fast_queries",
-                suggestion='pip install --force-reinstall engram-recall, or set "fast_queries" '
-                "to false to embed queries with the exact graph",
-            ) from None
         except Exception as e:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...)
+            if queries:  # the weights' hash matched: what failed is engram's own graph
+                raise ConfigurationError(
+                    f"onnx embedder: engram's query graph is damaged ({str(e)[:200]})",
+                    missing_field="embedder.config.fast_queries",
+                    suggestion="pip install --force-reinstall engram-recall, or set "
+                    '"fast_queries" to false to embed queries with the exact graph',
+                ) from e
             raise ConfigurationError(
                 f"onnx embedder: {model_path} is not an ONNX model onnxruntime can load "
                 f"({type(e).__name__}: {str(e)[:200]})",

@@ -232,17 +232,22 @@ def _query_graph(weights: bytes, digest: str, options: Any) -> tuple[bytes, Any]
         graph = QUERY_GRAPH_PATH.read_bytes()
     except (OSError, ValueError) as e:
         raise QueryGraphDamaged(f"cannot read the query graph: {e}") from e
+    if not isinstance(manifest, dict):
+        raise QueryGraphDamaged(f"{QUERY_MANIFEST_PATH.name} is damaged: not an object")
     if manifest.get("weights_sha256") != digest:
         raise QueryGraphDamaged("the query graph was made for other weights")
     if sha256_of(graph) != manifest.get("graph_sha256"):
         raise QueryGraphDamaged(f"{QUERY_GRAPH_PATH.name} is not the file its manifest names")
     names, values = [], []
-    for tensor in manifest["tensors"]:
-        dtype = np.dtype(tensor["dtype"])
-        count = tensor["length"] // dtype.itemsize
-        array = np.frombuffer(weights, dtype, count, tensor["offset"]).reshape(tensor["shape"])
-        names.append(tensor["name"])
-        values.append(ort.OrtValue.ortvalue_from_numpy(array))
+    try:
+        for tensor in manifest["tensors"]:
+            dtype = np.dtype(tensor["dtype"])
+            count = tensor["length"] // dtype.itemsize
+            array = np.frombuffer(weights, dtype, count, tensor["offset"])
+            names.append(tensor["name"])
+            values.append(ort.OrtValue.ortvalue_from_numpy(array.reshape(tensor["shape"])))
+    except (KeyError, TypeError, ValueError) as e:
+        raise QueryGraphDamaged(f"{QUERY_MANIFEST_PATH.name} is damaged: {e!r}") from e
     options.add_external_initializers(names, values)
     return graph, (weights, values)
 
