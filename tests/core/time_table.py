@@ -108,6 +108,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("A few weekends ago we drove to the coast.", "2025-02-15", "2025-03-03"),
     ("It rained two Sundays ago.", "2025-03-02", "2025-03-03"),
     ("Three Fridays ago I started the course.", "2025-02-21", "2025-02-22"),
+    ("The party is a week from Friday.", "2025-03-21", "2025-03-22"),
+    ("Two days from Monday the builders come.", "2025-03-19", "2025-03-20"),
     ("In May of last year the roof leaked.", "2024-05-01", "2024-06-01"),
     ("October of this year is our anniversary.", "2025-10-01", "2025-11-01"),
     ("The summer of last year was hot.", "2024-06-01", "2024-09-01"),

@@ -170,6 +170,17 @@ def r_weekdays_ago(g: Groups, ctx: Context) -> Span | None:
     )
 
 
+def r_from_weekday(g: Groups, ctx: Context) -> Span | None:
+    """ "a week from Friday": that long after the coming Friday (today, said on a Friday)."""
+    make = weekday_maker(ctx, WEEKDAYS[g.get("wd")])
+    this_week = make(0)
+    base = this_week if this_week and this_week[0] >= ctx.day else make(1)
+    if base is None:  # pragma: no cover - the maker names a day in every week
+        return None
+    start = shift(base[0], count(g.get("n")), unit_of(g.get("u")))
+    return start, start + DAY
+
+
 def r_far(g: Groups, ctx: Context) -> Span | None:
     """ "the summer before last", "the Friday after next", "the Christmas before last"."""
     which = "before last" if g.get("far").startswith("before") else "after next"
@@ -499,6 +510,12 @@ RULES: list[Rule] = [
         r_weekdays_ago,
     ),
     _rule("ago", "U", rf"(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)", r_ago),
+    _rule(
+        "from weekday",
+        "U W",
+        rf"(?P<n>{COUNT})\s+(?P<u>day|days|week|weeks|fortnight)\s+from\s+(?P<wd>{WEEKDAY})",
+        r_from_weekday,
+    ),
     _rule(
         "later",
         "U",
