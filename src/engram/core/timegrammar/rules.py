@@ -259,15 +259,18 @@ def r_part_of_this(g: Groups, ctx: Context) -> Span | None:
 
 
 def r_half_ago(g: Groups, ctx: Context) -> Span | None:
-    """ "half a year ago" (six months), "half an hour ago", "half a day ago"."""
-    unit = g.get("u")
+    """ "half a year ago" (six months), "half an hour ago", "half a day ago"; "a year and a
+    half ago" (eighteen months), "two and a half weeks ago"."""
+    unit = g["u"] or g.get("u3")
+    whole = count(g.get("n")) if g["n"] else 0
+    moment = shift(ctx.anchor, -whole, unit)
     if unit == "year":
-        return around(add_months(ctx.anchor, -6), "month", False)
+        return around(add_months(moment, -6), "month", False)
     half, named = {
-        "month": (timedelta(days=15), "week"), "day": (timedelta(hours=12), "hour"),
-        "hour": (timedelta(minutes=30), "minute"),
+        "month": (timedelta(days=15), "week"), "week": (timedelta(days=3.5), "day"),
+        "day": (timedelta(hours=12), "hour"), "hour": (timedelta(minutes=30), "minute"),
     }[unit]  # fmt: skip
-    return around(ctx.anchor - half, named, False)
+    return around(moment - half, named, unit == "week")
 
 
 def which_of(g: Groups) -> str:
@@ -494,7 +497,10 @@ RULES: list[Rule] = [
     _rule(
         "half ago",
         "U",
-        r"half\s+an?\s+(?P<u>year|month|day|hour)\s+(?:ago|back|earlier)",
+        r"(?:half\s+an?\s+(?P<u>year|month|day|hour)"
+        rf"|(?P<n>{COUNT})\s+(?:(?P<u2>year|month|week|day|hour)s?\s+and\s+a\s+half"
+        r"|and\s+a\s+half\s+(?P<u3>year|month|week|day|hour)s?))"
+        r"\s+(?:ago|back|earlier)",
         r_half_ago,
     ),
     _rule(
