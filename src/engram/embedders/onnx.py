@@ -6,7 +6,7 @@ sentence-transformers/all-MiniLM-L6-v2) ships inside engram. Vectors are mean-po
 attention mask and L2-normalised, as sentence-transformers does for this model.
 
 Search queries run through the query graph of the same weights (``fast_queries``; see
-``onnx_model``): one query embeds 2-2.5x faster, within cosine 0.99 of the exact vector. It is
+``onnx_model``): one query embeds 2-2.5x faster, about cosine 0.99 from the exact vector. It is
 on by default for the bundled weights where the CPU multiplies int8 exactly (x86-64 with VNNI
 or AMX, ARM64). Memories are always embedded by the exact graph, so stored vectors never
 depend on it.
@@ -78,7 +78,7 @@ class OnnxEmbedderConfig(PromptOptions):
     fast_queries: bool | None = Field(
         default=None,
         description="Embed search queries with int8 products on the same int8 weights (the "
-        "bundled weights only): 2-2.5x faster, within cosine 0.99 of the exact vectors. "
+        "bundled weights only): 2-2.5x faster, about cosine 0.99 from the exact vectors. "
         "Memories are always embedded exactly. None: where the CPU multiplies int8 exactly "
         "(x86-64 with VNNI or AMX, ARM64).",
     )

@@ -13,10 +13,10 @@ must be the one expected (``WEIGHTS_SHA256`` for the bundled model), else ``Weig
 
 Search queries of the bundled model may run through a second session (``queries=True``): the
 query graph ``minilm/query-int8.onnx`` made by ``tools/query_graph.py``, the same int8 weights
-multiplied in int8 (2-2.5x faster for one query, measured; vectors within cosine 0.995 of the
-exact graph's). It ships without weights: ``minilm/query-int8.json`` says where each of its
-large tensors lies in the weights file, whose SHA-256 is checked first, and onnxruntime is
-handed those bytes. Stored memories are always embedded by the exact graph.
+multiplied in int8 (2-2.5x faster for one query, measured; vectors at cosine 0.995 on
+average from the exact graph's). It ships without weights: ``minilm/query-int8.json`` says
+where each of its large tensors lies in the weights file, whose SHA-256 is checked first,
+and onnxruntime is handed those bytes. Stored memories are always embedded by the exact graph.
 """
 
 from __future__ import annotations

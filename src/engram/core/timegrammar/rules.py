@@ -519,7 +519,7 @@ RULES: list[Rule] = [
     _rule(
         "from weekday",
         "U W",
-        rf"(?P<n>{COUNT})\s+(?P<u>day|days|week|weeks|fortnight)\s+from\s+(?P<wd>{WEEKDAY})",
+        rf"(?P<n>{COUNT})\s+(?P<u>day|week|fortnight)s?\s+from\s+(?P<wd>{WEEKDAY})",
         r_from_weekday,
     ),
     _rule(
