@@ -46,7 +46,23 @@ TABLE: list[tuple[str, str, str]] = [
     ("I'll call the plumber on the 20th.", "2025-03-20", "2025-03-21"),
     ("My birthday is on 14 March and I plan to celebrate.", "2025-03-14", "2025-03-15"),
     ("They got engaged on 14 March.", "2024-03-14", "2024-03-15"),
+    # A weekday with the day: the year next to the anchor's in which they agree.
+    ("It began on Monday, May 1.", "2023-05-01", "2023-05-02"),
+    ("We met on Monday, February 5.", "2024-02-05", "2024-02-06"),
+    ("The fair was on Thursday, March 10.", "2025-03-10", "2025-03-11"),
+    ("The launch is on Friday, March 13.", "2026-03-13", "2026-03-14"),
     # Months and years.
+    ("Back in '95 I lived in Galway.", "1995-01-01", "1996-01-01"),
+    ("We met in the summer of '09.", "2009-06-01", "2009-09-01"),
+    ("We plan to marry in '27.", "2027-01-01", "2028-01-01"),
+    ("From '95 to '99 I lived in Rome.", "1995-01-01", "2000-01-01"),
+    ("He retired in the late nineties.", "1996-09-01", "2000-01-01"),
+    ("In the mid-eighties we lived in Cork.", "1983-05-01", "1986-09-01"),
+    ("The team grew in Q3 2024.", "2024-07-01", "2024-10-01"),
+    ("Sales dipped in the third quarter of 2023.", "2023-07-01", "2023-10-01"),
+    ("Revenue was up last quarter.", "2024-10-01", "2025-01-01"),
+    ("The audit was in Q2.", "2024-04-01", "2024-07-01"),
+    ("We ship in the last quarter of the year.", "2025-10-01", "2026-01-01"),
     ("We moved to Porto in May 2023.", "2023-05-01", "2023-06-01"),
     ("In May of 2023 we moved.", "2023-05-01", "2023-06-01"),
     ("Prices rose in October 2022.", "2022-10-01", "2022-11-01"),
@@ -114,6 +130,11 @@ TABLE: list[tuple[str, str, str]] = [
     ("October of this year is our anniversary.", "2025-10-01", "2025-11-01"),
     ("The summer of last year was hot.", "2024-06-01", "2024-09-01"),
     # Days around the anchor.
+    ("I saw the comet two nights ago.", "2025-03-10", "2025-03-11"),
+    ("This time last week we were skiing.", "2025-03-05", "2025-03-06"),
+    ("This time last year I was in Peru.", "2024-02-27", "2024-03-27"),
+    ("In recent weeks I have slept badly.", "2025-02-19", "2025-03-13"),
+    ("A decade ago I worked in a bakery.", "2013-01-01", "2018-01-01"),
     ("I went to the support meeting yesterday.", "2025-03-11", "2025-03-12"),
     ("Today I fixed the bike.", "2025-03-12", "2025-03-13"),
     ("Tomorrow I see the dentist.", "2025-03-13", "2025-03-14"),
@@ -216,6 +237,7 @@ TABLE: list[tuple[str, str, str]] = [
     ("Early last year I took up chess.", "2024-01-01", "2024-05-01"),
     ("At the end of last month the car broke.", "2025-02-21", "2025-03-01"),
     # Holidays.
+    ("We went skiing over the holidays.", "2024-12-20", "2025-01-03"),
     ("On Christmas we had a huge dinner.", "2024-12-25", "2024-12-26"),
     ("Last Christmas I gave you my heart.", "2024-12-25", "2024-12-26"),
     ("Next Christmas we'll be in Canada.", "2025-12-25", "2025-12-26"),
@@ -290,6 +312,10 @@ NONE = [
     "At the end of the day it is your call.",
     "He looked at the weekend papers.",
     "Two Sundays in a row we lost.",
+    "She is in her eighties now.",
+    "Happy holidays to you all!",
+    "Q1: what is your name?",
+    "Our Q4 target was missed.",
 ]
 
 #: Queries naming an event, not a time: (query, relation, event phrase).

@@ -87,6 +87,15 @@ def count(word: str) -> int:
     return NUMBERS.get(word) or int(word)
 
 
+def year_of(word: str, ctx: Context) -> int:
+    """A year as written: ``2023``, or ``'95`` (the year ending so that is nearest the
+    anchor's, at most ten years ahead of it)."""
+    if not word.startswith("'"):
+        return int(word)
+    year = ctx.anchor.year - ctx.anchor.year % 100 + int(word[1:])
+    return year - 100 if year > ctx.anchor.year + 10 else year
+
+
 def unit_of(word: str) -> str:
     """``weeks`` -> ``week``."""
     return word[:-1] if word.endswith("s") else word
@@ -130,9 +139,8 @@ def around(moment: datetime, unit: str, vague: bool) -> Span:
         return day_of(moment) - 3 * DAY, day_of(moment) + 4 * DAY
     if unit == "month":
         return month_span(moment.year, moment.month)
-    if unit == "decade":
-        start = utc(moment.year - moment.year % 10)
-        return start, add_months(start, 120)
+    if unit == "decade":  # "a decade ago": that year, give or take two
+        return utc(moment.year - 2), utc(moment.year + 3)
     return year_span(moment.year)
 
 
@@ -168,7 +176,7 @@ def occurrence(
 
 
 def holiday(name: str) -> Callable[[int], Span | None]:
-    """The holiday's day in a given year."""
+    """The holiday's day in a given year (for "the holidays", 20 December to 2 January)."""
     name = name.replace("'", "").removeprefix("the ")
     fixed = {
         "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25),
@@ -179,6 +187,8 @@ def holiday(name: str) -> Callable[[int], Span | None]:
     if name in fixed:
         month, day = fixed[name]
         return lambda year: safe_day(year, month, day)
+    if name in ("holidays", "holiday season", "christmas holidays", "christmas break"):
+        return lambda year: (utc(year, 12, 20), utc(year + 1, 1, 3))  # 20 Dec to 2 Jan
     if name == "thanksgiving":
         return lambda year: (d := nth_weekday(year, 11, 3, 4), d + DAY)
     return lambda year: (d := easter(year), d + DAY)

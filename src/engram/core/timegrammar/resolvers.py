@@ -20,8 +20,9 @@ from engram.core.timegrammar.resolve import (
     shift,
     unit_of,
     weekday_maker,
+    year_of,
 )
-from engram.core.timegrammar.vocabulary import DECADE_WORDS, VAGUE, WEEKDAYS
+from engram.core.timegrammar.vocabulary import DECADE_WORDS, QUARTERS, VAGUE, WEEKDAYS
 from engram.core.timeutil import (
     DAY,
     add_months,
@@ -37,7 +38,7 @@ from engram.core.timeutil import (
 def r_day_range(g: Groups, ctx: Context) -> Span | None:
     month = month_of(g.get("mon"))
     if g["y"]:
-        year = int(g.get("y"))
+        year = year_of(g.get("y"), ctx)
     else:  # the year of the range's last day, as a bare "5 June" would have it
         last_day = day_number(g.get("d"))
         make = lambda y: safe_day(y, month, last_day)  # noqa: E731
@@ -53,12 +54,12 @@ def r_day_range(g: Groups, ctx: Context) -> Span | None:
 
 
 def r_month_range(g: Groups, ctx: Context) -> Span | None:
-    year, first, last = int(g.get("y")), month_of(g.get("mon1")), month_of(g.get("mon"))
+    year, first, last = year_of(g.get("y"), ctx), month_of(g.get("mon1")), month_of(g.get("mon"))
     return month_span(year - (first > last), first)[0], month_span(year, last)[1]
 
 
 def r_year_range(g: Groups, ctx: Context) -> Span | None:
-    first, last = int(g.get("y1")), int(g.get("y"))
+    first, last = year_of(g.get("y1"), ctx), year_of(g.get("y"), ctx)
     return (utc(first), utc(last + 1)) if first <= last else None
 
 
@@ -75,16 +76,25 @@ def r_numeric(g: Groups, ctx: Context) -> Span | None:
 
 
 def r_day_month_year(g: Groups, ctx: Context) -> Span | None:
-    return safe_day(int(g.get("y")), month_of(g.get("mon")), day_number(g.get("d")))
+    return safe_day(year_of(g.get("y"), ctx), month_of(g.get("mon")), day_number(g.get("d")))
 
 
 def r_month_year(g: Groups, ctx: Context) -> Span | None:
-    return month_span(int(g.get("y")), month_of(g.get("mon")))
+    return month_span(year_of(g.get("y"), ctx), month_of(g.get("mon")))
 
 
 def r_day_month(g: Groups, ctx: Context) -> Span | None:
+    """ "5 June", "June 5th"; with a weekday ("Friday, June 2") that the chosen year's day
+    does not fall on, the year either side of it in which it does (the nearer the anchor)."""
     month, day = month_of(g.get("mon")), day_number(g.get("d"))
-    return occurrence(lambda y: safe_day(y, month, day), ctx.anchor.year, "bare", ctx, g.start())
+    make = lambda y: safe_day(y, month, day)  # noqa: E731
+    found = occurrence(make, ctx.anchor.year, "bare", ctx, g.start())
+    if g["wd"] is None or (found is not None and found[0].weekday() == WEEKDAYS[g.get("wd")]):
+        return found
+    near = found[0].year if found else ctx.anchor.year
+    years = range(near - 1, near + 2)
+    agree = [s for s in map(make, years) if s and s[0].weekday() == WEEKDAYS[g.get("wd")]]
+    return min(agree, key=lambda s: abs(s[0] - ctx.day)) if agree else found
 
 
 def r_day_of_month(g: Groups, ctx: Context) -> Span | None:
@@ -108,7 +118,7 @@ def r_decade(g: Groups, ctx: Context) -> Span | None:
 
 
 def r_year(g: Groups, ctx: Context) -> Span | None:
-    return year_span(int(g.get("y")))
+    return year_span(year_of(g.get("y"), ctx))
 
 
 def r_relative_day(g: Groups, ctx: Context) -> Span | None:
@@ -123,6 +133,35 @@ def r_relative_day(g: Groups, ctx: Context) -> Span | None:
 def r_ago(g: Groups, ctx: Context) -> Span | None:
     amount, unit = count(g.get("n")), unit_of(g.get("u"))
     return around(shift(ctx.anchor, -amount, unit), unit, g["n"] in VAGUE)
+
+
+def r_nights_ago(g: Groups, ctx: Context) -> Span | None:
+    """ "two nights ago": the day whose night it was (one is "last night")."""
+    return around(ctx.day - count(g.get("n")) * DAY, "day", g["n"] in VAGUE)
+
+
+def r_this_time(g: Groups, ctx: Context) -> Span | None:
+    """ "this time last year": the anchor's day a year back, give or take two weeks; "this
+    time last month", give or take three days; "this time last week", that day."""
+    unit = g.get("u")
+    moment = shift(ctx.day, -1 if g.get("which") == "last" else 1, unit)
+    slack = {"week": 0, "month": 3, "year": 14}[unit] * DAY
+    return moment - slack, moment + DAY + slack
+
+
+def r_quarter(g: Groups, ctx: Context) -> Span | None:
+    """ "Q3 2022", "the third quarter of 2022", "Q1" (the latest or next, by tense)."""
+    number = int(g["q"] or QUARTERS[g.get("ord")])
+
+    def make(year: int) -> Span:
+        first = utc(year, 3 * number - 2)
+        return first, add_months(first, 3)
+
+    if g["y"]:
+        return make(year_of(g.get("y"), ctx))
+    if g["this_year"]:
+        return make(ctx.anchor.year)
+    return occurrence(make, ctx.anchor.year, "bare", ctx, g.start())
 
 
 def r_weekends_ago(g: Groups, ctx: Context) -> Span | None:
@@ -193,7 +232,7 @@ def r_span_to_anchor(g: Groups, ctx: Context) -> Span | None:
 
 
 def r_calendar(g: Groups, ctx: Context) -> Span | None:
-    """last / this / next week, weekend, month, year; the week before last / after next."""
+    """last / this / next week, weekend, month, quarter, year; the week before last / after next."""
     unit = g["u"] or g.get("u3")
     if g["far"]:
         step = -2 if g["far"].startswith("before") else 2
@@ -204,9 +243,11 @@ def r_calendar(g: Groups, ctx: Context) -> Span | None:
     if unit in ("week", "weekend"):
         start = week_start(ctx.anchor) + 7 * step * DAY
         return (start + 5 * DAY, start + 7 * DAY) if unit == "weekend" else (start, start + 7 * DAY)
-    if unit == "month":
-        start = add_months(utc(ctx.anchor.year, ctx.anchor.month), step)
-        return start, add_months(start, 1)
+    if unit in ("month", "quarter"):
+        months = 1 if unit == "month" else 3
+        first = utc(ctx.anchor.year, ctx.anchor.month - (ctx.anchor.month - 1) % months)
+        start = add_months(first, step * months)
+        return start, add_months(start, months)
     return year_span(ctx.anchor.year + step)
 
 
@@ -277,7 +318,7 @@ def r_month(g: Groups, ctx: Context) -> Span | None:
 def r_season(g: Groups, ctx: Context) -> Span | None:
     season = g.get("s")
     if g["y"]:
-        return season_span(int(g.get("y")), season)
+        return season_span(year_of(g.get("y"), ctx), season)
     make = lambda y: season_span(y, season)  # noqa: E731
     return occurrence(make, ctx.anchor.year, which_of(g), ctx, g.start())
 
@@ -285,7 +326,7 @@ def r_season(g: Groups, ctx: Context) -> Span | None:
 def r_holiday(g: Groups, ctx: Context) -> Span | None:
     make = holiday(g.get("h"))
     if g["y"]:
-        return make(int(g.get("y")))
+        return make(year_of(g.get("y"), ctx))
     which = which_of(g)
     if which == "this":
         return make(ctx.anchor.year)
@@ -308,6 +349,8 @@ def r_vague(g: Groups, ctx: Context) -> Span | None:
         return ctx.day - 30 * DAY, ctx.day + DAY
     if word == "the other day":
         return ctx.day - 7 * DAY, ctx.day
+    if word.startswith("in recent"):  # as "the past few weeks"
+        return day_of(shift(ctx.day, -3, unit_of(word.split()[-1]))), ctx.day + DAY
     which, unit = word.split(" this ")
     start = {"week": week_start(ctx.anchor), "month": utc(ctx.anchor.year, ctx.anchor.month)}
     first = start.get(unit, utc(ctx.anchor.year))

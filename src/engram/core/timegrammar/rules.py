@@ -25,12 +25,15 @@ from engram.core.timegrammar.resolvers import (
     r_month,
     r_month_range,
     r_month_year,
+    r_nights_ago,
     r_numeric,
     r_part_of_this,
+    r_quarter,
     r_relative_day,
     r_season,
     r_span_to_anchor,
     r_the_weekend,
+    r_this_time,
     r_vague,
     r_weekday,
     r_weekdays_ago,
@@ -77,12 +80,14 @@ def _rule(
 
 #: One pass over a text finds which kinds of word it holds: digits, months, weekdays,
 #: seasons, holidays, units of time, words of relative time. Most texts hold few, and a
-#: rule whose kinds are absent is not tried (a tenth of the time of trying every rule).
+#: rule whose kinds are absent is not tried (a tenth of the time of trying every rule). Units
+#: come before months: "decade" is no December.
 _TRIGGERS = re.compile(
-    r"(?P<D>\d)|\b(?:(?P<M>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"(?P<D>\d)|\b(?:(?P<U>minute|hour|day|week|fortnight|month|quarter|year|decade)"
+    r"|(?P<M>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
     r"|(?P<W>(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?P<S>spring|summer|autumn|fall|winter)"
     r"|(?P<H>christmas|new year|halloween|valentine|thanksgiving|easter|independence"
-    r"|fourth of july)|(?P<U>minute|hour|day|week|fortnight|month|year|decade)"
+    r"|fourth of july|holiday)"
     r"|(?P<R>yesterday|today|tonight|tomorrow|night|morning|afternoon|evening|recently"
     r"|lately|noon|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))"
 )
@@ -146,6 +151,22 @@ RULES: list[Rule] = [
         r_in_year,
     ),
     _rule(
+        "this time",
+        "U",
+        r"(?:(?:around|about)\s+)?this\s+time\s+(?P<which>last|next)\s+(?P<u>week|month|year)",
+        r_this_time,
+    ),
+    _rule(
+        "quarter",
+        "D|U",
+        rf"(?:(?:in|by|for|during|since|until|before|after|of)\s+)?q(?P<q>[1-4])\s+(?:of\s+)?"
+        rf"(?P<y>{YEAR})|(?:in|by|for|during|since|until|before|after|of)\s+q(?P<q2>[1-4])"
+        r"|(?:the\s+)?(?P<ord>first|second|third|fourth|last|final)\s+quarter\s+of\s+"
+        rf"(?:(?P<y2>{YEAR})|(?P<this_year>this|the)\s+year)",
+        r_quarter,
+        period="year",
+    ),
+    _rule(
         "before last",
         "S|W|H|M",
         rf"(?:the\s+)?(?:(?P<s>{SEASON})|(?P<wd>{WEEKDAY})|(?P<h>{HOLIDAY})|(?P<mon>{MONTH_FULL}))"
@@ -171,8 +192,8 @@ RULES: list[Rule] = [
     _rule(
         "day month",
         "D M",
-        rf"(?:(?:{WEEKDAY},?\s+)?(?:the\s+)?(?P<d>{DAYNUM})(?:\s+of)?\s+(?P<mon>{MONTH})"
-        rf"|(?P<mon2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAYNUM}))",
+        rf"(?:(?:(?P<wd>{WEEKDAY}),?\s+)?(?:the\s+)?(?P<d>{DAYNUM})(?:\s+of)?\s+(?P<mon>{MONTH})"
+        rf"|(?:(?P<wd2>{WEEKDAY}),?\s+)?(?P<mon2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAYNUM}))",
         r_day_month,
         period="year",
     ),
@@ -185,8 +206,9 @@ RULES: list[Rule] = [
     _rule(
         "decade",
         "D|R",
-        r"the\s+(?:'?(?P<short>\d0)s|(?P<words>twenties|thirties|forties|fifties|sixties"
-        r"|seventies|eighties|nineties))|(?:the\s+)?(?P<full>(?:1[89]|20)\d0)s",
+        r"the\s+(?:(?:early|late|mid)[\s-]+)?(?:'?(?P<short>\d0)s|(?P<words>twenties|thirties"
+        r"|forties|fifties|sixties|seventies|eighties|nineties))"
+        r"|(?:the\s+)?(?P<full>(?:1[89]|20)\d0)s",
         r_decade,
     ),
     _rule(
@@ -199,7 +221,8 @@ RULES: list[Rule] = [
     _rule(
         "vague",
         "R|U",
-        r"(?P<w>recently|lately|the other day|(?:earlier|later) this (?:week|month|year))",
+        r"(?P<w>recently|lately|the other day|(?:earlier|later) this (?:week|month|year)"
+        r"|in recent (?:days|weeks|months|years))",
         r_vague,
     ),
     _rule(
@@ -222,6 +245,12 @@ RULES: list[Rule] = [
         "W",
         rf"(?P<n>{COUNT})\s+(?P<wd>{WEEKDAY})s?\s+(?:ago|back|earlier)",
         r_weekdays_ago,
+    ),
+    _rule(
+        "nights ago",
+        "R",
+        rf"(?P<n>{COUNT})\s+nights?\s+(?:ago|back|earlier)",
+        r_nights_ago,
     ),
     _rule("ago", "U", rf"(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)", r_ago),
     _rule(
@@ -261,7 +290,7 @@ RULES: list[Rule] = [
     _rule(
         "calendar",
         "U",
-        rf"{_WHICH}\s+(?P<u>week|weekend|month|year)(?!\s+of\b)"
+        rf"{_WHICH}\s+(?P<u>week|weekend|month|quarter|year)(?!\s+of\b)"
         r"|the\s+(?P<u2>week|weekend|month|year)\s+(?P<far>before\s+last|after\s+next)"
         r"|(?P<past>the\s+past)\s+(?P<u3>weekend)",
         r_calendar,

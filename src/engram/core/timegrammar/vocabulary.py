@@ -32,6 +32,7 @@ NUMBERS = {
     "few": 3, "several": 4,
 }  # fmt: skip
 VAGUE = frozenset({"a couple of", "a couple", "couple of", "a few", "few", "several"})
+QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4, "final": 4}
 DECADE_WORDS = {
     "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
     "seventies": 70, "eighties": 80, "nineties": 90,
@@ -48,7 +49,7 @@ MONTH_FULL = (
 WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 SEASON = r"(?:spring|summer|autumn|fall|winter)"
 DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-YEAR = r"(?:1[89]\d\d|20\d\d)"
+YEAR = r"(?:1[89]\d\d|20\d\d|'\d\d)"  # '95: the year nearest the anchor
 COUNT = (
     r"(?:\d{1,3}|a couple of|a couple|couple of|a few|few|several|an?|one|two|three|four"
     r"|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
@@ -57,7 +58,8 @@ COUNT = (
 UNIT = r"(?:minute|hour|day|week|fortnight|month|year|decade)s?"
 DAYPART = r"(?:morning|afternoon|evening|night)"
 HOLIDAY = (
-    r"(?:christmas eve|christmas day|christmas|new year'?s eve|new year'?s day|new year'?s"
+    r"(?:the holidays|the holiday season|christmas holidays|christmas break"
+    r"|christmas eve|christmas day|christmas|new year'?s eve|new year'?s day|new year'?s"
     r"|halloween|valentine'?s day|valentine'?s|thanksgiving|easter|independence day"
     r"|the fourth of july|4th of july)"
 )
