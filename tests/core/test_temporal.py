@@ -68,9 +68,14 @@ def test_relative_expressions_default_to_now() -> None:
 def test_questions_that_ask_for_a_time() -> None:
     for query in ("When did Ana move to Porto?", "what year was it", "How long ago was that?",
                   "Since when do you climb?", "And when is the party?",
-                  "how many weeks has it been", "At what time does it open?"):  # fmt: skip
+                  "how many weeks has it been", "At what time does it open?",
+                  "On which day is the meeting?", "In what year was she born?",
+                  "Around when did he buy the car?", "By when must the form be filed?",
+                  "What was the date of the party?", "what's the year of the move"):  # fmt: skip
         assert read_query(query, ANCHOR).asks_when, query
-    for query in ("What did Ana say when she moved?", "Where is the party?", "timeline"):
+    for query in ("What did Ana say when she moved?", "Where is the party?", "timeline",
+                  "What is the day job she has?", "In what way did it help?",
+                  "What is the year-end bonus?"):  # fmt: skip
         assert not read_query(query, ANCHOR).asks_when, query
     assert not read_query("tell me about Ana", ANCHOR)
     assert read_query("in 2021", ANCHOR)

@@ -23,10 +23,13 @@ from engram.core.timegrammar.vocabulary import COUNT, MONTH_FULL, UNIT, WEEKDAY
 from engram.core.timeutil import EARLIEST, LATEST, to_iso
 
 #: A question that asks for a time: "when ...", "what year / month / date ...", "how long ...",
-#: "since when", "how many days / weeks ... ago". The question word opens the query or a clause.
+#: "since when", "how many days / weeks ... ago", "what was the date of ...". The question
+#: word opens the query or a clause, after a preposition or not ("in which year", "by when").
 _ASKS_WHEN = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:and|so|then|but)\s+)(?:when\b|since when\b|how long\b|at what time\b"
+    r"(?:^|[,;:]\s*|\b(?:and|so|then|but)\s+)(?:(?:on|in|at|during|around|about|by|until|till"
+    r"|from|since|for|roughly|approximately)\s+)?(?:when\b|how long\b"
     r"|(?:what|which)\s+(?:year|month|day|date|time|week|weekend|season)\b"
+    r"|(?:what|which)(?:\s+(?:is|was|were)|'s)\s+the\s+(?:date|year)(?![\w-])"
     r"|how many\s+(?:years|months|weeks|days|hours)\b)",
     re.IGNORECASE,
 )
