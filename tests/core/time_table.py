@@ -135,6 +135,14 @@ TABLE: list[tuple[str, str, str]] = [
     ("This time last year I was in Peru.", "2024-02-27", "2024-03-27"),
     ("In recent weeks I have slept badly.", "2025-02-19", "2025-03-13"),
     ("A decade ago I worked in a bakery.", "2013-01-01", "2018-01-01"),
+    ("It's been three years since I moved to Oslo.", "2022-01-01", "2023-01-01"),
+    ("I saw her the night before last.", "2025-03-10", "2025-03-11"),
+    ("A week or two ago I lost my keys.", "2025-02-23", "2025-03-09"),
+    ("Three or four days ago it snowed.", "2025-03-08", "2025-03-10"),
+    ("Not long ago we adopted a cat.", "2025-02-10", "2025-03-13"),
+    ("Earlier in the year I was ill.", "2025-01-01", "2025-03-12"),
+    ("We met at the weekend.", "2025-03-08", "2025-03-10"),
+    ("The parcel will arrive around the 20th.", "2025-03-20", "2025-03-21"),
     ("I went to the support meeting yesterday.", "2025-03-11", "2025-03-12"),
     ("Today I fixed the bike.", "2025-03-12", "2025-03-13"),
     ("Tomorrow I see the dentist.", "2025-03-13", "2025-03-14"),
@@ -204,6 +212,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("Friday morning the boss resigned.", "2025-03-07", "2025-03-08"),
     ("We are going to visit grandma on Thursday.", "2025-03-13", "2025-03-14"),
     # Seasons.
+    ("We went sailing at the end of the summer.", "2024-08-01", "2024-09-01"),
+    ("I'll repaint the fence at the start of next spring.", "2026-03-01", "2026-04-01"),
     ("Last summer we went to Greece.", "2024-06-01", "2024-09-01"),
     ("This summer we will go to Norway.", "2025-06-01", "2025-09-01"),
     ("Next summer I'll learn to sail.", "2025-06-01", "2025-09-01"),
@@ -238,6 +248,13 @@ TABLE: list[tuple[str, str, str]] = [
     ("At the end of last month the car broke.", "2025-02-21", "2025-03-01"),
     # Holidays.
     ("We went skiing over the holidays.", "2024-12-20", "2025-01-03"),
+    ("We had a barbecue on Memorial Day.", "2024-05-27", "2024-05-28"),
+    ("We drove to the lake on Memorial Day weekend.", "2024-05-25", "2024-05-30"),
+    ("Labor Day was quiet.", "2024-09-02", "2024-09-03"),
+    ("I called my mom on Mother's Day.", "2024-05-12", "2024-05-13"),
+    ("We took dad out for Father's Day.", "2024-06-16", "2024-06-17"),
+    ("St. Patrick's Day in Dublin was wild.", "2024-03-17", "2024-03-18"),
+    ("On Boxing Day we walked the dog.", "2024-12-26", "2024-12-27"),
     ("On Christmas we had a huge dinner.", "2024-12-25", "2024-12-26"),
     ("Last Christmas I gave you my heart.", "2024-12-25", "2024-12-26"),
     ("Next Christmas we'll be in Canada.", "2025-12-25", "2025-12-26"),
@@ -316,6 +333,7 @@ NONE = [
     "Happy holidays to you all!",
     "Q1: what is your name?",
     "Our Q4 target was missed.",
+    "My New Year's resolution is to run more.",
 ]
 
 #: Queries naming an event, not a time: (query, relation, event phrase).

@@ -156,7 +156,10 @@ def easter(year: int) -> datetime:
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> datetime:
-    """The ``n``-th (1-based) ``weekday`` (Monday 0) of a month."""
+    """The ``n``-th (1-based; -1 the last) ``weekday`` (Monday 0) of a month."""
+    if n < 0:
+        last = add_months(utc(year, month), 1) - DAY
+        return last - ((last.weekday() - weekday) % 7) * DAY
     first = utc(year, month)
     return first + ((weekday - first.weekday()) % 7 + 7 * (n - 1)) * DAY
 

@@ -183,14 +183,20 @@ def holiday(name: str) -> Callable[[int], Span | None]:
         "new years eve": (12, 31), "new years day": (1, 1), "new years": (1, 1),
         "halloween": (10, 31), "valentines day": (2, 14), "valentines": (2, 14),
         "independence day": (7, 4), "fourth of july": (7, 4), "4th of july": (7, 4),
+        "boxing day": (12, 26), "st patricks day": (3, 17), "st. patricks day": (3, 17),
     }  # fmt: skip
     if name in fixed:
         month, day = fixed[name]
         return lambda year: safe_day(year, month, day)
     if name in ("holidays", "holiday season", "christmas holidays", "christmas break"):
         return lambda year: (utc(year, 12, 20), utc(year + 1, 1, 3))  # 20 Dec to 2 Jan
-    if name == "thanksgiving":
-        return lambda year: (d := nth_weekday(year, 11, 3, 4), d + DAY)
+    weekdays = {  # (month, weekday, n-th; -1 the last), as the US keeps them
+        "memorial day": (5, 0, -1), "labor day": (9, 0, 1), "labour day": (9, 0, 1),
+        "mothers day": (5, 6, 2), "fathers day": (6, 6, 3), "thanksgiving": (11, 3, 4),
+    }  # fmt: skip
+    if name in weekdays:
+        month, weekday, n = weekdays[name]
+        return lambda year: (d := nth_weekday(year, month, weekday, n), d + DAY)
     return lambda year: (d := easter(year), d + DAY)
 
 

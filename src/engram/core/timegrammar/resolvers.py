@@ -124,7 +124,7 @@ def r_year(g: Groups, ctx: Context) -> Span | None:
 def r_relative_day(g: Groups, ctx: Context) -> Span | None:
     offsets = {
         "the day before yesterday": -2, "the day after tomorrow": 2, "yesterday": -1,
-        "last night": -1, "tomorrow": 1,
+        "last night": -1, "the night before last": -2, "tomorrow": 1,
     }  # fmt: skip
     start = ctx.day + offsets.get(g.get("w"), 0) * DAY
     return start, start + DAY
@@ -133,6 +133,16 @@ def r_relative_day(g: Groups, ctx: Context) -> Span | None:
 def r_ago(g: Groups, ctx: Context) -> Span | None:
     amount, unit = count(g.get("n")), unit_of(g.get("u"))
     return around(shift(ctx.anchor, -amount, unit), unit, g["n"] in VAGUE)
+
+
+def r_or_ago(g: Groups, ctx: Context) -> Span | None:
+    """ "three or four days ago", "a week or two ago": from the farther to the nearer."""
+    unit = unit_of(g.get("u"))
+    near, far = sorted((count(g.get("n1")), count(g.get("n"))))
+    return (
+        around(shift(ctx.anchor, -far, unit), unit, False)[0],
+        around(shift(ctx.anchor, -near, unit), unit, False)[1],
+    )
 
 
 def r_nights_ago(g: Groups, ctx: Context) -> Span | None:
@@ -323,8 +333,22 @@ def r_season(g: Groups, ctx: Context) -> Span | None:
     return occurrence(make, ctx.anchor.year, which_of(g), ctx, g.start())
 
 
+def r_season_part(g: Groups, ctx: Context) -> Span | None:
+    """ "the end of the summer", "the start of next winter": part of that season."""
+    season = g.get("s")
+    make = lambda y: season_span(y, season)  # noqa: E731
+    which = which_of(g)
+    span = season_span(ctx.anchor.year, season) if which == "this" else None
+    span = span or occurrence(make, ctx.anchor.year, which, ctx, g.start())
+    return part_of(span, g.get("part")) if span else None
+
+
 def r_holiday(g: Groups, ctx: Context) -> Span | None:
-    make = holiday(g.get("h"))
+    """A holiday's day; "Memorial Day weekend", "Easter weekend": two days either side."""
+    day = holiday(g.get("h"))
+    make = day
+    if g["weekend"]:
+        make = lambda y: (s[0] - 2 * DAY, s[1] + 2 * DAY) if (s := day(y)) else None  # noqa: E731
     if g["y"]:
         return make(year_of(g.get("y"), ctx))
     which = which_of(g)
@@ -345,13 +369,13 @@ def r_in_year(g: Groups, ctx: Context) -> Span | None:
 
 def r_vague(g: Groups, ctx: Context) -> Span | None:
     word = g.get("w")
-    if word in ("recently", "lately"):
+    if word in ("recently", "lately", "not long ago"):
         return ctx.day - 30 * DAY, ctx.day + DAY
     if word == "the other day":
         return ctx.day - 7 * DAY, ctx.day
     if word.startswith("in recent"):  # as "the past few weeks"
         return day_of(shift(ctx.day, -3, unit_of(word.split()[-1]))), ctx.day + DAY
-    which, unit = word.split(" this ")
+    which, _, unit = word.replace(" in the ", " this ").split(" ")
     start = {"week": week_start(ctx.anchor), "month": utc(ctx.anchor.year, ctx.anchor.month)}
     first = start.get(unit, utc(ctx.anchor.year))
     last = first + 7 * DAY if unit == "week" else add_months(first, 1 if unit == "month" else 12)

@@ -27,10 +27,12 @@ from engram.core.timegrammar.resolvers import (
     r_month_year,
     r_nights_ago,
     r_numeric,
+    r_or_ago,
     r_part_of_this,
     r_quarter,
     r_relative_day,
     r_season,
+    r_season_part,
     r_span_to_anchor,
     r_the_weekend,
     r_this_time,
@@ -87,9 +89,11 @@ _TRIGGERS = re.compile(
     r"|(?P<M>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
     r"|(?P<W>(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?P<S>spring|summer|autumn|fall|winter)"
     r"|(?P<H>christmas|new year|halloween|valentine|thanksgiving|easter|independence"
-    r"|fourth of july|holiday)"
+    r"|fourth of july|holiday|boxing day|patrick|memorial day|labou?r day|mother'?s day"
+    r"|father'?s day)"
     r"|(?P<R>yesterday|today|tonight|tomorrow|night|morning|afternoon|evening|recently"
-    r"|lately|noon|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))"
+    r"|lately|not long ago|noon|twenties|thirties|forties|fifties|sixties|seventies|eighties"
+    r"|nineties))"
 )
 
 
@@ -176,8 +180,16 @@ RULES: list[Rule] = [
     _rule(
         "holiday",
         "H",
-        rf"(?:{_WHICH}\s+)?(?P<h>{HOLIDAY})(?:,?\s+(?P<y>{YEAR}))?",
+        rf"(?:{_WHICH}\s+)?(?P<h>{HOLIDAY})(?:,?\s+(?P<y>{YEAR}))?(?P<weekend>\s+weekend)?",
         r_holiday,
+        period="year",
+    ),
+    _rule(
+        "part of a season",
+        "S",
+        r"(?:the\s+)?(?P<part>beginning|start|end|middle)\s+of\s+(?:the\s+)?"
+        rf"(?:(?P<which>last|this|next)\s+)?(?P<s>{SEASON})(?!(?:\s+of)?,?\s+{YEAR})",
+        r_season_part,
         period="year",
     ),
     _rule(
@@ -200,7 +212,8 @@ RULES: list[Rule] = [
     _rule(
         "day of month",
         "D",
-        r"on\s+the\s+(?P<d>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))(?!\s+[a-z])",
+        r"(?:on|around|by|until|till|from|since|before|after)\s+the\s+"
+        r"(?P<d>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))(?!\s+[a-z])",
         r_day_of_month,
     ),
     _rule(
@@ -214,14 +227,16 @@ RULES: list[Rule] = [
     _rule(
         "relative day",
         "R",
-        r"(?P<w>the day before yesterday|the day after tomorrow|yesterday|today|tonight"
+        r"(?P<w>the day before yesterday|the day after tomorrow|the night before last|yesterday"
+        r"|today|tonight"
         rf"|tomorrow|last night|this {DAYPART})(?:\s+{DAYPART})?",
         r_relative_day,
     ),
     _rule(
         "vague",
         "R|U",
-        r"(?P<w>recently|lately|the other day|(?:earlier|later) this (?:week|month|year)"
+        r"(?P<w>recently|lately|not long ago|the other day"
+        r"|(?:earlier|later) (?:this|in the) (?:week|month|year)"
         r"|in recent (?:days|weeks|months|years))",
         r_vague,
     ),
@@ -245,6 +260,21 @@ RULES: list[Rule] = [
         "W",
         rf"(?P<n>{COUNT})\s+(?P<wd>{WEEKDAY})s?\s+(?:ago|back|earlier)",
         r_weekdays_ago,
+    ),
+    _rule(
+        "been since",
+        "U",
+        r"(?:it'?s|it\s+has|it'?d|it\s+had|has|had)\s+been\s+(?:(?:about|almost|nearly|over"
+        rf"|around|roughly|more\s+than|less\s+than|a\s+good)\s+)?(?P<n>{COUNT})\s+(?P<u>{UNIT})"
+        r"(?=\s+since\b)",
+        r_ago,
+    ),
+    _rule(
+        "or ago",
+        "U",
+        rf"(?P<n1>{COUNT})\s+or\s+(?P<n>{COUNT})\s+(?P<u>{UNIT})\s+(?:ago|back|earlier)"
+        rf"|(?P<n12>an?|one)\s+(?P<u2>{UNIT})\s+or\s+(?P<n2>two|three|2|3)\s+(?:ago|back|earlier)",
+        r_or_ago,
     ),
     _rule(
         "nights ago",
@@ -277,7 +307,10 @@ RULES: list[Rule] = [
     _rule(
         "the weekend",
         "U",
-        r"(?:over|on|during)\s+the\s+weekend(?!\s+(?:of|before|after)\b)",
+        r"(?:over|on|during)\s+the\s+weekend(?!\s+(?:of|before|after)\b)"
+        # "at the weekend" ends its phrase ("at the weekend papers" names no time)
+        r"|at\s+the\s+weekend(?=\s*(?:$|[^\w\s])|\s+(?:and|but|or|so|with|we|i|you|he|she"
+        r"|they|it|to|for|in|on|too|again|because|when|while|if|then)\b)",
         r_the_weekend,
     ),
     _rule(

@@ -59,7 +59,9 @@ UNIT = r"(?:minute|hour|day|week|fortnight|month|year|decade)s?"
 DAYPART = r"(?:morning|afternoon|evening|night)"
 HOLIDAY = (
     r"(?:the holidays|the holiday season|christmas holidays|christmas break"
-    r"|christmas eve|christmas day|christmas|new year'?s eve|new year'?s day|new year'?s"
+    r"|christmas eve|christmas day|christmas|new year'?s eve|new year'?s day"
+    r"|new year'?s(?!\s+resolutions?)|boxing day|st\.? patrick'?s day|memorial day|labou?r day"
+    r"|mother'?s day|father'?s day"
     r"|halloween|valentine'?s day|valentine'?s|thanksgiving|easter|independence day"
     r"|the fourth of july|4th of july)"
 )
