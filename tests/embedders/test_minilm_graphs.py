@@ -91,6 +91,16 @@ def test_a_document_graph_that_does_not_load_leaves_the_model_file(
     assert loaded.keep is None  # the model file's own session
 
 
+def test_the_sessions_of_one_model_file_read_and_hold_it_once() -> None:
+    path = onnx_model.default_model_path()
+    # options of their own, so that both sessions are loaded here, one after the other
+    query = onnx_model.load(path, max_length=249, queries=True)
+    document = onnx_model.load(path, max_length=249)
+    assert query.session is not document.session
+    assert query.weights is not None and document.weights is query.weights
+    assert document.digest == query.digest == onnx_model.WEIGHTS_SHA256
+
+
 def test_query_vectors_are_close_to_the_exact_ones_but_not_the_same(fast: OnnxEmbedder) -> None:
     assert fast.fast_queries
     queries, exact = fast.embed_queries(TEXTS), fast.embed_batch(TEXTS)

@@ -10,6 +10,8 @@ store opening.
 
 The weights are checked as they are loaded: the SHA-256 of the bytes read (the bytes run)
 must be the one expected (``WEIGHTS_SHA256`` for the bundled model), else ``WeightsChanged``.
+The sessions of engram's graphs run from those bytes, so a second session of the same file
+takes the first one's bytes and hash instead of reading the file again.
 
 The bundled weights run through two graphs that ``tools/minilm_graphs.py`` makes from the
 model file. Both gather the word and position tables in int8 and then scale the rows, where
@@ -112,6 +114,9 @@ class Loaded:
     input_names: frozenset[str]
     #: What the session reads from while it lives (the weights of engram's graphs).
     keep: Any = None
+    #: The model file's bytes that ``keep`` holds, and their SHA-256.
+    weights: bytes | None = None
+    digest: str = ""
 
 
 _loading: dict[Key, Future[Loaded]] = {}
@@ -218,8 +223,7 @@ def _prepare(key: Key) -> tuple[Any, Any]:
 def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
     """Check the weights and build the session (hashing and onnxruntime both release the GIL
     meanwhile), then publish the model."""
-    model = Path(key[0]).read_bytes()
-    digest = sha256_of(model)
+    model, digest = _weights(key[0])
     if digest != key[4]:
         raise WeightsChanged(digest)
     if key[5]:
@@ -230,7 +234,22 @@ def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> N
     else:
         session, keep = _document_session(key, model, digest, options)
     names = frozenset(i.name for i in session.get_inputs())
-    future.set_result(Loaded(tokenizer, session, names, keep))
+    weights = model if keep is not None else None
+    future.set_result(Loaded(tokenizer, session, names, keep, weights, digest))
+
+
+def _weights(path: str) -> tuple[bytes, str]:
+    """The model file's bytes and their SHA-256: those that a loaded session of engram's
+    graphs already runs from, where there is one (a process that adds and searches reads and
+    hashes the file once, and holds it once), else read and hashed now."""
+    with _guard:
+        for key, future in _loading.items():
+            if key[0] == path and future.done() and future.exception() is None:
+                loaded = future.result()
+                if loaded.weights is not None:
+                    return loaded.weights, loaded.digest
+    data = Path(path).read_bytes()
+    return data, sha256_of(data)
 
 
 def _document_session(key: Key, model: bytes, digest: str, options: Any) -> tuple[Any, Any]:
