@@ -337,9 +337,7 @@ def r_season_part(g: Groups, ctx: Context) -> Span | None:
     """ "the end of the summer", "the start of next winter": part of that season."""
     season = g.get("s")
     make = lambda y: season_span(y, season)  # noqa: E731
-    which = which_of(g)
-    span = season_span(ctx.anchor.year, season) if which == "this" else None
-    span = span or occurrence(make, ctx.anchor.year, which, ctx, g.start())
+    span = occurrence(make, ctx.anchor.year, which_of(g), ctx, g.start())
     return part_of(span, g.get("part")) if span else None
 
 
