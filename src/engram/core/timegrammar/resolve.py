@@ -88,8 +88,8 @@ def count(word: str) -> int:
 
 
 def year_of(word: str, ctx: Context) -> int:
-    """A year as written: ``2023``, or ``'95`` (the year ending so that is nearest the
-    anchor's, at most ten years ahead of it)."""
+    """A year as written: ``2023``, or ``'95`` (the latest year ending so that is at most
+    ten years after the anchor's: said in 2025, '27 is 2027 and '95 is 1995)."""
     if not word.startswith("'"):
         return int(word)
     year = ctx.anchor.year - ctx.anchor.year % 100 + int(word[1:])
