@@ -264,7 +264,7 @@ def _document_session(key: Key, model: bytes, digest: str, options: Any) -> tupl
         except Exception as e:  # damaged files, or a graph this onnxruntime cannot load
             logger.warning(
                 "engram's document graph did not load (%s); the model file runs as it is: "
-                "the same vectors, about 80 MB more memory",
+                "the same vectors, with a float32 copy of the word table (about 90 MB more)",
                 str(e)[:200],
             )
             _, options = _prepare(key)  # without the graph's initializers
