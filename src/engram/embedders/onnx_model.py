@@ -93,10 +93,6 @@ class GraphDamaged(Exception):
     """A graph's files are not the ones made for these weights."""
 
 
-class QueryGraphDamaged(GraphDamaged):
-    """The query graph's files are not the ones made for these weights."""
-
-
 class WeightsChanged(Exception):
     """The model file's SHA-256 is not the one expected; ``digest`` is the one found."""
 
@@ -112,9 +108,10 @@ class Loaded:
     tokenizer: Any
     session: Any
     input_names: frozenset[str]
-    #: What the session reads from while it lives (the weights of engram's graphs).
+    #: The initializers of engram's graphs that the session reads from while it lives
+    #: (views of ``weights``); None for a model file run as it is.
     keep: Any = None
-    #: The model file's bytes that ``keep`` holds, and their SHA-256.
+    #: The model file's bytes the session runs from (engram's graphs), and their SHA-256.
     weights: bytes | None = None
     digest: str = ""
 
@@ -144,7 +141,7 @@ def load(
 
     Raises:
         WeightsChanged: the file's SHA-256 is not ``sha256``.
-        QueryGraphDamaged: ``queries``, and the query graph does not fit these weights.
+        GraphDamaged: ``queries``, and the query graph does not fit these weights.
     """
     key: Key = (str(model_path), max_length, threads, spin, sha256, queries)
     future, owner = _claim(key)
@@ -200,13 +197,19 @@ def _fail(key: Key, future: Future[Loaded], error: BaseException) -> None:
 
 def _prepare(key: Key) -> tuple[Any, Any]:
     """The tokenizer and the session options (Python work, under the GIL)."""
-    import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    _, max_length, threads, spin, _, queries = key
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
     tokenizer.no_padding()  # the shipped file pads to 128: 5x slower for short texts
-    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_truncation(key[1])
+    return tokenizer, _options(key)
+
+
+def _options(key: Key) -> Any:
+    """Fresh session options for ``key``'s threads and spinning."""
+    import onnxruntime as ort
+
+    _, _, threads, spin, _, queries = key
     options = ort.SessionOptions()
     options.inter_op_num_threads = 1
     # One query runs faster on one thread than on two (int8 products this small spend more
@@ -217,7 +220,7 @@ def _prepare(key: Key) -> tuple[Any, Any]:
     spinning = "1" if spin else "0"
     options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
     options.add_session_config_entry("session.inter_op.allow_spinning", spinning)
-    return tokenizer, options
+    return options
 
 
 def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> None:
@@ -227,10 +230,7 @@ def _finish(key: Key, future: Future[Loaded], tokenizer: Any, options: Any) -> N
     if digest != key[4]:
         raise WeightsChanged(digest)
     if key[5]:
-        try:
-            session, keep = _graph_session("query", model, digest, options)
-        except GraphDamaged as e:
-            raise QueryGraphDamaged(str(e)) from e
+        session, keep = _graph_session("query", model, digest, options)
     else:
         session, keep = _document_session(key, model, digest, options)
     names = frozenset(i.name for i in session.get_inputs())
@@ -267,7 +267,7 @@ def _document_session(key: Key, model: bytes, digest: str, options: Any) -> tupl
                 "the same vectors, with a float32 copy of the word table (about 90 MB more)",
                 str(e)[:200],
             )
-            _, options = _prepare(key)  # without the graph's initializers
+            options = _options(key)  # without the graph's initializers
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"]), None
 
 
@@ -309,7 +309,7 @@ def _graph_session(kind: str, weights: bytes, digest: str, options: Any) -> tupl
         raise GraphDamaged(f"{manifest_path.name} is damaged: {e!r}") from e
     options.add_external_initializers(names, values)
     session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-    return session, (weights, values)
+    return session, values
 
 
 def sha256_of(data: bytes) -> str:

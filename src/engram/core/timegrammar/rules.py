@@ -104,6 +104,8 @@ def triggers(norm: str) -> set[str]:
 
 _WHICH = r"(?P<which>last|this|next|this coming|this past|previous)"
 _TO = r"\s*(?:-|to|and|until|till|through|thru)\s*"
+#: Words before a bare "Q3" that make it a quarter ("Q1: what is your name?" is none).
+_BY = r"(?:in|by|for|during|since|until|before|after|of)"
 _CONTEXT = (
     r"(?:in|during|since|until|till|by|from|through|of|before|after|between|and|to|early|late|mid)"
 )
@@ -163,8 +165,7 @@ RULES: list[Rule] = [
     _rule(
         "quarter",
         "D|U",
-        rf"(?:(?:in|by|for|during|since|until|before|after|of)\s+)?q(?P<q>[1-4])\s+(?:of\s+)?"
-        rf"(?P<y>{YEAR})|(?:in|by|for|during|since|until|before|after|of)\s+q(?P<q2>[1-4])"
+        rf"(?:{_BY}\s+)?q(?P<q>[1-4])\s+(?:of\s+)?(?P<y>{YEAR})|{_BY}\s+q(?P<q2>[1-4])"
         r"|(?:the\s+)?(?P<ord>first|second|third|fourth|last|final)\s+quarter\s+of\s+"
         rf"(?:(?P<y2>{YEAR})|(?P<this_year>this|the)\s+year)",
         r_quarter,
